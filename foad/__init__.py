@@ -1,0 +1,1 @@
+"""Shared plumbing: settings, the Temporal client, the database, reference data."""

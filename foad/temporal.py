@@ -1,0 +1,52 @@
+"""The one place that builds the Temporal client, used by the worker, the API and the tools alike."""
+
+from pathlib import Path
+
+from temporalio.client import Client, TLSConfig
+from temporalio.common import SearchAttributeKey
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from foad.settings import Settings
+
+DATA_CONVERTER = pydantic_data_converter
+
+WORKFLOW_ID_PREFIX = "complaint-"
+
+
+def workflow_id(tracking_code: str) -> str:
+    return WORKFLOW_ID_PREFIX + tracking_code
+
+
+class SearchAttributes:
+    """The typed custom search attributes every case keeps up to date."""
+
+    STEP = SearchAttributeKey.for_keyword("FoadStep")
+    STATUS = SearchAttributeKey.for_keyword("FoadStatus")
+    LEVEL = SearchAttributeKey.for_keyword("FoadLevel")
+    AGENCY = SearchAttributeKey.for_keyword("FoadAgency")
+    PROVINCE = SearchAttributeKey.for_keyword("FoadProvince")
+    COUNTY = SearchAttributeKey.for_keyword("FoadCounty")
+    INDICATOR = SearchAttributeKey.for_int("FoadIndicator")
+    BREACHED = SearchAttributeKey.for_bool("FoadBreached")
+
+    ALL = (STEP, STATUS, LEVEL, AGENCY, PROVINCE, COUNTY, INDICATOR, BREACHED)
+
+
+def _tls(settings: Settings) -> TLSConfig | bool:
+    if settings.temporal_tls_cert or settings.temporal_tls_ca:
+        return TLSConfig(
+            client_cert=Path(settings.temporal_tls_cert).read_bytes() if settings.temporal_tls_cert else None,
+            client_private_key=Path(settings.temporal_tls_key).read_bytes() if settings.temporal_tls_key else None,
+            server_root_ca_cert=Path(settings.temporal_tls_ca).read_bytes() if settings.temporal_tls_ca else None,
+        )
+    return bool(settings.temporal_api_key)
+
+
+async def connect(settings: Settings) -> Client:
+    return await Client.connect(
+        settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        data_converter=DATA_CONVERTER,
+        tls=_tls(settings),
+        api_key=settings.temporal_api_key,
+    )

@@ -1,0 +1,1 @@
+"""Pydantic models shared by the API, the workflows and the activities."""

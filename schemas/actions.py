@@ -1,0 +1,94 @@
+"""Payloads of the workflow's updates and signals, and the API bodies they are built from.
+
+An API body is what a person sends; the workflow input adds who sent it (the actor) and, for an
+action order, the unit chain the API resolved from reference data, so the workflow does no I/O.
+"""
+
+from typing import Annotated
+
+from pydantic import BaseModel, Field, model_validator
+
+from schemas.case import Actor, UnitRef
+from schemas.enums import HandlingOutcome, ReviewDecision
+from schemas.text import PersianText
+
+Note = Annotated[PersianText, Field(min_length=3, max_length=2000)]
+
+
+class ReviewRequest(BaseModel):
+    decision: ReviewDecision
+    action_order: Note | None = Field(default=None, description="What the unit must do (accept)")
+    unit_id: str | None = Field(default=None, description="The unit that must act (accept)")
+    referral_note: Note | None = Field(default=None, description="Where the citizen should go instead (reject)")
+
+    @model_validator(mode="after")
+    def _decision_fields(self) -> "ReviewRequest":
+        if self.decision is ReviewDecision.ACCEPT and not (self.action_order and self.unit_id):
+            raise ValueError("accepting needs action_order and unit_id")
+        if self.decision is ReviewDecision.REJECT and not self.referral_note:
+            raise ValueError("rejecting as out of scope needs referral_note")
+        return self
+
+
+class ReviewInput(BaseModel):
+    actor: Actor
+    decision: ReviewDecision
+    action_order: str | None = None
+    chain: list[UnitRef] = Field(default_factory=list, description="Ordered unit, then its ancestors upward")
+    referral_note: str | None = None
+
+
+class CompleteTaskRequest(BaseModel):
+    outcome: HandlingOutcome
+    note: Note
+
+
+class CompleteTaskInput(BaseModel):
+    actor: Actor
+    task_id: str
+    outcome: HandlingOutcome
+    note: str
+
+
+class ApproveRequest(BaseModel):
+    result_note: Note = Field(description="The result as the citizen will read it")
+
+
+class ApproveInput(BaseModel):
+    actor: Actor
+    result_note: str
+
+
+class ReasonRequest(BaseModel):
+    reason: Note
+
+
+class SendBackInput(BaseModel):
+    actor: Actor
+    reason: str
+
+
+class CloseInput(BaseModel):
+    actor: Actor
+    reason: str
+
+
+class EscalateInput(BaseModel):
+    actor: Actor
+    reason: str
+    from_task_id: str | None = Field(
+        default=None, description="The task the caller saw; a stale escalation is ignored"
+    )
+
+
+class FeedbackRequest(BaseModel):
+    mobile: Annotated[str, Field(description="The mobile the complaint was filed with, as proof")]
+    satisfied: bool
+    rating: Annotated[int, Field(ge=1, le=5)]
+    comment: Annotated[PersianText, Field(max_length=1000)] | None = None
+
+
+class FeedbackInput(BaseModel):
+    satisfied: bool
+    rating: int
+    comment: str | None = None

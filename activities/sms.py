@@ -1,0 +1,72 @@
+"""The SMS sender interface, its default (the outbox and the log), and the Persian texts."""
+
+import logging
+from datetime import UTC, datetime
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from foad.db import transaction
+from foad.models import SmsOutbox
+from schemas.text import mask_mobile, persian_digits
+
+log = logging.getLogger("foad.sms")
+
+TEMPLATES: dict[str, str] = {
+    "registered": (
+        "فواد ۱۲۸: شکایت شما ثبت شد. کد پیگیری: {tracking_code}. "
+        "نتیجه حداکثر تا ساعت {due_time} اعلام می‌شود."
+    ),
+    "accepted": "فواد ۱۲۸: شکایت {tracking_code} برای رسیدگی به «{unit}» ارجاع شد.",
+    "rejected": "فواد ۱۲۸: موضوع شکایت {tracking_code} در حیطه فواد نیست. راهنمایی: {referral}",
+    "escalated": "فواد ۱۲۸: رسیدگی به شکایت {tracking_code} به سطح بالاتر («{unit}») سپرده شد.",
+    "result": (
+        "فواد ۱۲۸: نتیجه شکایت {tracking_code}: {result} "
+        "لطفاً رضایت خود را در صفحه پیگیری اعلام کنید."
+    ),
+    "reopened": "فواد ۱۲۸: شکایت {tracking_code} دوباره باز شد و به «{unit}» سپرده شد.",
+}
+
+
+def render(template: str, params: dict[str, str]) -> str:
+    text = TEMPLATES[template].format(**params)
+    return persian_digits(text) if template != "rejected" else text
+
+
+class SmsSender(Protocol):
+    """Sends one message at most once per key; returns an id for it."""
+
+    async def send(self, *, key: str, tracking_code: str, mobile: str, template: str, body: str) -> str: ...
+
+
+class OutboxSmsSender:
+    """Writes the message to the outbox table (a gateway drains it) and to the log, masked."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def send(self, *, key: str, tracking_code: str, mobile: str, template: str, body: str) -> str:
+        try:
+            async with transaction(self._sessions) as session:
+                existing = await session.scalar(select(SmsOutbox.id).where(SmsOutbox.key == key))
+                if existing is not None:
+                    return str(existing)
+                row = SmsOutbox(
+                    key=key,
+                    tracking_code=tracking_code,
+                    mobile=mobile,
+                    template=template,
+                    body=body,
+                    status="pending",
+                    created_at=datetime.now(UTC),
+                )
+                session.add(row)
+                await session.flush()
+                message_id = str(row.id)
+        except IntegrityError:
+            async with self._sessions() as session:
+                return str(await session.scalar(select(SmsOutbox.id).where(SmsOutbox.key == key)))
+        log.info("sms %s to %s for %s: %s", template, mask_mobile(mobile), tracking_code, body)
+        return message_id

@@ -1,0 +1,485 @@
+"""ComplaintWorkflow: one complaint's six steps, its 3-hour clock and its escalation up the agency.
+
+Deterministic code only: time from workflow.now(), every side effect through an activity. Coordinator
+actions are Workflow Updates whose validators refuse what the case's state does not allow; escalate
+and feedback are signals. Every change is recorded as a numbered event and projected to the read
+model in order (one projection at a time, under a lock).
+"""
+
+import asyncio
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.case import CaseActivities
+    from foad.temporal import SearchAttributes
+    from schemas.actions import (
+        ApproveInput,
+        CloseInput,
+        CompleteTaskInput,
+        EscalateInput,
+        FeedbackInput,
+        ReviewInput,
+        SendBackInput,
+    )
+    from schemas.case import (
+        CITIZEN,
+        SYSTEM,
+        Actor,
+        CaseEvent,
+        CaseSnapshot,
+        CaseStart,
+        CaseState,
+        Feedback,
+        SmsRequest,
+        TaskInfo,
+        Transition,
+        UnitRef,
+    )
+    from schemas.enums import (
+        CaseStatus,
+        EscalationCause,
+        EventKind,
+        Level,
+        ReviewDecision,
+        Step,
+        TaskKind,
+        TaskStatus,
+    )
+    from workflows.rules import InvalidTransition, check_chain
+
+ACTIVITY_TIMEOUT = timedelta(seconds=30)
+ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
+
+
+@workflow.defn
+class ComplaintWorkflow:
+    @workflow.init
+    def __init__(self, start: CaseStart) -> None:
+        self._start = start
+        self._policy = start.policy
+        self._state = CaseState(
+            tracking_code=start.tracking_code,
+            agency_id=start.agency_id,
+            status=CaseStatus.IN_REVIEW,
+            step=Step.REVIEW,
+            registered_at=start.registered_at,
+            due_at=start.registered_at + start.policy.sla,
+        )
+        self._registered = False
+        self._version = 0
+        self._lock = asyncio.Lock()
+        self._escalation: EscalateInput | None = None
+        self._feedback: FeedbackInput | None = None
+        self._top_exhausted = False
+        self._search: dict[str, object] = {}
+
+    # --- the main line ---------------------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, start: CaseStart) -> CaseState:
+        review = self._open_task(TaskKind.REVIEW, due_at=start.registered_at + self._policy.review_budget)
+        await self._record(
+            EventKind.REGISTERED,
+            start.filed_by,
+            tasks=[review],
+            start=start,
+            sms=("registered", {"due_time": _clock(self._state.due_at)}),
+        )
+        self._registered = True
+        clock = asyncio.create_task(self._sla_clock(self._state.due_at))
+        while not self._state.status.is_final:
+            if self._state.status is CaseStatus.IN_REVIEW:
+                await self._await_review()
+            elif self._state.status is CaseStatus.IN_HANDLING:
+                await self._await_handling()
+            elif self._state.status is CaseStatus.AWAITING_APPROVAL:
+                await self._wait_for_change(None)
+            elif self._state.status is CaseStatus.AWAITING_FEEDBACK:
+                clock = await self._await_feedback(clock)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        clock.cancel()
+        return self._state
+
+    async def _await_review(self) -> None:
+        task = self._state.current_task
+        if await self._wait_for_change(task.due_at if task else None):
+            return
+        await self._record(EventKind.REVIEW_OVERDUE, SYSTEM, task_id=task.task_id if task else None)
+        await self._wait_for_change(None)
+
+    async def _await_handling(self) -> None:
+        task = self._state.current_task
+        deadline = None if self._top_exhausted or task is None else task.due_at
+        changed = await self._wait_for_change(deadline, extra=lambda: self._escalation is not None)
+        if self._escalation is not None:
+            request, self._escalation = self._escalation, None
+            if request.from_task_id not in (None, self._state.current_task_id):
+                await self._record(EventKind.IGNORED_SIGNAL, request.actor, note="escalation of a task already moved on")
+                return
+            await self._escalate(EscalationCause.MANUAL, request.actor, request.reason)
+        elif not changed:
+            await self._escalate(EscalationCause.EXPIRED, SYSTEM, "level budget expired")
+
+    async def _await_feedback(self, clock: asyncio.Task) -> asyncio.Task:
+        approved_at = self._state.result_approved_at or workflow.now()
+        deadline = approved_at + self._policy.feedback_window
+        await self._wait_for_change(deadline, extra=lambda: self._feedback is not None)
+        if self._state.status is not CaseStatus.AWAITING_FEEDBACK:
+            return clock
+        answer, self._feedback = self._feedback, None
+        if answer is None:
+            self._close()
+            await self._record(EventKind.CLOSED, SYSTEM, note="feedback window ended without an answer")
+            return clock
+        self._state.feedback = Feedback(
+            satisfied=answer.satisfied, rating=answer.rating, comment=answer.comment, at=workflow.now()
+        )
+        data = {"satisfied": answer.satisfied, "rating": answer.rating}
+        if answer.satisfied or self._state.reopened:
+            self._close()
+            await self._record(EventKind.FEEDBACK, CITIZEN, note=answer.comment, data=data)
+            return clock
+        clock.cancel()
+        task = self._reopen()
+        await self._record(
+            EventKind.REOPENED, CITIZEN, tasks=[task], note=answer.comment, data=data,
+            sms=("reopened", {"unit": self._state.unit.name_fa if self._state.unit else ""}),
+        )
+        return asyncio.create_task(self._sla_clock(self._state.due_at))
+
+    async def _sla_clock(self, due_at: datetime) -> None:
+        """Reminders before the deadline, then the breach at it: the case goes to the top level."""
+        done = lambda: self._state.result_approved_at is not None or self._state.status.is_final  # noqa: E731
+        for before in sorted(self._policy.reminders_before, reverse=True):
+            if await self._wait_until(done, due_at - before):
+                return
+            self._state.reminders_sent += 1
+            await self._record(EventKind.REMINDER, SYSTEM, data={"minutes_left": round(before.total_seconds() / 60, 2)})
+        if await self._wait_until(done, due_at):
+            return
+        self._state.breached = True
+        self._state.breached_at = workflow.now()
+        await self._record(EventKind.BREACHED, SYSTEM, data={"national_centre_notified": True})
+        if self._state.status is CaseStatus.IN_HANDLING and self._state.level is not Level.NATIONAL:
+            await self._escalate(EscalationCause.BREACH, SYSTEM, "3-hour deadline breached")
+
+    # --- updates: the coordinators' actions --------------------------------------------------------
+
+    @workflow.update
+    async def review(self, request: ReviewInput) -> CaseState:
+        review = self._take_current_task(request.actor)
+        if request.decision is ReviewDecision.REJECT:
+            self._state.referral_note = request.referral_note
+            self._state.status = CaseStatus.REJECTED
+            self._state.step = Step.RESULT
+            self._state.closed_at = workflow.now()
+            await self._record(
+                EventKind.REJECTED, request.actor, tasks=[review], note=request.referral_note,
+                sms=("rejected", {"referral": request.referral_note or ""}),
+            )
+            return self._state
+        self._state.chain = list(request.chain)
+        self._state.action_order = request.action_order
+        unit = self._state.chain[-1] if self._state.breached else self._state.chain[0]
+        task = self._assign(unit)
+        await self._record(
+            EventKind.REVIEW_ACCEPTED, request.actor, tasks=[review, task], note=request.action_order,
+            sms=("accepted", {"unit": unit.name_fa}),
+        )
+        return self._state
+
+    @review.validator
+    def _validate_review(self, request: ReviewInput) -> None:
+        self._require(CaseStatus.IN_REVIEW, "the case is not awaiting review", "پرونده در انتظار بررسی نیست")
+        if request.decision is ReviewDecision.ACCEPT:
+            check_chain(request.chain)
+
+    @workflow.update
+    async def complete_task(self, request: CompleteTaskInput) -> CaseState:
+        task = self._take_current_task(request.actor, outcome=request.outcome, note=request.note)
+        self._state.outcome = request.outcome
+        self._state.outcome_note = request.note
+        approval = self._open_task(TaskKind.APPROVAL, due_at=self._state.due_at)
+        self._state.status = CaseStatus.AWAITING_APPROVAL
+        self._state.step = Step.RESULT
+        await self._record(
+            EventKind.TASK_COMPLETED, request.actor, tasks=[task, approval], note=request.note,
+            data={"outcome": request.outcome.value, "task_id": task.task_id},
+        )
+        return self._state
+
+    @complete_task.validator
+    def _validate_complete_task(self, request: CompleteTaskInput) -> None:
+        self._require(CaseStatus.IN_HANDLING, "the case has no handling task open", "پرونده در مرحله رسیدگی نیست")
+        if request.task_id != self._state.current_task_id:
+            raise InvalidTransition(
+                f"task {request.task_id} is no longer open on this case",
+                "این وظیفه دیگر باز نیست؛ پرونده به سطح دیگری رفته یا رسیدگی شده است",
+            )
+
+    @workflow.update
+    async def approve(self, request: ApproveInput) -> CaseState:
+        approval = self._take_current_task(request.actor, note=request.result_note)
+        self._state.result_note = request.result_note
+        self._state.result_approved_at = workflow.now()
+        self._state.status = CaseStatus.AWAITING_FEEDBACK
+        self._state.step = Step.FEEDBACK
+        await self._record(
+            EventKind.RESULT_APPROVED, request.actor, tasks=[approval], note=request.result_note,
+            data={"within_sla": self._state.result_approved_at <= self._state.due_at},
+            sms=("result", {"result": request.result_note}),
+        )
+        return self._state
+
+    @approve.validator
+    def _validate_approve(self, request: ApproveInput) -> None:
+        self._require(CaseStatus.AWAITING_APPROVAL, "there is no result awaiting approval", "نتیجه‌ای در انتظار تأیید نیست")
+
+    @workflow.update
+    async def send_back(self, request: SendBackInput) -> CaseState:
+        approval = self._take_current_task(request.actor, status=TaskStatus.CANCELLED, note=request.reason)
+        self._state.outcome = None
+        self._state.outcome_note = None
+        task = self._assign(self._state.unit or self._state.chain[0])
+        await self._record(EventKind.SENT_BACK, request.actor, tasks=[approval, task], note=request.reason)
+        return self._state
+
+    @send_back.validator
+    def _validate_send_back(self, request: SendBackInput) -> None:
+        self._require(CaseStatus.AWAITING_APPROVAL, "there is no result to send back", "نتیجه‌ای برای بازگرداندن نیست")
+
+    @workflow.update
+    async def close(self, request: CloseInput) -> CaseState:
+        self._close()
+        await self._record(EventKind.CLOSED, request.actor, note=request.reason)
+        return self._state
+
+    @close.validator
+    def _validate_close(self, request: CloseInput) -> None:
+        self._require(
+            CaseStatus.AWAITING_FEEDBACK,
+            "only a case whose result was approved can be closed",
+            "فقط پرونده‌ای که نتیجه‌اش تأیید شده بسته می‌شود",
+        )
+
+    # --- signals and the query ---------------------------------------------------------------------
+
+    @workflow.signal
+    def escalate(self, request: EscalateInput) -> None:
+        if self._state.status is CaseStatus.IN_HANDLING:
+            self._escalation = request
+        else:
+            workflow.logger.warning("escalation ignored: case is %s", self._state.status.value)
+
+    @workflow.signal
+    def feedback(self, answer: FeedbackInput) -> None:
+        if self._state.status is CaseStatus.AWAITING_FEEDBACK and self._feedback is None:
+            self._feedback = answer
+        else:
+            workflow.logger.warning("feedback ignored: case is %s", self._state.status.value)
+
+    @workflow.query
+    def state(self) -> CaseState:
+        return self._state
+
+    # --- transitions ------------------------------------------------------------------------------
+
+    def _require(self, status: CaseStatus, reason: str, reason_fa: str) -> None:
+        if not self._registered:
+            raise InvalidTransition("the case is still being registered", "پرونده هنوز در حال ثبت است")
+        if self._state.status is not status:
+            raise InvalidTransition(f"{reason} (status: {self._state.status.value})", reason_fa)
+
+    def _open_task(
+        self, kind: TaskKind, *, due_at: datetime | None, unit: UnitRef | None = None
+    ) -> TaskInfo:
+        task = TaskInfo(
+            task_id=f"{self._state.tracking_code}-T{len(self._state.tasks) + 1}",
+            kind=kind,
+            status=TaskStatus.OPEN,
+            agency_id=self._state.agency_id,
+            unit_id=unit.id if unit else None,
+            level=unit.level if unit else None,
+            opened_at=workflow.now(),
+            due_at=due_at,
+        )
+        self._state.tasks.append(task)
+        self._state.current_task_id = task.task_id
+        return task
+
+    def _take_current_task(self, actor: Actor, *, status: TaskStatus = TaskStatus.COMPLETED, **fields) -> TaskInfo:
+        task = self._state.current_task
+        assert task is not None, "validators guarantee a current task"
+        task.status = status
+        task.closed_at = workflow.now()
+        task.closed_by = actor
+        for name, value in fields.items():
+            setattr(task, name, value)
+        self._state.current_task_id = None
+        return task
+
+    def _assign(self, unit: UnitRef) -> TaskInfo:
+        """Open a handling task for the unit, with its level's budget."""
+        self._state.unit = unit
+        self._state.level = unit.level
+        self._state.status = CaseStatus.IN_HANDLING
+        self._state.step = Step.HANDLING
+        self._top_exhausted = False
+        return self._open_task(
+            TaskKind.HANDLING, unit=unit, due_at=workflow.now() + self._policy.budget(unit.level)
+        )
+
+    async def _escalate(self, cause: EscalationCause, actor: Actor, reason: str) -> None:
+        chain, unit = self._state.chain, self._state.unit
+        position = next((i for i, u in enumerate(chain) if unit and u.id == unit.id), len(chain) - 1)
+        if position >= len(chain) - 1:
+            if cause is EscalationCause.MANUAL:
+                await self._record(EventKind.IGNORED_SIGNAL, actor, note="already at the top level")
+            elif not self._top_exhausted:
+                self._top_exhausted = True
+                await self._record(
+                    EventKind.ESCALATION_EXHAUSTED, actor, note=reason, data={"national_centre_notified": True}
+                )
+            return
+        target = chain[-1] if cause is EscalationCause.BREACH else chain[position + 1]
+        status = TaskStatus.CANCELLED if cause is EscalationCause.MANUAL else TaskStatus.EXPIRED
+        moved = self._take_current_task(actor, status=status, note=reason)
+        task = self._assign(target)
+        self._state.escalations += 1
+        await self._record(
+            EventKind.ESCALATED, actor, tasks=[moved, task], note=reason,
+            data={"cause": cause.value, "from_level": moved.level.value if moved.level else None},
+            sms=("escalated", {"unit": target.name_fa}),
+        )
+
+    def _close(self) -> None:
+        self._state.status = CaseStatus.CLOSED
+        self._state.step = Step.FEEDBACK
+        self._state.closed_at = workflow.now()
+        self._state.current_task_id = None
+
+    def _reopen(self) -> TaskInfo:
+        chain, unit = self._state.chain, self._state.unit
+        position = next((i for i, u in enumerate(chain) if unit and u.id == unit.id), len(chain) - 1)
+        self._state.reopened = True
+        self._state.result_approved_at = None
+        self._state.result_note = None
+        self._state.outcome = None
+        self._state.outcome_note = None
+        self._state.due_at = workflow.now() + self._policy.sla
+        return self._assign(chain[min(position + 1, len(chain) - 1)])
+
+    # --- recording --------------------------------------------------------------------------------
+
+    async def _record(
+        self,
+        kind: EventKind,
+        actor: Actor,
+        *,
+        tasks: Sequence[TaskInfo] = (),
+        note: str | None = None,
+        data: dict | None = None,
+        task_id: str | None = None,
+        start: CaseStart | None = None,
+        sms: tuple[str, dict[str, str]] | None = None,
+    ) -> None:
+        """Append the event, mirror it in search attributes, and project it (in order) to the read model."""
+        state = self._state
+        event = CaseEvent(
+            seq=len(state.events) + 1,
+            kind=kind,
+            at=workflow.now(),
+            step=state.step,
+            actor=actor,
+            level=state.level,
+            unit_id=state.unit.id if state.unit else None,
+            task_id=task_id or (tasks[-1].task_id if tasks else None),
+            note=note,
+            data=data or {},
+        )
+        state.events.append(event)
+        self._version += 1
+        self._mirror_search_attributes()
+        transition = Transition(
+            tracking_code=state.tracking_code,
+            event=event,
+            snapshot=CaseSnapshot.of(state),
+            tasks=[t.model_copy(deep=True) for t in tasks],
+            start=start,
+        )
+        message = None
+        if sms is not None:
+            template, params = sms
+            message = SmsRequest(
+                key=f"{state.tracking_code}:{event.seq}:{template}",
+                tracking_code=state.tracking_code,
+                mobile=self._start.citizen.mobile,
+                template=template,
+                params={"tracking_code": state.tracking_code, **params},
+            )
+        async with self._lock:
+            await workflow.execute_activity_method(
+                CaseActivities.record_transition,
+                transition,
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=ACTIVITY_RETRY,
+            )
+            if message is not None:
+                await workflow.execute_activity_method(
+                    CaseActivities.send_sms,
+                    message,
+                    start_to_close_timeout=ACTIVITY_TIMEOUT,
+                    retry_policy=ACTIVITY_RETRY,
+                )
+
+    def _mirror_search_attributes(self) -> None:
+        state = self._state
+        wanted = {
+            SearchAttributes.STEP: state.step.value,
+            SearchAttributes.STATUS: state.status.value,
+            SearchAttributes.LEVEL: state.level.value if state.level else None,
+            SearchAttributes.BREACHED: state.breached,
+        }
+        updates = []
+        for key, value in wanted.items():
+            if self._search.get(key.name, _UNSET) == value:
+                continue
+            self._search[key.name] = value
+            updates.append(key.value_set(value) if value is not None else key.value_unset())
+        if updates:
+            workflow.upsert_search_attributes(updates)
+
+    # --- waiting ----------------------------------------------------------------------------------
+
+    async def _wait_for_change(self, deadline: datetime | None, extra: Callable[[], bool] = lambda: False) -> bool:
+        """Wait until the state changes (or `extra` holds); False if the deadline came first."""
+        version = self._version
+        return await self._wait_until(lambda: self._version != version or extra(), deadline)
+
+    @staticmethod
+    async def _wait_until(condition: Callable[[], bool], deadline: datetime | None) -> bool:
+        if deadline is None:
+            await workflow.wait_condition(condition)
+            return True
+        remaining = deadline - workflow.now()
+        if remaining <= timedelta(0):
+            return condition()
+        try:
+            await workflow.wait_condition(condition, timeout=remaining)
+        except asyncio.TimeoutError:
+            return condition()
+        return True
+
+
+_UNSET = object()
+
+
+def _clock(at: datetime) -> str:
+    """HH:MM in Tehran time (UTC+03:30; Iran has kept no daylight saving since 2022)."""
+    local = at + timedelta(hours=3, minutes=30)
+    return local.strftime("%H:%M")

@@ -1,0 +1,141 @@
+"""Request dependencies: settings, a session committed at the edge, the engine, and who is calling."""
+
+from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from api.engine import Engine, temporal_client
+from api.errors import Forbidden, Unauthorized
+from api.security import user_id_from_token
+from foad.models import User, UserUnit
+from foad.settings import Settings
+from schemas.case import Actor
+from schemas.enums import Role
+
+TOKEN_URL = "/api/v1/auth/token"
+
+_bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
+
+
+@dataclass(frozen=True)
+class StaffUser:
+    id: int
+    username: str
+    full_name: str
+    role: Role
+    agency_id: str | None
+    unit_ids: frozenset[str]
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(username=self.username, role=self.role, user_id=self.id, full_name=self.full_name)
+
+    def is_senior_of(self, agency_id: str) -> bool:
+        return self.role is Role.SENIOR_COORDINATOR and self.agency_id == agency_id
+
+    def holds_unit(self, unit_id: str | None) -> bool:
+        return unit_id is not None and unit_id in self.unit_ids
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_sessions(request: Request) -> async_sessionmaker[AsyncSession]:
+    return request.app.state.sessions
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One session per request: committed if the handler succeeds, rolled back if it raises."""
+    async with get_sessions(request)() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+async def get_engine(request: Request) -> Engine:
+    settings = get_settings(request)
+    client = await temporal_client(request.app)
+    return Engine(
+        client=client,
+        task_queue=request.app.state.task_queue,
+        rpc_timeout=timedelta(seconds=settings.temporal_rpc_timeout_seconds),
+    )
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+SessionsDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessions)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
+
+
+async def load_staff_user(session: AsyncSession, user_id: int) -> StaffUser | None:
+    user = await session.get(User, user_id)
+    if user is None or not user.active:
+        return None
+    unit_ids = await session.scalars(select(UserUnit.unit_id).where(UserUnit.user_id == user.id))
+    return StaffUser(
+        id=user.id,
+        username=user.username,
+        full_name=user.full_name,
+        role=Role(user.role),
+        agency_id=user.agency_id,
+        unit_ids=frozenset(unit_ids),
+    )
+
+
+async def optional_user(
+    token: Annotated[str | None, Depends(_bearer)], session: SessionDep, settings: SettingsDep
+) -> StaffUser | None:
+    """The caller if a valid token came with the request; None for an anonymous (or stale) one."""
+    if not token:
+        return None
+    user_id = user_id_from_token(token, settings=settings)
+    return await load_staff_user(session, user_id) if user_id is not None else None
+
+
+async def current_user(
+    token: Annotated[str | None, Depends(_bearer)], session: SessionDep, settings: SettingsDep
+) -> StaffUser:
+    if not token:
+        raise Unauthorized("a bearer token is required")
+    user_id = user_id_from_token(token, settings=settings)
+    user = await load_staff_user(session, user_id) if user_id is not None else None
+    if user is None:
+        raise Unauthorized("the token is invalid or expired, or the account is inactive")
+    return user
+
+
+CurrentUser = Annotated[StaffUser, Depends(current_user)]
+OptionalUser = Annotated[StaffUser | None, Depends(optional_user)]
+
+
+def require_roles(*roles: Role) -> Callable[[StaffUser], Coroutine[Any, Any, StaffUser]]:
+    async def check(user: CurrentUser) -> StaffUser:
+        if user.role not in roles:
+            raise Forbidden(f"this needs one of the roles: {', '.join(roles)}")
+        return user
+
+    return check
+
+
+STAFF_READERS = (
+    Role.OPERATOR,
+    Role.SENIOR_COORDINATOR,
+    Role.UNIT_COORDINATOR,
+    Role.INSPECTOR,
+    Role.AUDITOR,
+    Role.ADMIN,
+)
+
+StaffReader = Annotated[StaffUser, Depends(require_roles(*STAFF_READERS))]
+Auditor = Annotated[StaffUser, Depends(require_roles(Role.AUDITOR, Role.ADMIN))]

@@ -1,0 +1,97 @@
+"""The API's side of the workflow engine: the Temporal client (connected on first need) and typed calls.
+
+Every call carries the RPC timeout from settings, so an update that no worker picks up fails fast
+(mapped to a 503 by api.errors) instead of hanging the request.
+"""
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from fastapi import FastAPI
+from temporalio.client import Client, WorkflowHandle, WorkflowHistory
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from api.errors import EngineUnavailable
+from foad.settings import Settings
+from foad.temporal import SearchAttributes, connect, workflow_id
+from schemas.case import CaseStart, CaseState
+from schemas.enums import CaseStatus, Step
+from workflows.complaint import ComplaintWorkflow
+
+
+async def temporal_client(app: FastAPI) -> Client:
+    """The app's client; connects on first use so the API starts (and answers 503) while Temporal is down."""
+    client: Client | None = app.state.temporal_client
+    if client is not None:
+        return client
+    settings: Settings = app.state.settings
+    async with app.state.temporal_lock:
+        if app.state.temporal_client is None:
+            try:
+                app.state.temporal_client = await asyncio.wait_for(
+                    connect(settings), timeout=settings.temporal_rpc_timeout_seconds
+                )
+            except (RuntimeError, OSError, TimeoutError) as exc:
+                raise EngineUnavailable(f"cannot connect to the workflow engine at {settings.temporal_address}") from exc
+    return app.state.temporal_client
+
+
+def initial_search_attributes(start: CaseStart) -> TypedSearchAttributes:
+    return TypedSearchAttributes(
+        [
+            SearchAttributePair(SearchAttributes.STEP, Step.REVIEW.value),
+            SearchAttributePair(SearchAttributes.STATUS, CaseStatus.IN_REVIEW.value),
+            SearchAttributePair(SearchAttributes.AGENCY, start.agency_id),
+            SearchAttributePair(SearchAttributes.PROVINCE, start.province_code),
+            SearchAttributePair(SearchAttributes.COUNTY, start.county_code),
+            SearchAttributePair(SearchAttributes.INDICATOR, int(start.indicator)),
+            SearchAttributePair(SearchAttributes.BREACHED, False),
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class Engine:
+    client: Client
+    task_queue: str
+    rpc_timeout: timedelta
+
+    def handle(self, tracking_code: str) -> WorkflowHandle[Any, CaseState]:
+        return self.client.get_workflow_handle_for(ComplaintWorkflow.run, workflow_id(tracking_code))
+
+    async def start_case(self, start: CaseStart) -> None:
+        """Starts the case's workflow once: a second call for the same code attaches to the first."""
+        try:
+            await self.client.start_workflow(
+                ComplaintWorkflow.run,
+                start,
+                id=workflow_id(start.tracking_code),
+                task_queue=self.task_queue,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                search_attributes=initial_search_attributes(start),
+                rpc_timeout=self.rpc_timeout,
+            )
+        except WorkflowAlreadyStartedError:
+            pass  # the case ran and closed already: the same receipt stands
+
+    async def update(self, tracking_code: str, update: Callable[..., Any], arg: Any) -> CaseState:
+        return await self.handle(tracking_code).execute_update(update, arg, rpc_timeout=self.rpc_timeout)
+
+    async def signal(self, tracking_code: str, signal: Callable[..., Any], arg: Any) -> None:
+        await self.handle(tracking_code).signal(signal, arg, rpc_timeout=self.rpc_timeout)
+
+    async def state(self, tracking_code: str) -> CaseState:
+        return await self.handle(tracking_code).query(ComplaintWorkflow.state, rpc_timeout=self.rpc_timeout)
+
+    async def history(self, tracking_code: str) -> WorkflowHistory:
+        return await self.handle(tracking_code).fetch_history(rpc_timeout=self.rpc_timeout)

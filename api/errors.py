@@ -1,0 +1,228 @@
+"""The API's one error type, and the one place that turns every failure into `{"error": {...}}`.
+
+Temporal's own exceptions are translated here too, so routers simply let them propagate: a rejected
+Workflow Update becomes a 409 carrying the validator's reason, an unreachable engine (or no worker
+answering within the RPC timeout) a 503.
+"""
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from temporalio.client import (
+    RPCTimeoutOrCancelledError,
+    WorkflowQueryFailedError,
+    WorkflowQueryRejectedError,
+    WorkflowUpdateFailedError,
+)
+from temporalio.exceptions import ApplicationError, FailureError
+from temporalio.service import RPCError, RPCStatusCode
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """An error the client is meant to read: an HTTP status, a stable code, English and Persian messages."""
+
+    status_code = 400
+    code = "bad_request"
+    message_fa = "درخواست نادرست است."
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        message_fa: str | None = None,
+        details: Any = None,
+        headers: dict[str, str] | None = None,
+        status_code: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code or self.status_code
+        self.message = message
+        self.code = code or self.code
+        self.message_fa = message_fa or self.message_fa
+        self.details = details
+        self.headers = headers
+
+
+class Unauthorized(ApiError):
+    status_code = 401
+    code = "unauthorized"
+    message_fa = "ورود لازم است یا اعتبار ورود نادرست است."
+
+    def __init__(self, message: str = "authentication required", **kwargs: Any) -> None:
+        kwargs.setdefault("headers", {"WWW-Authenticate": "Bearer"})
+        super().__init__(message, **kwargs)
+
+
+class Forbidden(ApiError):
+    status_code = 403
+    code = "forbidden"
+    message_fa = "شما اجازه این کار را ندارید."
+
+
+class NotFound(ApiError):
+    status_code = 404
+    code = "not_found"
+    message_fa = "پیدا نشد."
+
+
+class Conflict(ApiError):
+    """The action does not fit the case's current state (or an idempotency key was reused)."""
+
+    status_code = 409
+    code = "invalid_action"
+    message_fa = "این اقدام در وضعیت فعلی پرونده مجاز نیست."
+
+
+class FieldInvalid(ApiError):
+    """A 422 about one field that only the server can judge (e.g. a unit that does not exist)."""
+
+    status_code = 422
+    code = "validation_error"
+    message_fa = "برخی از مقادیر نادرست است."
+
+    def __init__(self, loc: list[str | int], reason: str, *, reason_fa: str | None = None) -> None:
+        detail = {"loc": loc, "field": ".".join(str(p) for p in loc), "reason": reason}
+        if reason_fa:
+            detail["reason_fa"] = reason_fa
+        super().__init__(f"{detail['field']}: {reason}", details=[detail])
+
+
+class EngineUnavailable(ApiError):
+    status_code = 503
+    code = "engine_unavailable"
+    message_fa = "سامانه گردش کار در دسترس نیست؛ کمی بعد دوباره تلاش کنید."
+
+    def __init__(self, message: str = "the workflow engine is unreachable or no worker answered in time") -> None:
+        super().__init__(message, headers={"Retry-After": "5"})
+
+
+class EngineError(ApiError):
+    status_code = 502
+    code = "engine_error"
+    message_fa = "سامانه گردش کار پاسخ نادرستی داد."
+
+
+_UNAVAILABLE = {
+    RPCStatusCode.UNAVAILABLE,
+    RPCStatusCode.DEADLINE_EXCEEDED,
+    RPCStatusCode.CANCELLED,
+    RPCStatusCode.RESOURCE_EXHAUSTED,
+}
+
+
+def engine_error(exc: BaseException) -> ApiError | None:
+    """The ApiError a Temporal exception means, or None if it is not one of Temporal's."""
+    if isinstance(exc, WorkflowUpdateFailedError):
+        cause = exc.cause
+        reason = cause.message if isinstance(cause, FailureError) else str(cause)
+        details: dict[str, Any] = {"reason": reason}
+        reason_fa = None
+        if isinstance(cause, ApplicationError):
+            details["type"] = cause.type
+            if cause.details and isinstance(cause.details[0], str):
+                reason_fa = cause.details[0]
+                details["reason_fa"] = reason_fa
+        return Conflict(reason, message_fa=reason_fa, details=details)
+    if isinstance(exc, RPCTimeoutOrCancelledError):
+        return EngineUnavailable()
+    if isinstance(exc, RPCError):
+        if exc.status in _UNAVAILABLE:
+            return EngineUnavailable()
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            return Conflict(
+                "the case's workflow is not running any more",
+                code="case_not_active",
+                message_fa="گردش کار این پرونده دیگر فعال نیست.",
+                details={"reason": exc.message},
+            )
+        return EngineError(f"workflow engine error: {exc.message}")
+    if isinstance(exc, (WorkflowQueryFailedError, WorkflowQueryRejectedError)):
+        return EngineError(f"the case's state could not be read: {exc}")
+    return None
+
+
+def _body(err: ApiError) -> dict[str, Any]:
+    return {"error": {"code": err.code, "message": err.message, "message_fa": err.message_fa, "details": err.details}}
+
+
+def _render(err: ApiError) -> JSONResponse:
+    return JSONResponse(_body(err), status_code=err.status_code, headers=err.headers)
+
+
+async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return _render(exc)
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    details = []
+    for error in exc.errors():
+        loc = list(error.get("loc", ()))
+        details.append(
+            {
+                "loc": loc,
+                "field": ".".join(str(part) for part in loc),
+                "reason": error.get("msg", ""),
+                "type": error.get("type", ""),
+            }
+        )
+    fields = ", ".join(d["field"] for d in details)
+    err = ApiError(
+        f"invalid request: {fields}",
+        code="validation_error",
+        message_fa="برخی از مقادیر نادرست است.",
+        details=details,
+        status_code=422,
+    )
+    return _render(err)
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}
+    err = ApiError(
+        str(exc.detail),
+        code=codes.get(exc.status_code, "http_error"),
+        message_fa="درخواست انجام نشد.",
+        headers=exc.headers,
+        status_code=exc.status_code,
+    )
+    return _render(err)
+
+
+async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", exc_info=exc)
+    err = ApiError("internal error", code="internal_error", message_fa="خطای داخلی سامانه.", status_code=500)
+    return _render(err)
+
+
+async def _engine_error(_request: Request, exc: Exception) -> JSONResponse:
+    err = engine_error(exc)
+    if err is None:  # pragma: no cover - only Temporal exceptions are registered here
+        raise exc
+    if err.status_code >= 500:
+        log.warning("workflow engine call failed: %r", exc)
+    return _render(err)
+
+
+def register_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)
+    for exc_type in (
+        WorkflowUpdateFailedError,
+        RPCTimeoutOrCancelledError,
+        RPCError,
+        WorkflowQueryFailedError,
+        WorkflowQueryRejectedError,
+    ):
+        app.add_exception_handler(exc_type, _engine_error)

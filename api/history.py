@@ -1,0 +1,209 @@
+"""A case's story told from the workflow's own Temporal event history: who did what, and when.
+
+Only the meaningful events are kept (workflow tasks are engine bookkeeping); payloads are decoded with the
+client's data converter into plain JSON and summarised, so an auditor reads actors and arguments, not bytes.
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from google.protobuf.duration_pb2 import Duration
+from pydantic import BaseModel
+from temporalio.api.common.v1 import Payloads
+from temporalio.api.enums.v1 import EventType
+from temporalio.api.history.v1 import HistoryEvent
+from temporalio.client import WorkflowHistory
+from temporalio.converter import DataConverter, decode_search_attributes
+
+from schemas.case import CITIZEN
+
+
+class HistoryEntry(BaseModel):
+    event_id: int
+    time: datetime
+    kind: str
+    name: str | None = None
+    actor: dict[str, Any] | None = None
+    summary: dict[str, Any] = {}
+
+
+class CaseHistory(BaseModel):
+    tracking_code: str
+    workflow_id: str
+    run_id: str
+    total_events: int
+    events: list[HistoryEntry]
+
+
+_KINDS = {
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED: "workflow_started",
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED: "workflow_completed",
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED: "workflow_failed",
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT: "workflow_timed_out",
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED: "workflow_terminated",
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED: "workflow_canceled",
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW: "workflow_continued_as_new",
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED: "update_accepted",
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_REJECTED: "update_rejected",
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED: "update_completed",
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED: "signal_received",
+    EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED: "activity_scheduled",
+    EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED: "activity_completed",
+    EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED: "activity_failed",
+    EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT: "activity_timed_out",
+    EventType.EVENT_TYPE_TIMER_STARTED: "timer_started",
+    EventType.EVENT_TYPE_TIMER_FIRED: "timer_fired",
+    EventType.EVENT_TYPE_TIMER_CANCELED: "timer_canceled",
+    EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: "search_attributes_upserted",
+}
+
+
+def _seconds(duration: Duration) -> float:
+    return duration.seconds + duration.nanos / 1e9
+
+
+def _args_summary(args: dict[str, Any]) -> dict[str, Any]:
+    """An update's or signal's arguments without the actor; a unit chain shortened to its ids."""
+    summary = {k: v for k, v in args.items() if k != "actor" and v is not None}
+    if isinstance(summary.get("chain"), list):
+        summary["chain"] = [u.get("id") for u in summary["chain"] if isinstance(u, dict)]
+    return summary
+
+
+def _start_summary(start: dict[str, Any]) -> dict[str, Any]:
+    keep = ("tracking_code", "registered_at", "channel", "indicator", "agency_id", "province_code", "county_code")
+    summary = {k: start.get(k) for k in keep}
+    summary["office_unit_id"] = (start.get("office") or {}).get("id")
+    return summary
+
+
+def _activity_summary(name: str, arg: Any) -> dict[str, Any]:
+    if not isinstance(arg, dict):
+        return {}
+    if name == "record_transition":
+        event = arg.get("event") or {}
+        return {"case_event": event.get("kind"), "seq": event.get("seq")}
+    if name == "send_sms":
+        return {"template": arg.get("template")}
+    return {}
+
+
+class _Reader:
+    def __init__(self, converter: DataConverter) -> None:
+        self._converter = converter
+        self._updates: dict[int, tuple[str, dict[str, Any] | None]] = {}
+        self._activities: dict[int, str] = {}
+
+    async def _decode(self, payloads: Payloads) -> list[Any]:
+        if not payloads.payloads:
+            return []
+        return await self._converter.decode(payloads.payloads)
+
+    async def _first(self, payloads: Payloads) -> Any:
+        values = await self._decode(payloads)
+        return values[0] if values else None
+
+    async def entry(self, event: HistoryEvent) -> HistoryEntry | None:
+        kind = _KINDS.get(event.event_type)
+        if kind is None:
+            return None
+        entry = HistoryEntry(
+            event_id=event.event_id, time=event.event_time.ToDatetime(tzinfo=UTC), kind=kind
+        )
+        await self._fill(entry, event)
+        return entry
+
+    async def _fill(self, entry: HistoryEntry, event: HistoryEvent) -> None:  # noqa: C901 - one branch per kind
+        t = event.event_type
+        if t == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
+            attrs = event.workflow_execution_started_event_attributes
+            entry.name = attrs.workflow_type.name
+            start = await self._first(attrs.input)
+            if isinstance(start, dict):
+                entry.actor = start.get("filed_by")
+                entry.summary = _start_summary(start)
+        elif t == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
+            request = event.workflow_execution_update_accepted_event_attributes.accepted_request
+            arg = await self._first(request.input.args)
+            entry.name = request.input.name
+            entry.actor = arg.get("actor") if isinstance(arg, dict) else None
+            entry.summary = _args_summary(arg) if isinstance(arg, dict) else {}
+            entry.summary["update_id"] = request.meta.update_id
+            self._updates[event.event_id] = (entry.name, entry.actor)
+        elif t == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_REJECTED:
+            attrs = event.workflow_execution_update_rejected_event_attributes
+            arg = await self._first(attrs.rejected_request.input.args)
+            entry.name = attrs.rejected_request.input.name
+            entry.actor = arg.get("actor") if isinstance(arg, dict) else None
+            entry.summary = {"reason": attrs.failure.message}
+        elif t == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED:
+            attrs = event.workflow_execution_update_completed_event_attributes
+            entry.name, entry.actor = self._updates.get(attrs.accepted_event_id, (None, None))
+            if attrs.outcome.HasField("failure"):
+                entry.kind = "update_failed"
+                entry.summary = {"reason": attrs.outcome.failure.message}
+            else:
+                state = await self._first(attrs.outcome.success)
+                if isinstance(state, dict):
+                    entry.summary = {"status": state.get("status"), "step": state.get("step")}
+        elif t == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
+            attrs = event.workflow_execution_signaled_event_attributes
+            arg = await self._first(attrs.input)
+            entry.name = attrs.signal_name
+            actor = arg.get("actor") if isinstance(arg, dict) else None
+            entry.actor = actor or (CITIZEN.model_dump(mode="json") if entry.name == "feedback" else None)
+            entry.summary = _args_summary(arg) if isinstance(arg, dict) else {}
+        elif t == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            attrs = event.activity_task_scheduled_event_attributes
+            entry.name = attrs.activity_type.name
+            self._activities[event.event_id] = entry.name
+            entry.summary = _activity_summary(entry.name, await self._first(attrs.input))
+        elif t in (
+            EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED,
+            EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED,
+            EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT,
+        ):
+            attrs = (
+                event.activity_task_completed_event_attributes
+                if t == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED
+                else event.activity_task_failed_event_attributes
+                if t == EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED
+                else event.activity_task_timed_out_event_attributes
+            )
+            entry.name = self._activities.get(attrs.scheduled_event_id)
+            if t != EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+                entry.summary = {"reason": attrs.failure.message}
+        elif t == EventType.EVENT_TYPE_TIMER_STARTED:
+            attrs = event.timer_started_event_attributes
+            entry.name = attrs.timer_id
+            entry.summary = {"fires_in_seconds": round(_seconds(attrs.start_to_fire_timeout), 3)}
+        elif t in (EventType.EVENT_TYPE_TIMER_FIRED, EventType.EVENT_TYPE_TIMER_CANCELED):
+            attrs = (
+                event.timer_fired_event_attributes
+                if t == EventType.EVENT_TYPE_TIMER_FIRED
+                else event.timer_canceled_event_attributes
+            )
+            entry.name = attrs.timer_id
+        elif t == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
+            decoded = decode_search_attributes(event.upsert_workflow_search_attributes_event_attributes.search_attributes)
+            entry.summary = {name: (values[0] if len(values) == 1 else values or None) for name, values in decoded.items()}
+        elif t == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED:
+            state = await self._first(event.workflow_execution_completed_event_attributes.result)
+            if isinstance(state, dict):
+                entry.summary = {"status": state.get("status"), "closed_at": state.get("closed_at")}
+        elif t == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED:
+            entry.summary = {"reason": event.workflow_execution_failed_event_attributes.failure.message}
+        elif t == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED:
+            entry.summary = {"reason": event.workflow_execution_terminated_event_attributes.reason}
+
+
+async def read_history(history: WorkflowHistory, *, tracking_code: str, converter: DataConverter) -> CaseHistory:
+    reader = _Reader(converter)
+    entries = [entry for event in history.events if (entry := await reader.entry(event)) is not None]
+    return CaseHistory(
+        tracking_code=tracking_code,
+        workflow_id=history.workflow_id,
+        run_id=history.run_id if history.events else "",
+        total_events=len(history.events),
+        events=entries,
+    )

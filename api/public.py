@@ -1,0 +1,76 @@
+"""The citizen's view of a case: status, step and timeline, and nothing personal."""
+
+from datetime import datetime
+
+from api.responses import PublicEvent, PublicStatus
+from foad.models import Case, CaseEventRow
+from schemas.case import CaseState
+from schemas.enums import CaseStatus, EventKind, Level, Step
+
+_HIDDEN_EVENTS = {EventKind.IGNORED_SIGNAL.value}
+
+
+def _status(
+    *,
+    tracking_code: str,
+    status: CaseStatus,
+    step: Step,
+    level: Level | None,
+    registered_at: datetime,
+    due_at: datetime,
+    breached: bool,
+    result_note: str | None,
+    referral_note: str | None,
+    result_approved: bool,
+    timeline: list[PublicEvent],
+) -> PublicStatus:
+    return PublicStatus(
+        tracking_code=tracking_code,
+        status=status,
+        status_fa=status.label_fa,
+        step=step,
+        step_number=step.number,
+        step_fa=step.label_fa,
+        level=level,
+        level_fa=level.label_fa if level else None,
+        registered_at=registered_at,
+        due_at=due_at,
+        breached=breached,
+        result_note=result_note if result_approved else None,
+        referral_note=referral_note if status is CaseStatus.REJECTED else None,
+        feedback_due=status is CaseStatus.AWAITING_FEEDBACK,
+        timeline=timeline,
+    )
+
+
+def from_read_model(case: Case, events: list[CaseEventRow]) -> PublicStatus:
+    return _status(
+        tracking_code=case.tracking_code,
+        status=CaseStatus(case.status),
+        step=Step(case.step),
+        level=Level(case.level) if case.level else None,
+        registered_at=case.registered_at,
+        due_at=case.due_at,
+        breached=case.breached,
+        result_note=case.result_note,
+        referral_note=case.referral_note,
+        result_approved=case.result_approved_at is not None,
+        timeline=[PublicEvent(kind=e.kind, at=e.at) for e in events if e.kind not in _HIDDEN_EVENTS],
+    )
+
+
+def from_state(state: CaseState) -> PublicStatus:
+    """For the moment between intake and the first projection, when only the workflow knows the case."""
+    return _status(
+        tracking_code=state.tracking_code,
+        status=state.status,
+        step=state.step,
+        level=state.level,
+        registered_at=state.registered_at,
+        due_at=state.due_at,
+        breached=state.breached,
+        result_note=state.result_note,
+        referral_note=state.referral_note,
+        result_approved=state.result_approved_at is not None,
+        timeline=[PublicEvent(kind=e.kind.value, at=e.at) for e in state.events if e.kind.value not in _HIDDEN_EVENTS],
+    )

@@ -1,0 +1,1 @@
+"""Routers by audience: the public (intake, reference), staff (cases, tasks, actions), auditors, auth."""

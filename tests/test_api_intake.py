@@ -1,0 +1,147 @@
+"""Intake and the citizen's side: validation, idempotency, the public status, feedback rules."""
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from api.tracking import is_valid_tracking_code, new_tracking_code
+from foad.models import IntakeKey
+from foad.temporal import workflow_id
+from tests.apiutil import (
+    FULL_NAME,
+    MOBILE,
+    NATIONAL_CODE,
+    api,  # noqa: F401 - fixture
+    complaint,
+    eventually,
+    file,
+    login,
+    projected,
+    seeded,  # noqa: F401 - fixture
+    worker,  # noqa: F401 - fixture
+)
+
+
+def _fields(response) -> dict[str, str]:
+    return {d["field"]: d["reason"] for d in response.json()["error"]["details"]}
+
+
+def test_tracking_codes_carry_a_luhn_check_digit():
+    codes = {new_tracking_code() for _ in range(200)}
+    assert len(codes) == 200
+    assert all(len(c) == 11 and is_valid_tracking_code(c) for c in codes)
+    code = codes.pop()
+    wrong = code[:-1] + str((int(code[-1]) + 1) % 10)
+    assert not is_valid_tracking_code(wrong)
+    assert is_valid_tracking_code(code.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")))
+
+
+async def test_intake_rejects_bad_fields_with_their_paths(api):
+    future = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
+    body = complaint(national_code="0499370898", mobile="0912123", incident_at=future, indicator=9)
+    response = await api.post("/complaints", json=body)
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "validation_error"
+    assert set(_fields(response)) == {"body.national_code", "body.mobile", "body.incident_at", "body.indicator"}
+    assert "future" in _fields(response)["body.incident_at"]
+
+
+async def test_intake_rejects_an_unknown_unit_on_its_field(api):
+    response = await api.post("/complaints", json=complaint(unit_id="no-such-office"))
+    assert response.status_code == 422
+    assert "body.unit_id" in _fields(response)
+
+
+async def test_same_idempotency_key_gives_the_same_case_and_one_workflow(api, seeded, temporal_env):
+    body = complaint()
+    first = await api.post("/complaints", json=body, headers={"Idempotency-Key": "key-same-twice"})
+    assert first.status_code == 201
+    handle = temporal_env.client.get_workflow_handle(workflow_id(first.json()["tracking_code"]))
+    run_id = (await handle.describe()).run_id
+    # Same complaint, typed with Persian digits and a +98 mobile: still the same request.
+    again = body | {"mobile": "+98 912 123 4567", "national_code": "۰۴۹۹۳۷۰۸۹۹"}
+    second = await api.post("/complaints", json=again, headers={"Idempotency-Key": "key-same-twice"})
+    assert second.status_code == 201
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert second.json()["tracking_code"] == first.json()["tracking_code"]
+    assert second.json()["due_at"] == first.json()["due_at"]
+    assert (await handle.describe()).run_id == run_id
+    async with seeded() as session:
+        assert await session.scalar(select(func.count()).select_from(IntakeKey)) == 1
+    history = await handle.fetch_history()
+    assert sum(e.HasField("workflow_execution_started_event_attributes") for e in history.events) == 1
+
+
+async def test_same_idempotency_key_with_another_body_is_a_conflict(api):
+    await file(api, key="key-reused-elsewhere")
+    response = await api.post(
+        "/complaints", json=complaint(indicator=3), headers={"Idempotency-Key": "key-reused-elsewhere"}
+    )
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "idempotency_key_reused"
+
+
+async def test_intake_returns_a_receipt_and_registers_the_case(api, seeded):
+    response = await api.post("/complaints", json=complaint())
+    assert response.status_code == 201
+    receipt = response.json()
+    assert is_valid_tracking_code(receipt["tracking_code"])
+    assert (receipt["status"], receipt["step"]) == ("in_review", "review")
+
+    case = await projected(seeded, receipt["tracking_code"])
+    assert case.filed_by == "citizen"
+    assert case.agency_id == "sso" and case.province_code and case.county_code == "IR-26-takestan"
+
+
+async def test_operator_with_a_token_is_recorded_as_filing(api, seeded):
+    headers = await login(api, "operator1")
+    response = await api.post("/complaints", json=complaint(), headers=headers)
+    assert response.status_code == 201
+
+    assert (await projected(seeded, response.json()["tracking_code"])).filed_by == "operator1"
+
+
+async def test_public_status_shows_no_personal_data(api):
+    code = await file(api)
+
+    async def registered():
+        response = await api.get(f"/complaints/{code}")
+        return response if response.status_code == 200 and response.json()["timeline"] else None
+
+    response = await eventually(registered)
+    text = response.text
+    for personal in (NATIONAL_CODE, MOBILE, FULL_NAME, "0912", "احمدی"):
+        assert personal not in text
+    body = response.json()
+    assert body["status"] == "in_review" and body["status_fa"]
+    assert (body["step"], body["step_number"]) == ("review", 3)
+    assert body["feedback_due"] is False
+    assert body["timeline"][0]["kind"] == "registered"
+    assert set(body["timeline"][0]) == {"kind", "at"}
+
+
+async def test_public_status_of_an_unknown_or_malformed_code_is_404(api):
+    assert (await api.get(f"/complaints/{new_tracking_code()}")).status_code == 404
+    response = await api.get("/complaints/12345")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+async def test_feedback_before_the_result_is_a_conflict(api, seeded):
+    code = await file(api)
+    await projected(seeded, code)
+    response = await api.post(f"/complaints/{code}/feedback", json={"mobile": MOBILE, "satisfied": True, "rating": 5})
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "feedback_not_due"
+
+
+async def test_feedback_with_another_mobile_is_refused(api, seeded):
+    code = await file(api)
+    await projected(seeded, code)
+    response = await api.post(
+        f"/complaints/{code}/feedback", json={"mobile": "09351112233", "satisfied": True, "rating": 5}
+    )
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "mobile_mismatch"
+

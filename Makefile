@@ -1,0 +1,40 @@
+# FOAD 128: `make run` starts the whole stack on this machine, `make test` runs every test.
+# Every target installs first; the install is a no-op while .venv/.installed is newer than pyproject.toml.
+
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: install run test worker api temporal migrate seed clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install -e '.[test]'
+	touch $@
+
+run: install
+	$(PYTHON) -m foad.devstack run
+
+test: install
+	$(PYTHON) -m pytest -q $(PYTEST_ARGS)
+
+worker: install
+	$(PYTHON) worker.py
+
+api: install
+	$(PYTHON) -m uvicorn api.main:app --host 0.0.0.0 --port 8000
+
+temporal: install
+	$(PYTHON) -m foad.devstack temporal
+
+migrate: install
+	$(PYTHON) -m alembic upgrade head
+
+seed: install
+	$(PYTHON) -m foad.seed
+
+clean:
+	rm -rf data/

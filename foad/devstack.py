@@ -1,8 +1,8 @@
 """The local stack on one machine: Temporal dev server, worker and API, started and stopped together.
 
 `python -m foad.devstack run` is what `make run` calls. The end-to-end tests reuse `start_dev_server`,
-`wait_for_temporal`, `ensure_search_attributes`, `stop` and `free_port`. Every child runs in its own process group, so stopping one also
-stops whatever it started.
+`wait_for_temporal`, `ensure_search_attributes`, `stop` and `free_port`. Every child runs in its own process
+group, so stopping one also stops whatever it started.
 """
 
 import argparse

@@ -6,6 +6,7 @@ the same tracking code, and the workflow id (derived from it) lets Temporal refu
 
 import hashlib
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -83,7 +84,7 @@ async def file_complaint(
     *,
     session: AsyncSession,
     sessions: async_sessionmaker[AsyncSession],
-    engine: Engine,
+    engine: Callable[[], Awaitable[Engine]],
     intake: ComplaintIntake,
     idempotency_key: str,
     filed_by: Actor,
@@ -113,7 +114,7 @@ async def file_complaint(
         filed_by=filed_by,
         policy=policy,
     )
-    await engine.start_case(start)
+    await (await engine()).start_case(start)  # connects only now, so a 503 leaves the key reserved
     receipt = IntakeReceipt(
         tracking_code=start.tracking_code,
         status=CaseStatus.IN_REVIEW,

@@ -62,6 +62,12 @@ def _seconds(duration: Duration) -> float:
     return duration.seconds + duration.nanos / 1e9
 
 
+def _failure(attrs: Any) -> str | None:
+    if "failure" in attrs.DESCRIPTOR.fields_by_name and attrs.HasField("failure"):
+        return attrs.failure.message
+    return None
+
+
 def _args_summary(args: dict[str, Any]) -> dict[str, Any]:
     """An update's or signal's arguments without the actor; a unit chain shortened to its ids."""
     summary = {k: v for k, v in args.items() if k != "actor" and v is not None}
@@ -89,112 +95,122 @@ def _activity_summary(name: str, arg: Any) -> dict[str, Any]:
 
 
 class _Reader:
+    """Reads events in order, remembering update names/actors and activity types for the later events."""
+
     def __init__(self, converter: DataConverter) -> None:
         self._converter = converter
-        self._updates: dict[int, tuple[str, dict[str, Any] | None]] = {}
-        self._activities: dict[int, str] = {}
-
-    async def _decode(self, payloads: Payloads) -> list[Any]:
-        if not payloads.payloads:
-            return []
-        return await self._converter.decode(payloads.payloads)
-
-    async def _first(self, payloads: Payloads) -> Any:
-        values = await self._decode(payloads)
-        return values[0] if values else None
+        self._updates: dict[str, tuple[str, dict[str, Any] | None]] = {}  # by update id
+        self._activities: dict[int, str] = {}  # by scheduled event id
+        self._handlers = {
+            EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED: self._started,
+            EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED: self._update_accepted,
+            EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_REJECTED: self._update_rejected,
+            EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED: self._update_completed,
+            EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED: self._signaled,
+            EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED: self._activity_scheduled,
+            EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED: self._activity_ended,
+            EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED: self._activity_ended,
+            EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT: self._activity_ended,
+            EventType.EVENT_TYPE_TIMER_STARTED: self._timer,
+            EventType.EVENT_TYPE_TIMER_FIRED: self._timer,
+            EventType.EVENT_TYPE_TIMER_CANCELED: self._timer,
+            EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: self._search_attributes,
+            EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED: self._completed,
+            EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED: self._ended_badly,
+            EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED: self._ended_badly,
+        }
 
     async def entry(self, event: HistoryEvent) -> HistoryEntry | None:
         kind = _KINDS.get(event.event_type)
         if kind is None:
             return None
-        entry = HistoryEntry(
-            event_id=event.event_id, time=event.event_time.ToDatetime(tzinfo=UTC), kind=kind
-        )
-        await self._fill(entry, event)
+        entry = HistoryEntry(event_id=event.event_id, time=event.event_time.ToDatetime(tzinfo=UTC), kind=kind)
+        handler = self._handlers.get(event.event_type)
+        if handler is not None:
+            await handler(entry, event)
         return entry
 
-    async def _fill(self, entry: HistoryEntry, event: HistoryEvent) -> None:  # noqa: C901 - one branch per kind
-        t = event.event_type
-        if t == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
-            attrs = event.workflow_execution_started_event_attributes
-            entry.name = attrs.workflow_type.name
-            start = await self._first(attrs.input)
-            if isinstance(start, dict):
-                entry.actor = start.get("filed_by")
-                entry.summary = _start_summary(start)
-        elif t == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
-            request = event.workflow_execution_update_accepted_event_attributes.accepted_request
-            arg = await self._first(request.input.args)
-            entry.name = request.input.name
-            entry.actor = arg.get("actor") if isinstance(arg, dict) else None
-            entry.summary = _args_summary(arg) if isinstance(arg, dict) else {}
-            entry.summary["update_id"] = request.meta.update_id
-            self._updates[event.event_id] = (entry.name, entry.actor)
-        elif t == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_REJECTED:
-            attrs = event.workflow_execution_update_rejected_event_attributes
-            arg = await self._first(attrs.rejected_request.input.args)
-            entry.name = attrs.rejected_request.input.name
-            entry.actor = arg.get("actor") if isinstance(arg, dict) else None
-            entry.summary = {"reason": attrs.failure.message}
-        elif t == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED:
-            attrs = event.workflow_execution_update_completed_event_attributes
-            entry.name, entry.actor = self._updates.get(attrs.accepted_event_id, (None, None))
-            if attrs.outcome.HasField("failure"):
-                entry.kind = "update_failed"
-                entry.summary = {"reason": attrs.outcome.failure.message}
-            else:
-                state = await self._first(attrs.outcome.success)
-                if isinstance(state, dict):
-                    entry.summary = {"status": state.get("status"), "step": state.get("step")}
-        elif t == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
-            attrs = event.workflow_execution_signaled_event_attributes
-            arg = await self._first(attrs.input)
-            entry.name = attrs.signal_name
-            actor = arg.get("actor") if isinstance(arg, dict) else None
-            entry.actor = actor or (CITIZEN.model_dump(mode="json") if entry.name == "feedback" else None)
-            entry.summary = _args_summary(arg) if isinstance(arg, dict) else {}
-        elif t == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-            attrs = event.activity_task_scheduled_event_attributes
-            entry.name = attrs.activity_type.name
-            self._activities[event.event_id] = entry.name
-            entry.summary = _activity_summary(entry.name, await self._first(attrs.input))
-        elif t in (
-            EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED,
-            EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED,
-            EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT,
-        ):
-            attrs = (
-                event.activity_task_completed_event_attributes
-                if t == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED
-                else event.activity_task_failed_event_attributes
-                if t == EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED
-                else event.activity_task_timed_out_event_attributes
-            )
-            entry.name = self._activities.get(attrs.scheduled_event_id)
-            if t != EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
-                entry.summary = {"reason": attrs.failure.message}
-        elif t == EventType.EVENT_TYPE_TIMER_STARTED:
-            attrs = event.timer_started_event_attributes
-            entry.name = attrs.timer_id
+    async def _first(self, payloads: Payloads) -> Any:
+        if not payloads.payloads:
+            return None
+        values = await self._converter.decode(payloads.payloads)
+        return values[0] if values else None
+
+    async def _started(self, entry: HistoryEntry, event: HistoryEvent) -> None:
+        attrs = event.workflow_execution_started_event_attributes
+        entry.name = attrs.workflow_type.name
+        start = await self._first(attrs.input)
+        if isinstance(start, dict):
+            entry.actor = start.get("filed_by")
+            entry.summary = _start_summary(start)
+
+    async def _update_accepted(self, entry: HistoryEntry, event: HistoryEvent) -> None:
+        request = event.workflow_execution_update_accepted_event_attributes.accepted_request
+        arg = await self._first(request.input.args)
+        entry.name = request.input.name
+        entry.actor = arg.get("actor") if isinstance(arg, dict) else None
+        entry.summary = {"update_id": request.meta.update_id} | (_args_summary(arg) if isinstance(arg, dict) else {})
+        self._updates[request.meta.update_id] = (entry.name, entry.actor)
+
+    async def _update_rejected(self, entry: HistoryEntry, event: HistoryEvent) -> None:
+        attrs = event.workflow_execution_update_rejected_event_attributes
+        arg = await self._first(attrs.rejected_request.input.args)
+        entry.name = attrs.rejected_request.input.name
+        entry.actor = arg.get("actor") if isinstance(arg, dict) else None
+        entry.summary = {"reason": attrs.failure.message}
+
+    async def _update_completed(self, entry: HistoryEntry, event: HistoryEvent) -> None:
+        attrs = event.workflow_execution_update_completed_event_attributes
+        entry.name, entry.actor = self._updates.get(attrs.meta.update_id, (None, None))
+        entry.summary = {"update_id": attrs.meta.update_id}
+        if attrs.outcome.HasField("failure"):
+            entry.kind = "update_failed"
+            entry.summary["reason"] = attrs.outcome.failure.message
+            return
+        state = await self._first(attrs.outcome.success)
+        if isinstance(state, dict):
+            entry.summary |= {"status": state.get("status"), "step": state.get("step")}
+
+    async def _signaled(self, entry: HistoryEntry, event: HistoryEvent) -> None:
+        attrs = event.workflow_execution_signaled_event_attributes
+        arg = await self._first(attrs.input)
+        entry.name = attrs.signal_name
+        actor = arg.get("actor") if isinstance(arg, dict) else None
+        # feedback carries no actor: only the citizen gives it
+        entry.actor = actor or (CITIZEN.model_dump(mode="json") if entry.name == "feedback" else None)
+        entry.summary = _args_summary(arg) if isinstance(arg, dict) else {}
+
+    async def _activity_scheduled(self, entry: HistoryEntry, event: HistoryEvent) -> None:
+        attrs = event.activity_task_scheduled_event_attributes
+        entry.name = attrs.activity_type.name
+        self._activities[event.event_id] = entry.name
+        entry.summary = _activity_summary(entry.name, await self._first(attrs.input))
+
+    async def _activity_ended(self, entry: HistoryEntry, event: HistoryEvent) -> None:
+        field = event.WhichOneof("attributes")
+        attrs = getattr(event, field)
+        entry.name = self._activities.get(attrs.scheduled_event_id)
+        if (reason := _failure(attrs)) is not None:
+            entry.summary = {"reason": reason}
+
+    async def _timer(self, entry: HistoryEntry, event: HistoryEvent) -> None:
+        attrs = getattr(event, event.WhichOneof("attributes"))
+        entry.name = attrs.timer_id
+        if event.event_type == EventType.EVENT_TYPE_TIMER_STARTED:
             entry.summary = {"fires_in_seconds": round(_seconds(attrs.start_to_fire_timeout), 3)}
-        elif t in (EventType.EVENT_TYPE_TIMER_FIRED, EventType.EVENT_TYPE_TIMER_CANCELED):
-            attrs = (
-                event.timer_fired_event_attributes
-                if t == EventType.EVENT_TYPE_TIMER_FIRED
-                else event.timer_canceled_event_attributes
-            )
-            entry.name = attrs.timer_id
-        elif t == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
-            decoded = decode_search_attributes(event.upsert_workflow_search_attributes_event_attributes.search_attributes)
-            entry.summary = {name: (values[0] if len(values) == 1 else values or None) for name, values in decoded.items()}
-        elif t == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED:
-            state = await self._first(event.workflow_execution_completed_event_attributes.result)
-            if isinstance(state, dict):
-                entry.summary = {"status": state.get("status"), "closed_at": state.get("closed_at")}
-        elif t == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED:
-            entry.summary = {"reason": event.workflow_execution_failed_event_attributes.failure.message}
-        elif t == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED:
-            entry.summary = {"reason": event.workflow_execution_terminated_event_attributes.reason}
+
+    async def _search_attributes(self, entry: HistoryEntry, event: HistoryEvent) -> None:
+        decoded = decode_search_attributes(event.upsert_workflow_search_attributes_event_attributes.search_attributes)
+        entry.summary = {name: (values[0] if len(values) == 1 else values or None) for name, values in decoded.items()}
+
+    async def _completed(self, entry: HistoryEntry, event: HistoryEvent) -> None:
+        state = await self._first(event.workflow_execution_completed_event_attributes.result)
+        if isinstance(state, dict):
+            entry.summary = {"status": state.get("status"), "closed_at": state.get("closed_at")}
+
+    async def _ended_badly(self, entry: HistoryEntry, event: HistoryEvent) -> None:
+        attrs = getattr(event, event.WhichOneof("attributes"))
+        entry.summary = {"reason": _failure(attrs) or getattr(attrs, "reason", "")}
 
 
 async def read_history(history: WorkflowHistory, *, tracking_code: str, converter: DataConverter) -> CaseHistory:

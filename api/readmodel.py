@@ -34,8 +34,9 @@ async def get_task(session: AsyncSession, task_id: str) -> Task:
 
 
 async def case_tasks(session: AsyncSession, tracking_code: str) -> list[Task]:
-    rows = await session.scalars(select(Task).where(Task.tracking_code == tracking_code).order_by(Task.opened_at))
-    return sorted(rows, key=lambda t: int(t.task_id.rsplit("-T", 1)[-1]) if "-T" in t.task_id else 0)
+    """In the order the workflow opened them (task ids end in -T<n>; n is not zero-padded)."""
+    rows = await session.scalars(select(Task).where(Task.tracking_code == tracking_code))
+    return sorted(rows, key=lambda t: (len(t.task_id), t.task_id))
 
 
 async def case_events(session: AsyncSession, tracking_code: str) -> list[CaseEventRow]:

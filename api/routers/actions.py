@@ -3,7 +3,7 @@ except escalate, a signal, which is checked against the live state first."""
 
 from fastapi import APIRouter, status
 
-from api.access import ensure_senior_coordinator
+from api.access import ensure_can_see, ensure_senior_coordinator
 from api.deps import EngineDep, SessionDep, StaffReader
 from api.errors import Conflict, FieldInvalid, Forbidden
 from api.readmodel import get_case
@@ -100,6 +100,7 @@ async def escalate(
     case = await get_case(session, tracking_code)
     if not (user.role is Role.ADMIN or user.is_senior_of(case.agency_id) or user.role is Role.UNIT_COORDINATOR):
         raise Forbidden("only the agency's senior coordinator, the unit holding the task, or an admin may escalate")
+    await ensure_can_see(session, user, case)
     state = await engine.state(case.tracking_code)
     task = state.current_task
     if user.role is Role.UNIT_COORDINATOR and not (task is not None and user.holds_unit(task.unit_id)):

@@ -55,7 +55,7 @@ async def create_complaint(
     response: Response,
     session: SessionDep,
     sessions: SessionsDep,
-    engine: EngineDep,
+    request: Request,
     settings: SettingsDep,
     user: OptionalUser,
     idempotency_key: IdempotencyKey = None,
@@ -65,7 +65,7 @@ async def create_complaint(
     filed = await file_complaint(
         session=session,
         sessions=sessions,
-        engine=engine,
+        engine=lambda: get_engine(request),
         intake=intake,
         idempotency_key=idempotency_key or f"auto-{uuid.uuid4()}",
         filed_by=user.actor if user is not None else CITIZEN,

@@ -40,7 +40,7 @@ async def inbox(
             case_status=case.status,
             breached=case.breached,
         )
-        for task, case in rows.tuples()
+        for task, case in rows
     ]
 
 

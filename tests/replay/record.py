@@ -1,0 +1,110 @@
+"""Record the replay set: representative cases run on the time-skipping server, histories saved as JSON.
+
+    .venv/bin/python -m tests.replay.record
+
+Run it only to ADD histories (new paths through the workflow). Never re-record an existing file to make
+a failing replay pass: the committed histories stand for cases already running in production.
+"""
+
+import asyncio
+import tempfile
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+
+from foad.db import create_engine, sessionmaker
+from schemas.actions import CloseInput, EscalateInput, FeedbackInput, ReviewInput, SendBackInput
+from schemas.enums import Level, ReviewDecision
+from tests.casedriver import CaseDriver, running_cases
+from tests.conftest import start_test_server
+from tests.dbutil import migrate
+from tests.factories import SENIOR, default_policy
+from workflows.complaint import ComplaintWorkflow
+
+HISTORIES = Path(__file__).parent / "histories"
+
+
+async def handled_within_sla(cases: CaseDriver):
+    handle, state = await cases.handling()
+    await cases.complete(handle, state)
+    await cases.approve(handle)
+    await handle.signal(ComplaintWorkflow.feedback, FeedbackInput(satisfied=True, rating=5, comment="ممنون"))
+    return handle
+
+
+async def escalated_to_national_and_breached(cases: CaseDriver):
+    policy = default_policy()
+    handle, state = await cases.handling(policy)
+    state = await cases.advance(handle, timedelta(hours=3, minutes=1), events=6)
+    await cases.complete(handle, state)
+    await cases.approve(handle)
+    await cases.env.sleep(policy.feedback_window + timedelta(minutes=1))
+    return handle
+
+
+async def rejected_out_of_scope(cases: CaseDriver):
+    handle = await cases.start()
+    await handle.execute_update(ComplaintWorkflow.review, ReviewInput(
+        actor=SENIOR, decision=ReviewDecision.REJECT, referral_note="موضوع محتوایی است؛ به دیوان عدالت اداری"))
+    return handle
+
+
+async def reopened_after_dissatisfied_feedback(cases: CaseDriver):
+    handle, state = await cases.handling()
+    await cases.complete(handle, state)
+    await cases.approve(handle)
+    await handle.signal(ComplaintWorkflow.feedback, FeedbackInput(satisfied=False, rating=1))
+    state = await cases.settled(handle, 5)
+    await cases.complete(handle, state)
+    await cases.approve(handle)
+    await handle.signal(ComplaintWorkflow.feedback, FeedbackInput(satisfied=True, rating=4))
+    return handle
+
+
+async def escalated_by_hand_sent_back_and_closed(cases: CaseDriver):
+    policy = default_policy(level_budgets={level: timedelta(hours=2) for level in Level})
+    handle, state = await cases.handling(policy)
+    await handle.signal(ComplaintWorkflow.escalate, EscalateInput(
+        actor=SENIOR, reason="شهرستان پاسخ نمی‌دهد", from_task_id=state.current_task_id))
+    state = await cases.settled(handle, 3)
+    state = await cases.complete(handle, state)
+    await handle.execute_update(ComplaintWorkflow.send_back, SendBackInput(actor=SENIOR, reason="گزارش ناقص است"))
+    state = await cases.settled(handle, 5)
+    await cases.complete(handle, state)
+    await cases.approve(handle)
+    await handle.execute_update(ComplaintWorkflow.close, CloseInput(actor=SENIOR, reason="رضایت تلفنی"))
+    return handle
+
+
+SCENARIOS: list[Callable[[CaseDriver], Awaitable]] = [
+    handled_within_sla,
+    escalated_to_national_and_breached,
+    rejected_out_of_scope,
+    reopened_after_dissatisfied_feedback,
+    escalated_by_hand_sent_back_and_closed,
+]
+
+
+async def record(overwrite: bool = False) -> None:
+    env = await start_test_server()
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite+aiosqlite:///{folder}/foad.db"
+        migrate(url)
+        engine = create_engine(url)
+        async with running_cases(env, sessionmaker(engine), "replay-recorder") as cases:
+            for scenario in SCENARIOS:
+                target = HISTORIES / f"{scenario.__name__}.json"
+                if target.exists() and not overwrite:
+                    print(f"kept     {target.name}")
+                    continue
+                handle = await scenario(cases)
+                await handle.result()
+                history = await handle.fetch_history()
+                target.write_text(history.to_json())
+                print(f"recorded {target.name}: {len(history.events)} events")
+        await engine.dispose()
+    await env.shutdown()
+
+
+if __name__ == "__main__":
+    asyncio.run(record())

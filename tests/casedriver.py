@@ -55,12 +55,13 @@ class CaseDriver:
         return await handle.query(ComplaintWorkflow.state)
 
     async def settled(self, handle: WorkflowHandle, seq: int | None = None) -> CaseState:
-        """The state once the worker has caught up: the timeline has `seq` events and all are projected."""
+        """The state once the worker has caught up: `seq` events, all projected, no activity (SMS) pending."""
         for _ in range(200):
             state = await self.state(handle)
             row = await self.case_row(state.tracking_code)
             if (seq is None or len(state.events) >= seq) and row and row.last_seq == len(state.events):
-                return state
+                if not (await handle.describe()).raw_description.pending_activities:
+                    return state
             await asyncio.sleep(0.05)
         raise AssertionError(f"case did not settle: {len(state.events)} events, read model at {row and row.last_seq}")
 

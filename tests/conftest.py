@@ -26,8 +26,10 @@ async def start_test_server() -> WorkflowEnvironment:
     return env
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
+    """One server per module: its clock is shared, and a case another module left running with no worker
+    would stall time skipping for everyone."""
     env = await start_test_server()
     yield env
     await env.shutdown()

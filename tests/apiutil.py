@@ -11,11 +11,14 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import select
+from temporalio.service import RPCError
 
 from api.app import create_app
 import foad.seed
-from foad.models import Case
+from foad.models import Case, IntakeKey
 from foad.passwords import hash_password
+from foad.temporal import workflow_id
 from foad.settings import Settings
 from worker import build_worker
 
@@ -123,7 +126,22 @@ async def seeded(sessions, monkeypatch):
 
 
 @pytest.fixture
-async def worker(temporal_env, seeded, task_queue) -> AsyncIterator[None]:
+async def cases_terminated(temporal_env, seeded) -> AsyncIterator[None]:
+    """Terminates every case the test filed: the time-skipping server is shared by the session, and a case
+    left running with no worker (its timers firing into an empty task queue) would stall time skipping for
+    every later test."""
+    yield
+    async with seeded() as session:
+        codes = list(await session.scalars(select(IntakeKey.tracking_code)))
+    for code in codes:
+        try:
+            await temporal_env.client.get_workflow_handle(workflow_id(code)).terminate(reason="test over")
+        except RPCError:
+            pass  # never started, or already finished
+
+
+@pytest.fixture
+async def worker(temporal_env, seeded, task_queue, cases_terminated) -> AsyncIterator[None]:
     async with build_worker(temporal_env.client, sessions=seeded, task_queue=task_queue):
         yield
 

@@ -5,6 +5,7 @@ from sqlalchemy import update
 from foad.models import Case
 from tests.apiutil import (
     api,  # noqa: F401 - fixture
+    cases_terminated,  # noqa: F401 - fixture
     file,
     login,
     open_task,

@@ -11,6 +11,7 @@ from foad.settings import DEV_SECRET
 from tests.apiutil import (
     PASSWORD,
     api,  # noqa: F401 - fixture
+    cases_terminated,  # noqa: F401 - fixture
     complaint,
     file,
     login,

@@ -6,6 +6,7 @@ from foad.models import CaseEventRow, SmsOutbox, Task
 from tests.apiutil import (
     MOBILE,
     api,  # noqa: F401 - fixture
+    cases_terminated,  # noqa: F401 - fixture
     file,
     login,
     open_task,
@@ -151,3 +152,19 @@ async def test_case_list_filters_and_scopes(api, seeded):
     everything = await api.get("/cases", params={"indicator": 7, "limit": 1}, headers=await login(api, "operator1"))
     assert everything.json()["total"] == 2 and len(everything.json()["items"]) == 1
     assert (await api.get("/cases", params={"indicator": 9}, headers=senior)).status_code == 422
+
+
+async def test_senior_coordinator_closes_a_case_awaiting_feedback(api, seeded):
+    code = await file(api)
+    await projected(seeded, code)
+    senior, takestan = await login(api, "sso-senior"), await login(api, "sso-takestan")
+    await api.post(f"/cases/{code}/review", json=ACCEPT, headers=senior)
+    task = await open_task(api, takestan, code, "handling")
+    await api.post(f"/tasks/{task['task_id']}/complete", json=DONE, headers=takestan)
+    await api.post(f"/cases/{code}/approve", json={"result_note": "کارمند جایگزین مستقر شد"}, headers=senior)
+    closed = await api.post(f"/cases/{code}/close", json={"reason": "شهروند تلفنی رضایت داد"}, headers=senior)
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["status"] == "closed"
+    await projected(seeded, code, status="closed")
+    again = await api.post(f"/cases/{code}/close", json={"reason": "دوباره"}, headers=senior)
+    assert again.status_code == 409

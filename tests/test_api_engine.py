@@ -1,12 +1,16 @@
 """When the workflow engine is down or no worker answers: 503, and nothing lost."""
 
 import socket
+from collections.abc import AsyncIterator
 
+import pytest
 from sqlalchemy import select
+from temporalio.testing import WorkflowEnvironment
 
 from foad.models import IntakeKey
 from tests.apiutil import (
     api,  # noqa: F401 - fixture
+    cases_terminated,  # noqa: F401 - fixture
     complaint,
     http,
     login,
@@ -15,6 +19,7 @@ from tests.apiutil import (
     seeded,  # noqa: F401 - fixture
     worker,  # noqa: F401 - fixture
 )
+from tests.conftest import start_test_server
 from worker import build_worker
 
 
@@ -49,19 +54,30 @@ async def test_intake_retried_after_a_503_completes_with_the_reserved_code(api, 
     await projected(seeded, reserved)
 
 
-async def test_update_with_no_worker_polling_is_503(temporal_env, seeded, task_queue):
-    app = make_app(sessions=seeded, client=temporal_env.client, task_queue=task_queue, temporal_rpc_timeout_seconds=0.5)
-    async with http(app) as client:
-        async with build_worker(temporal_env.client, sessions=seeded, task_queue=task_queue):
-            response = await client.post("/complaints", json=complaint())
+@pytest.fixture
+async def own_test_server() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server for this test alone: the Java test server keeps time skipping locked for good
+    once a client abandons an update or query RPC (its deadline passed), even after the workflow is
+    terminated, which would stall every later test sharing the server."""
+    env = await start_test_server()
+    yield env
+    await env.shutdown()
+
+
+async def test_update_with_no_worker_polling_is_503(own_test_server, seeded, task_queue):
+    client = own_test_server.client
+    app = make_app(sessions=seeded, client=client, task_queue=task_queue, temporal_rpc_timeout_seconds=0.5)
+    async with http(app) as api_client:
+        async with build_worker(client, sessions=seeded, task_queue=task_queue):
+            response = await api_client.post("/complaints", json=complaint())
             code = response.json()["tracking_code"]
             await projected(seeded, code)
         # The worker is gone: the update waits for a workflow task nobody picks up.
-        senior = await login(client, "sso-senior")
+        senior = await login(api_client, "sso-senior")
         body = {"decision": "reject", "referral_note": "به شعبه مراجعه کنید"}
-        review = await client.post(f"/cases/{code}/review", json=body, headers=senior)
+        review = await api_client.post(f"/cases/{code}/review", json=body, headers=senior)
         assert review.status_code == 503
         assert review.json()["error"]["code"] == "engine_unavailable"
-        detail = await client.get(f"/cases/{code}", headers=senior)
+        detail = await api_client.get(f"/cases/{code}", headers=senior)
         assert detail.status_code == 200
         assert detail.json()["live"] is None and detail.json()["live_error"]

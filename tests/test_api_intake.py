@@ -4,22 +4,30 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
+import foad.seed
 from api.tracking import is_valid_tracking_code, new_tracking_code
+from foad.db import create_engine, sessionmaker
 from foad.models import IntakeKey
 from foad.temporal import workflow_id
 from tests.apiutil import (
     FULL_NAME,
     MOBILE,
     NATIONAL_CODE,
+    REFDATA,
     api,  # noqa: F401 - fixture
+    cases_terminated,  # noqa: F401 - fixture
     complaint,
     eventually,
     file,
+    http,
     login,
+    make_app,
     projected,
     seeded,  # noqa: F401 - fixture
     worker,  # noqa: F401 - fixture
 )
+from tests.dbutil import migrate
+from worker import build_worker
 
 
 def _fields(response) -> dict[str, str]:
@@ -119,6 +127,28 @@ async def test_public_status_shows_no_personal_data(api):
     assert body["feedback_due"] is False
     assert body["timeline"][0]["kind"] == "registered"
     assert set(body["timeline"][0]) == {"kind", "at"}
+
+
+async def test_public_status_answers_from_the_workflow_before_the_read_model_has_the_case(
+    temporal_env, seeded, task_queue, tmp_path, cases_terminated
+):
+    # The worker projects into another database, so the API's read model never gets the case row.
+    elsewhere_url = f"sqlite+aiosqlite:///{tmp_path / 'elsewhere.db'}"
+    migrate(elsewhere_url)
+    elsewhere = create_engine(elsewhere_url)
+    await foad.seed.seed(sessionmaker(elsewhere), REFDATA, demo_users=False)
+    app = make_app(sessions=seeded, client=temporal_env.client, task_queue=task_queue)
+    try:
+        async with build_worker(temporal_env.client, sessions=sessionmaker(elsewhere), task_queue=task_queue), http(
+            app
+        ) as client:
+            code = await file(client)
+            response = await client.get(f"/complaints/{code}")
+    finally:
+        await elsewhere.dispose()
+    assert response.status_code == 200, response.text
+    assert (response.json()["status"], response.json()["timeline"][0]["kind"]) == ("in_review", "registered")
+    assert NATIONAL_CODE not in response.text and MOBILE not in response.text
 
 
 async def test_public_status_of_an_unknown_or_malformed_code_is_404(api):

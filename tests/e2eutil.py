@@ -410,10 +410,15 @@ def check_no_step_lost_or_doubled(stack: Stack, code: str) -> list[dict[str, Any
     if case["status"] in ("closed", "rejected"):
         assert not still_open, f"{code}: a final case keeps open tasks {still_open}"
 
-    outbox = sms(stack, code)
-    keys = [m["key"] for m in outbox]
-    assert len(keys) == len(set(keys)), f"{code}: duplicate SMS keys {keys}"
     wanted = {f"{code}:{e['seq']}:{SMS_OF_EVENT[e['kind']]}" for e in timeline if e["kind"] in SMS_OF_EVENT}
+    deadline = time.monotonic() + 20  # the SMS activity runs just after the event's projection
+    while True:
+        outbox = sms(stack, code)
+        keys = [m["key"] for m in outbox]
+        if set(keys) >= wanted or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert len(keys) == len(set(keys)), f"{code}: duplicate SMS keys {keys}"
     assert set(keys) == wanted, f"{code}: SMS {sorted(keys)} but the timeline calls for {sorted(wanted)}"
     assert {m["mobile"] for m in outbox} == {MOBILE}
     return timeline

@@ -135,6 +135,8 @@ def engine_error(exc: BaseException) -> ApiError | None:
     if isinstance(exc, RPCError):
         if exc.status in _UNAVAILABLE:
             return EngineUnavailable()
+        if exc.status == RPCStatusCode.FAILED_PRECONDITION and "no poller" in exc.message:
+            return EngineUnavailable("no worker is polling for this case's task queue")
         if exc.status == RPCStatusCode.NOT_FOUND:
             return Conflict(
                 "the case's workflow is not running any more",

@@ -81,3 +81,13 @@ async def test_update_with_no_worker_polling_is_503(own_test_server, seeded, tas
         detail = await api_client.get(f"/cases/{code}", headers=senior)
         assert detail.status_code == 200
         assert detail.json()["live"] is None and detail.json()["live_error"]
+
+
+def test_no_poller_refusal_from_the_server_is_a_503_not_a_502():
+    from temporalio.service import RPCError, RPCStatusCode
+
+    from api.errors import engine_error
+
+    refusal = RPCError("no poller seen for task queue recently", RPCStatusCode.FAILED_PRECONDITION, b"")
+    error = engine_error(refusal)
+    assert (error.status_code, error.code) == (503, "engine_unavailable")

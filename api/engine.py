@@ -5,7 +5,8 @@ Every call carries the RPC timeout from settings, so an update that no worker pi
 """
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -85,13 +86,24 @@ class Engine:
             pass  # the case ran and closed already: the same receipt stands
 
     async def update(self, tracking_code: str, update: Callable[..., Any], arg: Any) -> CaseState:
-        return await self.handle(tracking_code).execute_update(update, arg, rpc_timeout=self.rpc_timeout)
+        async with self._deadline():
+            return await self.handle(tracking_code).execute_update(update, arg, rpc_timeout=self.rpc_timeout)
 
     async def signal(self, tracking_code: str, signal: Callable[..., Any], arg: Any) -> None:
         await self.handle(tracking_code).signal(signal, arg, rpc_timeout=self.rpc_timeout)
 
     async def state(self, tracking_code: str) -> CaseState:
-        return await self.handle(tracking_code).query(ComplaintWorkflow.state, rpc_timeout=self.rpc_timeout)
+        async with self._deadline():
+            return await self.handle(tracking_code).query(ComplaintWorkflow.state, rpc_timeout=self.rpc_timeout)
+
+    @asynccontextmanager
+    async def _deadline(self) -> AsyncIterator[None]:
+        """One deadline for the whole call: the SDK repeats an RPC, so rpc_timeout alone bounds each attempt."""
+        try:
+            async with asyncio.timeout(self.rpc_timeout.total_seconds() * 1.5):
+                yield
+        except TimeoutError as exc:
+            raise EngineUnavailable() from exc
 
     async def history(self, tracking_code: str) -> WorkflowHistory:
         return await self.handle(tracking_code).fetch_history(rpc_timeout=self.rpc_timeout)

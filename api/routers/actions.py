@@ -1,10 +1,15 @@
 """The coordinators' actions on a case. Each is a Workflow Update (its validator's refusal is a 409),
 except escalate, a signal, which is checked against the live state first."""
 
+from collections.abc import Callable
+from typing import Any
+
 from fastapi import APIRouter, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import ensure_can_see, ensure_senior_coordinator
-from api.deps import EngineDep, SessionDep, StaffReader
+from api.deps import EngineDep, SessionDep, StaffReader, StaffUser
+from api.engine import Engine
 from api.errors import Conflict, FieldInvalid, Forbidden
 from api.readmodel import get_case
 from api.responses import Accepted, ActionResult
@@ -19,6 +24,7 @@ from schemas.actions import (
     ReviewRequest,
     SendBackInput,
 )
+from schemas.case import Actor
 from schemas.enums import CaseStatus, Level, ReviewDecision, Role
 from workflows.complaint import ComplaintWorkflow
 
@@ -58,34 +64,48 @@ async def review(
     return ActionResult.of(await engine.update(case.tracking_code, ComplaintWorkflow.review, request))
 
 
+async def _senior_coordinator_update(
+    tracking_code: str,
+    user: StaffUser,
+    session: AsyncSession,
+    engine: Engine,
+    update: Callable[..., Any],
+    request_for: Callable[[Actor], Any],
+) -> ActionResult:
+    """The actions only the case agency's senior coordinator may take, each one Workflow Update."""
+    case = await get_case(session, tracking_code)
+    ensure_senior_coordinator(user, case.agency_id)
+    return ActionResult.of(await engine.update(case.tracking_code, update, request_for(user.actor)))
+
+
 @router.post("/{tracking_code}/approve", response_model=ActionResult, summary="Approve the result; the citizen is told")
 async def approve(
     tracking_code: str, body: ApproveRequest, user: StaffReader, session: SessionDep, engine: EngineDep
 ) -> ActionResult:
-    case = await get_case(session, tracking_code)
-    ensure_senior_coordinator(user, case.agency_id)
-    request = ApproveInput(actor=user.actor, result_note=body.result_note)
-    return ActionResult.of(await engine.update(case.tracking_code, ComplaintWorkflow.approve, request))
+    return await _senior_coordinator_update(
+        tracking_code, user, session, engine, ComplaintWorkflow.approve,
+        lambda actor: ApproveInput(actor=actor, result_note=body.result_note),
+    )
 
 
 @router.post("/{tracking_code}/send-back", response_model=ActionResult, summary="Send the result back to the unit")
 async def send_back(
     tracking_code: str, body: ReasonRequest, user: StaffReader, session: SessionDep, engine: EngineDep
 ) -> ActionResult:
-    case = await get_case(session, tracking_code)
-    ensure_senior_coordinator(user, case.agency_id)
-    request = SendBackInput(actor=user.actor, reason=body.reason)
-    return ActionResult.of(await engine.update(case.tracking_code, ComplaintWorkflow.send_back, request))
+    return await _senior_coordinator_update(
+        tracking_code, user, session, engine, ComplaintWorkflow.send_back,
+        lambda actor: SendBackInput(actor=actor, reason=body.reason),
+    )
 
 
 @router.post("/{tracking_code}/close", response_model=ActionResult, summary="Close a case whose result was approved")
 async def close(
     tracking_code: str, body: ReasonRequest, user: StaffReader, session: SessionDep, engine: EngineDep
 ) -> ActionResult:
-    case = await get_case(session, tracking_code)
-    ensure_senior_coordinator(user, case.agency_id)
-    request = CloseInput(actor=user.actor, reason=body.reason)
-    return ActionResult.of(await engine.update(case.tracking_code, ComplaintWorkflow.close, request))
+    return await _senior_coordinator_update(
+        tracking_code, user, session, engine, ComplaintWorkflow.close,
+        lambda actor: CloseInput(actor=actor, reason=body.reason),
+    )
 
 
 @router.post(

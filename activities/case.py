@@ -45,6 +45,7 @@ def _apply_task(row: Task, info: TaskInfo) -> None:
     row.closed_by = info.closed_by.username if info.closed_by else None
     row.outcome = info.outcome.value if info.outcome else None
     row.note = info.note
+    row.assignee = info.assignee
 
 
 class CaseActivities:

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from api.errors import register_error_handlers
-from api.routers import actions, audit, auth, cases, intake, reference, tasks
+from api.routers import access_log, actions, audit, auth, cases, citizen, intake, reference, tasks, users
 from foad.db import create_engine, sessionmaker
 from foad.settings import Settings, get_settings
 
@@ -48,8 +48,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.task_queue = settings.temporal_task_queue
 
     api = APIRouter(prefix=API_PREFIX)
-    for router in (auth.router, intake.router, cases.router, actions.router, tasks.router, audit.router, reference.router):
-        api.include_router(router)
+    routers = (auth, intake, citizen, cases, actions, tasks, audit, access_log, reference, users)
+    for module in routers:
+        api.include_router(module.router)
     app.include_router(api)
     register_error_handlers(app)
     return app

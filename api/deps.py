@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.engine import Engine, temporal_client
 from api.errors import Forbidden, Unauthorized
-from api.security import user_id_from_token
+from api.security import mobile_from_token, user_id_from_token
 from foad.models import User, UserUnit
 from foad.settings import Settings
 from schemas.case import Actor
@@ -139,3 +139,24 @@ STAFF_READERS = (
 
 StaffReader = Annotated[StaffUser, Depends(require_roles(*STAFF_READERS))]
 Auditor = Annotated[StaffUser, Depends(require_roles(Role.AUDITOR, Role.ADMIN))]
+Admin = Annotated[StaffUser, Depends(require_roles(Role.ADMIN))]
+
+
+async def citizen_mobile(token: Annotated[str | None, Depends(_bearer)], settings: SettingsDep) -> str:
+    """The mobile number a citizen proved with a one-time code (the token from /citizen/otp/verify)."""
+    mobile = mobile_from_token(token, settings=settings) if token else None
+    if mobile is None:
+        raise Unauthorized(
+            "a citizen token is required: verify the mobile number with a one-time code first",
+            code="citizen_token_required",
+            message_fa="ابتدا شماره همراه خود را با کد یک‌بارمصرف تأیید کنید.",
+        )
+    return mobile
+
+
+async def optional_citizen_mobile(token: Annotated[str | None, Depends(_bearer)], settings: SettingsDep) -> str | None:
+    return mobile_from_token(token, settings=settings) if token else None
+
+
+CitizenMobile = Annotated[str, Depends(citizen_mobile)]
+OptionalCitizenMobile = Annotated[str | None, Depends(optional_citizen_mobile)]

@@ -103,6 +103,18 @@ class EngineUnavailable(ApiError):
         super().__init__(message, headers={"Retry-After": "5"})
 
 
+class TooManyRequests(ApiError):
+    """A rate limit or a locked account: the client may try again after `retry_after` seconds."""
+
+    status_code = 429
+    code = "rate_limited"
+    message_fa = "تعداد درخواست‌ها بیش از حد مجاز است؛ کمی بعد دوباره تلاش کنید."
+
+    def __init__(self, message: str, *, retry_after: int, **kwargs: Any) -> None:
+        kwargs.setdefault("details", {"retry_after": retry_after})
+        super().__init__(message, headers={"Retry-After": str(retry_after)}, **kwargs)
+
+
 class EngineError(ApiError):
     status_code = 502
     code = "engine_error"

@@ -96,8 +96,10 @@ def inbox_query(user: StaffUser, status: TaskStatus | None) -> Select[tuple[Task
         query = query.where(
             Task.agency_id == user.agency_id, Task.kind.in_([TaskKind.REVIEW.value, TaskKind.APPROVAL.value])
         )
-    elif user.role in (Role.UNIT_COORDINATOR, Role.INSPECTOR):
+    elif user.role is Role.UNIT_COORDINATOR:
         query = query.where(Task.kind == TaskKind.HANDLING.value, Task.unit_id.in_(user.unit_ids))
+    elif user.role is Role.INSPECTOR:
+        query = query.where(Task.kind == TaskKind.HANDLING.value, Task.assignee == user.username)
     elif user.role not in (Role.ADMIN, Role.AUDITOR):
         return None
     if status is not None:

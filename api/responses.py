@@ -100,6 +100,7 @@ class TaskOut(_Out):
     closed_by: str | None
     outcome: str | None
     note: str | None
+    assignee: str | None = None
 
 
 class InboxItem(TaskOut):

@@ -80,6 +80,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(256))
     agency_id: Mapped[str | None] = mapped_column(ForeignKey("agencies.id"))
     active: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
 
 
 class UserUnit(Base):
@@ -186,6 +188,7 @@ class Task(Base):
     closed_by: Mapped[str | None] = mapped_column(String(64))
     outcome: Mapped[str | None] = mapped_column(String(32))
     note: Mapped[str | None] = mapped_column(Text)
+    assignee: Mapped[str | None] = mapped_column(String(64), index=True)
 
     __table_args__ = (
         Index("ix_tasks_unit_status", "unit_id", "status"),
@@ -205,3 +208,42 @@ class SmsOutbox(Base):
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     created_at: Mapped[datetime]
+
+
+# --- security: one-time codes, rate limits, access audit ---------------------------------------
+
+
+class OtpChallenge(Base):
+    """A one-time code sent to a mobile by SMS; only its keyed hash is kept, and it is used once."""
+
+    __tablename__ = "otp_challenges"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    mobile: Mapped[str] = mapped_column(String(11), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    used_at: Mapped[datetime | None]
+    client: Mapped[str] = mapped_column(String(64))
+
+
+class RateCounter(Base):
+    """Hits per key (e.g. `otp-request:mobile:0912...`) in a fixed window; shared by every API process."""
+
+    __tablename__ = "rate_counters"
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(primary_key=True)
+    hits: Mapped[int] = mapped_column(default=0)
+
+
+class AccessRecord(Base):
+    """Who saw which case's personal data, when, and through what."""
+
+    __tablename__ = "access_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    tracking_code: Mapped[str | None] = mapped_column(String(32), index=True)
+    what: Mapped[str] = mapped_column(String(64))
+    client: Mapped[str] = mapped_column(String(64))

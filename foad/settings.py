@@ -29,6 +29,17 @@ class Settings(BaseSettings):
 
     secret_key: str = DEV_SECRET
     token_minutes: int = Field(default=480, gt=0)
+    login_max_failures: int = Field(default=5, gt=0, description="Failed logins in a row before the account locks")
+    login_lockout_minutes: float = Field(default=15, gt=0)
+    citizen_token_minutes: int = Field(default=60, gt=0, description="How long a verified mobile stays verified")
+    otp_minutes: float = Field(default=5, gt=0, description="How long a one-time code is valid")
+    otp_max_attempts: int = Field(default=5, gt=0, description="Wrong guesses before a code is spent")
+    otp_per_mobile_per_hour: int = Field(default=5, gt=0)
+    otp_per_client_per_hour: int = Field(default=20, gt=0)
+    otp_verify_per_client_per_hour: int = Field(default=30, gt=0)
+    otp_verify_per_mobile_per_hour: int = Field(default=15, gt=0)
+    intake_per_client_per_hour: int = Field(default=30, gt=0, description="Complaints a citizen's address may file")
+    login_per_client_per_hour: int = Field(default=60, gt=0)
 
     time_scale: float = Field(default=1.0, gt=0, description="Multiplies every case duration; 0.001 for a demo")
     sla_minutes: float = Field(default=180, gt=0)

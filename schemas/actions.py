@@ -20,6 +20,9 @@ class ReviewRequest(BaseModel):
     action_order: Note | None = Field(default=None, description="What the unit must do (accept)")
     unit_id: str | None = Field(default=None, description="The unit that must act (accept)")
     referral_note: Note | None = Field(default=None, description="Where the citizen should go instead (reject)")
+    inspector: str | None = Field(
+        default=None, max_length=64, description="Username of an inspector ordered to inspect on site (accept)"
+    )
 
     @model_validator(mode="after")
     def _decision_fields(self) -> "ReviewRequest":
@@ -36,6 +39,7 @@ class ReviewInput(BaseModel):
     action_order: str | None = None
     chain: list[UnitRef] = Field(default_factory=list, description="Ordered unit, then its ancestors upward")
     referral_note: str | None = None
+    inspector: str | None = None
 
 
 class CompleteTaskRequest(BaseModel):
@@ -82,7 +86,6 @@ class EscalateInput(BaseModel):
 
 
 class FeedbackRequest(BaseModel):
-    mobile: Annotated[str, Field(description="The mobile the complaint was filed with, as proof")]
     satisfied: bool
     rating: Annotated[int, Field(ge=1, le=5)]
     comment: Annotated[PersianText, Field(max_length=1000)] | None = None

@@ -81,6 +81,7 @@ class TaskInfo(BaseModel):
     closed_by: Actor | None = None
     outcome: HandlingOutcome | None = None
     note: str | None = None
+    assignee: str | None = Field(default=None, description="The inspector ordered to inspect (handling tasks)")
 
 
 class CaseEvent(BaseModel):

@@ -8,6 +8,7 @@ group (then kills what is left), whatever happened before; `Stack.logs()` gives 
 import asyncio
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -21,12 +22,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+from pydantic import TypeAdapter
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
 from foad.devstack import dev_server_command, ensure_search_attributes, free_port, port_open, stop, wait_for_temporal
 from foad.temporal import DATA_CONVERTER
+from schemas.text import MobileNumber, latin_digits
 from tests.dbutil import migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -308,6 +311,23 @@ class Api:
     def __init__(self, base_url: str) -> None:
         self.http = httpx.Client(base_url=base_url, timeout=30)
         self._tokens: dict[str, dict[str, str]] = {}
+        self.citizen: dict[str, str] = {}
+
+    def verify_mobile(self, stack: "Stack", mobile: str) -> dict[str, str]:
+        """The citizen's side of the one-time code: ask for it, read the SMS from the outbox, trade it for a
+        token that later anonymous requests carry."""
+        sent = self.http.post("/citizen/otp", json={"mobile": mobile})
+        assert sent.status_code == 202, sent.text
+        [sms] = stack.rows(
+            "SELECT body FROM sms_outbox WHERE template = 'otp' AND mobile = :mobile ORDER BY id DESC LIMIT 1",
+            mobile=TypeAdapter(MobileNumber).validate_python(mobile),
+        )
+        code = re.search(r"\d{6}", latin_digits(sms["body"]))
+        assert code is not None, sms["body"]
+        verified = self.http.post("/citizen/otp/verify", json={"mobile": mobile, "code": code.group()})
+        assert verified.status_code == 200, verified.text
+        self.citizen = {"Authorization": f"Bearer {verified.json()['access_token']}"}
+        return self.citizen
 
     def close(self) -> None:
         self.http.close()
@@ -320,10 +340,10 @@ class Api:
         return self._tokens[username]
 
     def get(self, path: str, user: str | None = None, **kwargs: Any) -> httpx.Response:
-        return self.http.get(path, headers=self.auth(user) if user else None, **kwargs)
+        return self.http.get(path, headers=self.auth(user) if user else self.citizen, **kwargs)
 
     def post(self, path: str, user: str | None = None, **kwargs: Any) -> httpx.Response:
-        headers = kwargs.pop("headers", {}) | (self.auth(user) if user else {})
+        headers = kwargs.pop("headers", {}) | (self.auth(user) if user else self.citizen)
         return self.http.post(path, headers=headers, **kwargs)
 
     # --- the steps of a case ----------------------------------------------------------------------

@@ -16,6 +16,7 @@ from tests.apiutil import (
     REFDATA,
     api,  # noqa: F401 - fixture
     cases_terminated,  # noqa: F401 - fixture
+    citizen_auth,
     complaint,
     eventually,
     file,
@@ -161,17 +162,27 @@ async def test_public_status_of_an_unknown_or_malformed_code_is_404(api):
 async def test_feedback_before_the_result_is_a_conflict(api, seeded):
     code = await file(api)
     await projected(seeded, code)
-    response = await api.post(f"/complaints/{code}/feedback", json={"mobile": MOBILE, "satisfied": True, "rating": 5})
+    response = await api.post(f"/complaints/{code}/feedback", json={"satisfied": True, "rating": 5})
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "feedback_not_due"
 
 
-async def test_feedback_with_another_mobile_is_refused(api, seeded):
+async def test_feedback_from_another_verified_mobile_is_refused(api, seeded):
     code = await file(api)
     await projected(seeded, code)
     response = await api.post(
-        f"/complaints/{code}/feedback", json={"mobile": "09351112233", "satisfied": True, "rating": 5}
+        f"/complaints/{code}/feedback", json={"satisfied": True, "rating": 5}, headers=citizen_auth("09351112233")
     )
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "mobile_mismatch"
+
+
+async def test_feedback_without_a_citizen_token_is_401(api, seeded):
+    code = await file(api)
+    await projected(seeded, code)
+    response = await api.post(
+        f"/complaints/{code}/feedback", json={"satisfied": True, "rating": 5}, headers={"Authorization": ""}
+    )
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "citizen_token_required"
 

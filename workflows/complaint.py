@@ -188,6 +188,7 @@ class ComplaintWorkflow:
         self._state.action_order = request.action_order
         unit = self._state.chain[-1] if self._state.breached else self._state.chain[0]
         task = self._assign(unit)
+        task.assignee = request.inspector
         await self._record(
             EventKind.REVIEW_ACCEPTED, request.actor, tasks=[review, task], note=request.action_order,
             sms=("accepted", {"unit": unit.name_fa}),

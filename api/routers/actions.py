@@ -5,6 +5,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, status
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import ensure_can_see, ensure_senior_coordinator
@@ -13,6 +14,7 @@ from api.engine import Engine
 from api.errors import Conflict, FieldInvalid, Forbidden
 from api.readmodel import get_case
 from api.responses import Accepted, ActionResult
+from foad.models import User
 from foad.refdata import unit_chain, unit_ref
 from schemas.actions import (
     ApproveInput,
@@ -54,14 +56,33 @@ async def review(
                 reason_fa="سلسله‌مراتب این واحد تا ستاد ملی کامل نیست",
             )
         chain = [unit_ref(u) for u in units]
+        if body.inspector is not None:
+            await _ensure_inspector(session, body.inspector, case.agency_id)
     request = ReviewInput(
         actor=user.actor,
         decision=body.decision,
         action_order=body.action_order,
         chain=chain,
         referral_note=body.referral_note,
+        inspector=body.inspector if body.decision is ReviewDecision.ACCEPT else None,
     )
     return ActionResult.of(await engine.update(case.tracking_code, ComplaintWorkflow.review, request))
+
+
+async def _ensure_inspector(session: AsyncSession, username: str, agency_id: str) -> None:
+    """An active inspector of the case's agency, or of the centre (no agency)."""
+    inspector = await session.scalar(select(User).where(User.username == username))
+    if (
+        inspector is None
+        or not inspector.active
+        or inspector.role != Role.INSPECTOR.value
+        or inspector.agency_id not in (None, agency_id)
+    ):
+        raise FieldInvalid(
+            ["body", "inspector"],
+            "not an active inspector of the case's agency or of the centre",
+            reason_fa="بازرس فعالی با این نام کاربری برای این دستگاه نیست",
+        )
 
 
 async def _senior_coordinator_update(

@@ -1,9 +1,10 @@
 """For auditors (and admins): a case's history from the workflow's own event history, and its replay."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
 
+from api.access_log import record_access
 from api.deps import Auditor, EngineDep, SessionDep
 from api.errors import engine_error
 from api.history import CaseHistory, read_history
@@ -19,9 +20,15 @@ router = APIRouter(prefix="/cases", tags=["audit"])
     response_model=CaseHistory,
     summary="Who did what and when, from the workflow's Temporal event history",
 )
-async def history(tracking_code: str, user: Auditor, session: SessionDep, engine: EngineDep) -> CaseHistory:
+async def history(
+    tracking_code: str, request: Request, user: Auditor, session: SessionDep, engine: EngineDep
+) -> CaseHistory:
     case = await get_case(session, tracking_code)
     recorded = await engine.history(case.tracking_code)
+    await record_access(
+        session, username=user.username, role=user.role.value, tracking_code=case.tracking_code,
+        what="workflow_history", request=request,
+    )
     return await read_history(recorded, tracking_code=case.tracking_code, converter=engine.client.data_converter)
 
 

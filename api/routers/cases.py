@@ -5,7 +5,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from api.access import ensure_can_see, may_see_personal_data
+from api.access import ensure_can_see, may_see_employee_name, may_see_personal_data
+from api.access_log import record_access
 from api.deps import SessionDep, StaffReader, get_engine
 from api.errors import ApiError, engine_error
 from api.readmodel import CaseFilters, case_events, case_tasks, get_case, list_cases
@@ -89,11 +90,17 @@ async def case_detail(
                 raise
             live_error = err.message
     summary = case_summary(case).model_dump()
+    personal = may_see_personal_data(user)
+    if personal:
+        await record_access(
+            session, username=user.username, role=user.role.value, tracking_code=case.tracking_code,
+            what="case_detail", request=request,
+        )
     return CaseDetail(
         **summary,
-        citizen=_citizen(case, full=may_see_personal_data(user)),
+        citizen=_citizen(case, full=personal),
         description=case.description,
-        employee_name=case.employee_name,
+        employee_name=case.employee_name if may_see_employee_name(user, case) else None,
         incident_at=case.incident_at,
         filed_by=case.filed_by,
         breached_at=case.breached_at,

@@ -4,13 +4,23 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response, status
-from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 
 from api import public
-from api.deps import EngineDep, OptionalUser, SessionDep, SessionsDep, SettingsDep, get_engine
-from api.errors import Conflict, FieldInvalid, Forbidden, NotFound
+from api.access_log import client_address
+from api.deps import (
+    CitizenMobile,
+    EngineDep,
+    OptionalCitizenMobile,
+    OptionalUser,
+    SessionDep,
+    SessionsDep,
+    SettingsDep,
+    get_engine,
+)
+from api.errors import Conflict, Forbidden, NotFound, Unauthorized
 from api.filing import file_complaint
+from api.limits import enforce, per_hour
 from api.readmodel import case_events, get_case
 from api.responses import Accepted, PublicStatus
 from api.tracking import is_valid_tracking_code, normalize_tracking_code
@@ -19,12 +29,9 @@ from schemas.actions import FeedbackInput, FeedbackRequest
 from schemas.case import CITIZEN
 from schemas.enums import CaseStatus, Role
 from schemas.intake import ComplaintIntake, IntakeReceipt
-from schemas.text import MobileNumber
 from workflows.complaint import ComplaintWorkflow
 
 router = APIRouter(prefix="/complaints", tags=["intake (public)"])
-
-_mobile = TypeAdapter(MobileNumber)
 
 IdempotencyKey = Annotated[
     str | None,
@@ -42,12 +49,13 @@ IdempotencyKey = Annotated[
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=IntakeReceipt,
-    summary="File a complaint (citizen app, or an operator with a bearer token)",
+    summary="File a complaint (a citizen with a verified mobile, or an operator with a bearer token)",
     description=(
         "Idempotent: the same `Idempotency-Key` with the same body answers 201 with the same receipt "
         "(and the header `Idempotent-Replayed: true`), never a second case; with a different body, 409 "
         "`idempotency_key_reused`. Without the header a key is generated, so the call is not safely retryable. "
-        "A 503 leaves the key reserved: retry with the same key to complete the filing."
+        "A 503 leaves the key reserved: retry with the same key to complete the filing. "
+        "A citizen files with the token from `/citizen/otp/verify`, for the mobile it proved."
     ),
 )
 async def create_complaint(
@@ -58,10 +66,14 @@ async def create_complaint(
     request: Request,
     settings: SettingsDep,
     user: OptionalUser,
+    citizen: OptionalCitizenMobile,
     idempotency_key: IdempotencyKey = None,
 ) -> IntakeReceipt:
     if user is not None and user.role not in (Role.OPERATOR, Role.ADMIN):
-        raise Forbidden("only operators file complaints for a caller; citizens file without a token")
+        raise Forbidden("only operators file complaints for a caller; citizens file with a citizen token")
+    if user is None:
+        _ensure_citizen_filing(citizen, intake)
+        await enforce(sessions, per_hour("intake-client", settings.intake_per_client_per_hour), client_address(request))
     filed = await file_complaint(
         session=session,
         sessions=sessions,
@@ -74,6 +86,21 @@ async def create_complaint(
     if filed.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return filed.receipt
+
+
+def _ensure_citizen_filing(citizen: str | None, intake: ComplaintIntake) -> None:
+    if citizen is None:
+        raise Unauthorized(
+            "a citizen files with a citizen token (verify the mobile with /citizen/otp first), an operator with its own",
+            code="citizen_token_required",
+            message_fa="ابتدا شماره همراه خود را با کد یک‌بارمصرف تأیید کنید.",
+        )
+    if citizen != intake.mobile:
+        raise Forbidden(
+            "the complaint's mobile is not the one the citizen proved",
+            code="mobile_mismatch",
+            message_fa="شماره همراه شکایت با شماره تأییدشده یکسان نیست.",
+        )
 
 
 @router.get("/{tracking_code}", response_model=PublicStatus, summary="A case's public status (no personal data)")
@@ -96,16 +123,12 @@ async def complaint_status(tracking_code: str, request: Request, session: Sessio
     "/{tracking_code}/feedback",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=Accepted,
-    summary="The citizen's feedback on the result (the mobile the complaint was filed with is the proof)",
+    summary="The citizen's feedback on the result (with the token for the mobile the complaint was filed with)",
 )
 async def give_feedback(
-    tracking_code: str, body: FeedbackRequest, session: SessionDep, engine: EngineDep
+    tracking_code: str, body: FeedbackRequest, mobile: CitizenMobile, session: SessionDep, engine: EngineDep
 ) -> Accepted:
     case = await get_case(session, tracking_code)
-    try:
-        mobile = _mobile.validate_python(body.mobile)
-    except ValidationError:
-        raise FieldInvalid(["body", "mobile"], "not a mobile number", reason_fa="شماره همراه نادرست است") from None
     if mobile != case.citizen_mobile:
         raise Forbidden(
             "the mobile number does not match the complaint's",

@@ -1,0 +1,107 @@
+"""The citizen proves a mobile number with a one-time code, then sees its own cases."""
+
+from fastapi import APIRouter, Request, status
+from sqlalchemy import select
+
+from activities.sms import OutboxSmsSender
+from api.access_log import client_address, record_access
+from api.deps import CitizenMobile, SessionDep, SessionsDep, SettingsDep
+from api.errors import Forbidden, Unauthorized
+from api.limits import enforce, per_hour
+from api.otp import OtpRejected, send_code, verify_code
+from api.readmodel import get_case
+from api.security import create_citizen_token
+from foad.models import Case, Unit
+from schemas.citizen import CitizenToken, MyCase, MyCaseDetail, OtpRequest, OtpSent, OtpVerify
+from schemas.enums import CaseStatus, Indicator, Step
+from schemas.text import mask_mobile
+
+router = APIRouter(prefix="/citizen", tags=["citizen"])
+
+@router.post(
+    "/otp",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=OtpSent,
+    summary="Send a one-time code to a mobile number by SMS",
+)
+async def request_code(body: OtpRequest, request: Request, sessions: SessionsDep, settings: SettingsDep) -> OtpSent:
+    client = client_address(request)
+    await enforce(sessions, per_hour("otp-request-client", settings.otp_per_client_per_hour), client)
+    await enforce(sessions, per_hour("otp-request-mobile", settings.otp_per_mobile_per_hour), body.mobile)
+    sender = getattr(request.app.state, "sms_sender", None) or OutboxSmsSender(sessions)
+    lifetime = await send_code(sessions=sessions, sender=sender, settings=settings, mobile=body.mobile, client=client)
+    return OtpSent(
+        expires_in=int(lifetime.total_seconds()),
+        message_fa=f"کد تأیید به شماره {mask_mobile(body.mobile)} پیامک شد.",
+    )
+
+
+@router.post("/otp/verify", response_model=CitizenToken, summary="Trade the one-time code for a citizen token")
+async def verify(body: OtpVerify, request: Request, sessions: SessionsDep, settings: SettingsDep) -> CitizenToken:
+    client = client_address(request)
+    await enforce(sessions, per_hour("otp-verify-client", settings.otp_verify_per_client_per_hour), client)
+    await enforce(sessions, per_hour("otp-verify-mobile", settings.otp_verify_per_mobile_per_hour), body.mobile)
+    try:
+        await verify_code(sessions=sessions, settings=settings, mobile=body.mobile, code=body.code)
+    except OtpRejected as exc:
+        raise Unauthorized(
+            exc.reason,
+            code="otp_invalid",
+            message_fa="کد تأیید نادرست یا منقضی است." if exc.attempts_left else "کد معتبری نیست؛ کد تازه بخواهید.",
+            details={"attempts_left": exc.attempts_left},
+        ) from None
+    token, lifetime = create_citizen_token(mobile=body.mobile, settings=settings)
+    return CitizenToken(access_token=token, expires_in=lifetime)
+
+
+async def _office_names(session: SessionDep, cases: list[Case]) -> dict[str, str]:
+    ids = {c.office_unit_id for c in cases}
+    rows = await session.execute(select(Unit.id, Unit.name_fa).where(Unit.id.in_(ids))) if ids else []
+    return dict(rows)
+
+
+def _mine(case: Case, office_name_fa: str) -> dict:
+    return dict(
+        tracking_code=case.tracking_code,
+        status=CaseStatus(case.status),
+        status_fa=CaseStatus(case.status).label_fa,
+        step=Step(case.step),
+        indicator=Indicator(case.indicator),
+        indicator_fa=Indicator(case.indicator).label_fa,
+        office_name_fa=office_name_fa,
+        registered_at=case.registered_at,
+        due_at=case.due_at,
+    )
+
+
+@router.get("/cases", response_model=list[MyCase], summary="The complaints filed with the proved mobile number")
+async def my_cases(mobile: CitizenMobile, session: SessionDep) -> list[MyCase]:
+    cases = list(
+        await session.scalars(select(Case).where(Case.citizen_mobile == mobile).order_by(Case.registered_at.desc()))
+    )
+    names = await _office_names(session, cases)
+    return [MyCase(**_mine(c, names.get(c.office_unit_id, ""))) for c in cases]
+
+
+@router.get("/cases/{tracking_code}", response_model=MyCaseDetail, summary="One of the citizen's own complaints")
+async def my_case(tracking_code: str, mobile: CitizenMobile, session: SessionDep, request: Request) -> MyCaseDetail:
+    case = await get_case(session, tracking_code)
+    if case.citizen_mobile != mobile:
+        raise Forbidden(
+            "this complaint was filed with another mobile number",
+            code="not_your_case",
+            message_fa="این شکایت با شماره همراه دیگری ثبت شده است.",
+        )
+    names = await _office_names(session, [case])
+    await record_access(
+        session, username=f"citizen:{mask_mobile(mobile)}", role="citizen", tracking_code=case.tracking_code,
+        what="citizen_case", request=request,
+    )
+    return MyCaseDetail(
+        **_mine(case, names.get(case.office_unit_id, "")),
+        full_name=case.citizen_name,
+        description=case.description,
+        incident_at=case.incident_at,
+        result_note=case.result_note if case.result_approved_at else None,
+        feedback_due=case.status == CaseStatus.AWAITING_FEEDBACK.value,
+    )

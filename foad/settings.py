@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     otp_verify_per_client_per_hour: int = Field(default=30, gt=0)
     otp_verify_per_mobile_per_hour: int = Field(default=15, gt=0)
     intake_per_client_per_hour: int = Field(default=30, gt=0, description="Complaints a citizen's address may file")
-    login_per_client_per_hour: int = Field(default=60, gt=0)
+    login_per_client_per_hour: int = Field(default=600, gt=0, description="Logins (right or wrong) from one address")
 
     time_scale: float = Field(default=1.0, gt=0, description="Multiplies every case duration; 0.001 for a demo")
     sla_minutes: float = Field(default=180, gt=0)

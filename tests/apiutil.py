@@ -96,8 +96,14 @@ async def eventually(probe: Callable[[], Awaitable[T | None]], *, timeout: float
         await asyncio.sleep(0.05)
 
 
-async def file(client: httpx.AsyncClient, body: dict[str, Any] | None = None, *, key: str | None = None) -> str:
-    headers = {"Idempotency-Key": key or f"test-{uuid.uuid4()}"}
+async def file(
+    client: httpx.AsyncClient,
+    body: dict[str, Any] | None = None,
+    *,
+    key: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> str:
+    headers = {"Idempotency-Key": key or f"test-{uuid.uuid4()}"} | (headers or {})
     response = await client.post("/complaints", json=body or complaint(), headers=headers)
     assert response.status_code == 201, response.text
     return response.json()["tracking_code"]

@@ -56,8 +56,10 @@ async def verify(body: OtpVerify, request: Request, sessions: SessionsDep, setti
 
 async def _office_names(session: SessionDep, cases: list[Case]) -> dict[str, str]:
     ids = {c.office_unit_id for c in cases}
-    rows = await session.execute(select(Unit.id, Unit.name_fa).where(Unit.id.in_(ids))) if ids else []
-    return dict(rows)
+    if not ids:
+        return {}
+    rows = await session.execute(select(Unit.id, Unit.name_fa).where(Unit.id.in_(ids)))
+    return {unit_id: name for unit_id, name in rows}
 
 
 def _mine(case: Case, office_name_fa: str) -> dict:

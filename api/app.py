@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from api.errors import register_error_handlers
+from api.open311.router import router as open311_router
 from api.routers import actions, audit, auth, cases, intake, reference, tasks
 from foad.db import create_engine, sessionmaker
 from foad.settings import Settings, get_settings
@@ -51,5 +52,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (auth.router, intake.router, cases.router, actions.router, tasks.router, audit.router, reference.router):
         api.include_router(router)
     app.include_router(api)
+    app.include_router(open311_router)  # /open311/v2: GeoReport v2 for civic-tech clients
     register_error_handlers(app)
     return app

@@ -141,14 +141,12 @@ class SmsDispatcher:
             .order_by(SmsOutbox.id)
             .limit(self._batch)
         )
+        # One statement, so SQLite takes its write lock at once; the status test is repeated outside the
+        # subquery so that on PostgreSQL a row another dispatcher took meanwhile is skipped on re-check.
         async with transaction(self._sessions) as session:
-            ids = list(await session.scalars(due))
-            if not ids:
-                return []
-            # The status test is repeated in the UPDATE itself: a row another dispatcher took meanwhile is skipped.
             await session.execute(
                 update(SmsOutbox)
-                .where(SmsOutbox.id.in_(ids), SmsOutbox.status == status)
+                .where(SmsOutbox.id.in_(due), SmsOutbox.status == status)
                 .values(**values)
                 .execution_options(synchronize_session=False)
             )

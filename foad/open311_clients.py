@@ -12,6 +12,7 @@ guessed from a dictionary), and the hash is looked up directly.
 import argparse
 import asyncio
 import hashlib
+import re
 import secrets
 import sys
 from collections.abc import Sequence
@@ -24,6 +25,7 @@ from foad.db import create_engine, sessionmaker, transaction
 from foad.models import Open311Client
 from foad.settings import get_settings
 
+CLIENT_ID = re.compile(r"[a-z0-9][a-z0-9-]{1,47}")
 DEMO_CLIENT_ID = "demo-app"
 DEMO_API_KEY = "foad-demo-open311-key"  # development only: `demo` refuses to create it in production
 
@@ -41,6 +43,9 @@ async def register(
     sessions: async_sessionmaker[AsyncSession], client_id: str, name: str, *, api_key: str | None = None
 ) -> str:
     """Adds the client (or gives an existing one a new key); returns the key, which is not stored."""
+    if not CLIENT_ID.fullmatch(client_id):
+        # It becomes part of the case's `filed_by` (64 characters) and of intake keys.
+        raise ValueError("a client id is 2-48 of a-z, 0-9 and -, starting with a letter or digit")
     api_key = api_key or secrets.token_urlsafe(32)
     async with transaction(sessions) as session:
         client = await session.get(Open311Client, client_id)
@@ -81,7 +86,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         sessions = sessionmaker(engine)
         try:
             if args.command == "register":
-                print(await register(sessions, args.client_id, args.name))
+                try:
+                    print(await register(sessions, args.client_id, args.name))
+                except ValueError as exc:
+                    print(exc, file=sys.stderr)
+                    return 2
             elif args.command == "demo":
                 await register(sessions, DEMO_CLIENT_ID, "برنامه نمایشی (توسعه)", api_key=DEMO_API_KEY)
                 print(f"Open311 demo client {DEMO_CLIENT_ID}: api_key={DEMO_API_KEY}")

@@ -196,6 +196,7 @@ def test_client_apps_are_registered_listed_and_revoked_by_command(tmp_path, monk
     monkeypatch.setenv("FOAD_DATABASE_URL", url)
     get_settings.cache_clear()
     try:
+        assert open311_clients.main(["register", "City App!", "برنامه شهر"]) == 2
         assert open311_clients.main(["register", "city-app", "برنامه شهر"]) == 0
         key = capsys.readouterr().out.strip()
         assert len(key) >= 40

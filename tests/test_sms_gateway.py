@@ -1,19 +1,33 @@
 """The SMS dispatcher against a local server playing the gateway: success, 5xx, 429, timeouts, never twice."""
 
 import asyncio
+import os
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from activities.sms import OutboxSmsSender, render
 from activities.sms_dispatch import SmsDispatcher, build_gateway
-from foad.db import transaction
+from foad.db import create_engine, sessionmaker, transaction
 from foad.models import SmsOutbox
 from foad.settings import Settings
+from schemas.text import latin_digits
+from tests.apiutil import (
+    api,  # noqa: F401 - fixture
+    cases_terminated,  # noqa: F401 - fixture
+    eventually,
+    file,
+    seeded,  # noqa: F401 - fixture
+    worker,  # noqa: F401 - fixture
+)
+from tests.dbutil import create_postgres_database, drop_postgres_database, migrate
 from tests.fakegateway import FakeGateway
 
 MOBILE = "09121234567"
+POSTGRES_URL = os.environ.get("FOAD_TEST_POSTGRES_URL")
 
 
 class Clock:
@@ -219,13 +233,56 @@ async def test_generic_gateway_that_dedupes_gets_the_same_idempotency_key_again(
     assert len(fake.sends()) == 2 and len(fake.accepted) == 1
 
 
-async def test_concurrent_dispatchers_send_each_row_once(sessions, fake, dispatch):
-    ids = await queue(sessions, 12)
-    dispatchers = [dispatch(sms_gateway_timeout_seconds=5)[0] for _ in range(3)]
-    reports = await asyncio.gather(*(d.run_once() for d in dispatchers))
-    sent = sorted(i for r in reports for i in r.sent)
-    assert sent == ids
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param("postgresql", marks=pytest.mark.skipif(not POSTGRES_URL, reason="FOAD_TEST_POSTGRES_URL unset")),
+    ]
+)
+async def db(request, tmp_path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """A migrated outbox of each kind: the claims are SQL, and must hold on both engines."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'foad.db'}" if request.param == "sqlite" else (
+        await create_postgres_database(POSTGRES_URL)
+    )
+    try:
+        migrate(url)
+        engine = create_engine(url)
+        yield sessionmaker(engine)
+        await engine.dispose()
+    finally:
+        if request.param == "postgresql":
+            await drop_postgres_database(POSTGRES_URL, url)
+
+
+async def test_concurrent_dispatchers_send_each_row_once(db, fake):
+    ids = await queue(db, 12)
+    settings = settings_for(fake, sms_gateway_timeout_seconds=5)
+    gateways = [build_gateway(settings) for _ in range(3)]
+    dispatchers = [SmsDispatcher(db, g, settings, batch_size=5) for g in gateways if g is not None]
+    reports = []
+    for _ in range(3):  # three rounds of three dispatchers racing for batches of five
+        reports += await asyncio.gather(*(d.run_once() for d in dispatchers))
+    for gateway in gateways:
+        assert gateway is not None
+        await gateway.aclose()
+    assert sorted(i for r in reports for i in r.sent) == ids
     assert sorted(int(p["localid"]) for p in fake.sends()) == ids
-    async with sessions() as session:
+    async with db() as session:
         statuses = set(await session.scalars(select(SmsOutbox.status)))
     assert statuses == {"sent"}
+
+
+async def test_a_filed_complaints_sms_reaches_the_gateway_in_persian(api, seeded, fake, dispatch):
+    """The whole chain: intake -> workflow -> send_sms activity -> outbox -> dispatcher -> gateway."""
+    dispatcher, _ = dispatch()
+    code = await file(api)
+
+    async def sent_to_gateway() -> dict | None:
+        await dispatcher.run_once()
+        return next((p for p in fake.sends() if code in latin_digits(p["message"])), None)
+
+    params = await eventually(sent_to_gateway, timeout=30)
+    assert params["message"].startswith("فواد ۱۲۸: شکایت شما ثبت شد") and params["receptor"] == MOBILE
+    async with seeded() as session:
+        row = await session.scalar(select(SmsOutbox).where(SmsOutbox.tracking_code == code))
+    assert row is not None and row.status == "sent" and row.gateway_message_id

@@ -14,17 +14,14 @@ from api.errors import ApiError, NotFound, engine_error
 from api.filing import file_complaint
 from api.open311 import intake as open311_intake
 from api.open311 import requests_view, services
-from api.open311.formats import FORMATS, Open311Error, error_response, render
+from api.open311.formats import FORMATS, Open311Error, error_response, render, w3c
 from api.tracking import is_valid_tracking_code, normalize_tracking_code
 from foad.models import Case, IntakeKey
 from foad.open311_clients import client_for_key
-from schemas.case import Actor
 from foad.temporal import SearchAttributes
+from schemas.case import Actor
 from schemas.enums import Indicator, Role
 from schemas.text import persian_digits
-
-REQUEST_TAGS = {"service_requests": "request"}
-
 
 class Open311Route(APIRoute):
     """Renders any failure in the endpoint as GeoReport v2's error list, in the format the path asked for."""
@@ -75,7 +72,7 @@ async def create_request(
     fmt: str, request: Request, session: SessionDep, sessions: SessionsDep, settings: SettingsDep
 ) -> Response:
     form = await request.form()
-    api_key = form.get("api_key")
+    api_key = form.get("api_key") or request.query_params.get("api_key")  # some clients put it in the URL
     client = await client_for_key(session, api_key) if isinstance(api_key, str) and api_key else None
     if client is None:
         raise Open311Error("api_key: missing or not valid for any registered client app", status_code=403)
@@ -90,7 +87,7 @@ async def create_request(
         policy=settings.policy(),
     )
     receipt = filed.receipt
-    due = requests_view.w3c(receipt.due_at)[11:16]  # HH:MM, Tehran time
+    due = w3c(receipt.due_at)[11:16]  # HH:MM, Tehran time
     notice = (
         f"شکایت شما ثبت شد. کد پیگیری: {persian_digits(receipt.tracking_code)}. "
         f"نتیجه حداکثر تا ساعت {persian_digits(due)} اعلام می‌شود."

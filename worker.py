@@ -9,6 +9,7 @@ from temporalio.worker import Worker
 
 from activities.case import CaseActivities
 from activities.sms import OutboxSmsSender, SmsSender
+from activities.sms_dispatch import SmsDispatcher, build_gateway
 from foad.db import create_engine, sessionmaker
 from foad.settings import get_settings
 from foad.temporal import connect
@@ -36,12 +37,25 @@ def build_worker(
 async def run() -> None:
     settings = get_settings()
     engine = create_engine(settings.database_url)
+    sessions = sessionmaker(engine)
     client = await connect(settings)
-    worker = build_worker(client, sessions=sessionmaker(engine), task_queue=settings.temporal_task_queue)
+    worker = build_worker(client, sessions=sessions, task_queue=settings.temporal_task_queue)
     log.info("worker polling %s on %s", settings.temporal_task_queue, settings.temporal_address)
+    # The SMS gateway drains the outbox beside the worker (README: SMS); with no gateway, nothing leaves.
+    gateway = build_gateway(settings)
+    stop = asyncio.Event()
+    dispatch = None
+    if gateway is not None:
+        dispatch = asyncio.create_task(SmsDispatcher(sessions, gateway, settings).run_forever(stop))
+        log.info("sms: sending the outbox through %s", gateway.name)
     try:
         await worker.run()
     finally:
+        stop.set()
+        if dispatch is not None:
+            await dispatch
+        if gateway is not None:
+            await gateway.aclose()
         await engine.dispose()
 
 

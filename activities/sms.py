@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from activities import sms_segments as segments
 from foad.db import transaction
 from foad.models import SmsOutbox
 from schemas.text import mask_mobile, persian_digits
@@ -30,9 +31,48 @@ TEMPLATES: dict[str, str] = {
 }
 
 
-def render(template: str, params: dict[str, str]) -> str:
+# How many segments each message may cost (UCS-2: 70 units alone, 67 per part). The fixed texts with
+# realistic values fit these (tests/test_sms_segments.py); a longer free-text value is shortened, not split
+# further.
+SEGMENT_BUDGETS: dict[str, int] = {
+    "registered": 2,
+    "accepted": 2,
+    "rejected": 3,
+    "escalated": 2,
+    "result": 4,
+    "reopened": 2,
+}
+
+# The one parameter of each template that may be cut to fit: a unit's name or a coordinator's note.
+SHORTENABLE: dict[str, str] = {
+    "accepted": "unit",
+    "rejected": "referral",
+    "escalated": "unit",
+    "result": "result",
+    "reopened": "unit",
+}
+
+
+def _format(template: str, params: dict[str, str]) -> str:
     text = TEMPLATES[template].format(**params)
     return persian_digits(text) if template != "rejected" else text
+
+
+def render(template: str, params: dict[str, str]) -> str:
+    """The message text, within its template's segment budget: the shortenable value is cut with … if needed."""
+    text = _format(template, params)
+    budget = SEGMENT_BUDGETS[template]
+    field = SHORTENABLE.get(template)
+    for _ in range(3):  # one cut nearly always does; the loop guards a cut that changed the encoding
+        measured = segments.count(text)
+        if measured.segments <= budget or field is None:
+            break
+        excess = measured.units - segments.capacity(measured.encoding, budget)
+        params = params | {field: segments.shorten(params[field], by_units=excess)}
+        text = _format(template, params)
+    if segments.count(text).segments > budget:
+        log.warning("sms %s is over its budget of %d segments", template, budget)
+    return text
 
 
 class SmsSender(Protocol):

@@ -189,6 +189,8 @@ def run(args: argparse.Namespace) -> int:
         DATA.mkdir(exist_ok=True)
         subprocess.run([sys.executable, "-m", "alembic", "upgrade", "head"], check=True)
         subprocess.run([sys.executable, "-m", "foad.seed"], check=True)
+        if settings.environment == "development":
+            subprocess.run([sys.executable, "-m", "foad.open311_clients", "demo"], check=True)
         if local:
             _start_temporal(children, settings.temporal_address, settings.temporal_namespace, args.ui_port)
         else:

@@ -208,6 +208,31 @@ class SmsOutbox(Base):
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     created_at: Mapped[datetime]
+    # The gateway's side (activities.sms_dispatch): pending -> sending -> sent | failed, or unknown when
+    # the gateway may have accepted a send whose answer never came.
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None]
+    claimed_at: Mapped[datetime | None]
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    gateway: Mapped[str | None] = mapped_column(String(32))
+    gateway_message_id: Mapped[str | None] = mapped_column(String(64))
+    delivery_status: Mapped[str | None] = mapped_column(String(32))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
+    segments: Mapped[int | None]
+
+    __table_args__ = (Index("ix_sms_outbox_status_next", "status", "next_attempt_at"),)
+
+
+class Open311Client(Base):
+    """A client app registered for Open311 GeoReport v2; only the SHA-256 of its api_key is kept."""
+
+    __tablename__ = "open311_clients"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
 
 
 # --- security: one-time codes, rate limits, access audit ---------------------------------------

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -51,12 +52,36 @@ class Settings(BaseSettings):
     reminder_minutes_before: list[float] = Field(default=[60, 15])
     feedback_days: float = Field(default=3, gt=0)
 
+    # SMS: the outbox is always written; a gateway drains it only when one is configured (README: SMS).
+    sms_gateway: Literal["none", "kavenegar", "generic"] = "none"
+    sms_gateway_url: str | None = Field(default=None, description="Kavenegar's base URL, or the generic POST URL")
+    sms_gateway_api_key: str | None = None
+    sms_sender: str | None = Field(default=None, description="The sending line (e.g. 10004346)")
+    sms_gateway_timeout_seconds: float = Field(default=10.0, gt=0)
+    sms_generic_format: Literal["json", "form"] = "json"
+    sms_generic_to_field: str = "to"
+    sms_generic_text_field: str = "text"
+    sms_generic_sender_field: str = "from"
+    sms_generic_id_field: str = "message_id"
+    sms_generic_status_field: str = "status"
+    sms_generic_dedupes: bool = False
+    sms_max_attempts: int = Field(default=6, ge=1)
+    sms_backoff_seconds: float = Field(default=5.0, gt=0)
+    sms_backoff_max_seconds: float = Field(default=900.0, gt=0)
+    sms_dispatch_interval_seconds: float = Field(default=2.0, gt=0)
+    sms_claim_timeout_seconds: float = Field(default=120.0, gt=0)
+    sms_delivery_poll_seconds: float = Field(default=60.0, gt=0)
+
     @model_validator(mode="after")
     def _safe_outside_development(self) -> "Settings":
         if self.environment == "production" and self.secret_key == DEV_SECRET:
             raise ValueError("FOAD_SECRET_KEY must be set to a real secret in production")
         if len(self.secret_key) < 32:
             raise ValueError("FOAD_SECRET_KEY must be at least 32 characters")
+        if self.sms_gateway == "kavenegar" and not self.sms_gateway_api_key:
+            raise ValueError("FOAD_SMS_GATEWAY=kavenegar needs FOAD_SMS_GATEWAY_API_KEY")
+        if self.sms_gateway == "generic" and not self.sms_gateway_url:
+            raise ValueError("FOAD_SMS_GATEWAY=generic needs FOAD_SMS_GATEWAY_URL")
         return self
 
     def _scaled(self, minutes: float) -> timedelta:

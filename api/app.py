@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from api.errors import register_error_handlers
-from api.routers import actions, audit, auth, cases, intake, reference, tasks
+from api.routers import actions, audit, auth, cases, codec, intake, reference, tasks
 from foad.db import create_engine, sessionmaker
 from foad.settings import Settings, get_settings
 
@@ -51,5 +51,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (auth.router, intake.router, cases.router, actions.router, tasks.router, audit.router, reference.router):
         api.include_router(router)
     app.include_router(api)
+    codec.install(app)
     register_error_handlers(app)
     return app

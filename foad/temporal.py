@@ -7,7 +7,7 @@ from pathlib import Path
 from temporalio.client import Client, TLSConfig
 from temporalio.common import SearchAttributeKey
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.converter import DataConverter
+from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 
 from foad.codec import EncryptionCodec
 from foad.settings import Settings
@@ -41,10 +41,16 @@ def payload_codec(settings: Settings) -> EncryptionCodec:
 def data_converter(settings: Settings) -> DataConverter:
     """Pydantic models in and out (schemas/ cross every boundary unchanged), each payload sealed by the codec.
 
+    Failure messages and stack traces are sealed too (an exception's text can quote the data it choked on):
+    Temporal then stores "Encoded failure" and the real text as a sealed payload beside it.
     The worker takes its client's converter; a replayer must be given this one too, or it cannot read
     the histories of encrypted cases.
     """
-    return dataclasses.replace(pydantic_data_converter, payload_codec=payload_codec(settings))
+    return dataclasses.replace(
+        pydantic_data_converter,
+        payload_codec=payload_codec(settings),
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+    )
 
 
 def _tls(settings: Settings) -> TLSConfig | bool:

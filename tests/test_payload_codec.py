@@ -5,6 +5,13 @@ import base64
 import pytest
 from pydantic import ValidationError
 from temporalio.api.common.v1 import Payload
+from temporalio.api.enums.v1 import EventType
+from temporalio.api.failure.v1 import Failure
+from temporalio.api.history.v1 import HistoryEvent
+from temporalio.client import WorkflowHistory
+from temporalio.exceptions import ApplicationError
+
+from api.history import read_history
 
 from foad.codec import ENCODING, KEY_ID, EncryptionCodec, PayloadKeyError, new_key, parse_key_ring
 from foad.settings import DEV_PAYLOAD_KEYS, DEV_SECRET, Settings
@@ -108,3 +115,21 @@ def test_the_development_key_is_refused_in_production():
 
 def test_a_key_ring_is_read_in_order_with_spaces_allowed():
     assert list(parse_key_ring(f" a:{KEY_A} , b:{KEY_B} ,")) == ["a", "b"]
+
+
+async def test_failure_messages_are_sealed_and_the_auditors_history_opens_them():
+    """An exception's text can quote what it choked on; Temporal stores only "Encoded failure"."""
+    sealing = converter("a")
+    failure = Failure()
+    await sealing.encode_failure(ApplicationError(f"national code {NATIONAL_CODE} refused", type="Refused"), failure)
+    assert failure.message == "Encoded failure"
+    assert NATIONAL_CODE.encode() not in failure.SerializeToString()
+
+    started = HistoryEvent(event_id=1, event_type=EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED)
+    started.workflow_execution_started_event_attributes.workflow_type.name = "ComplaintWorkflow"
+    event = HistoryEvent(event_id=7, event_type=EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED)
+    event.workflow_execution_update_completed_event_attributes.outcome.failure.CopyFrom(failure)
+    recorded = WorkflowHistory("complaint-1", [started, event])
+    [_, entry] = (await read_history(recorded, tracking_code="1", converter=sealing)).events
+    assert entry.kind == "update_failed"
+    assert entry.summary["reason"] == f"national code {NATIONAL_CODE} refused"

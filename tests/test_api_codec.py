@@ -113,9 +113,9 @@ async def test_codec_endpoint_passes_unsealed_payloads_through(codec_api):
 
 
 async def test_each_decode_is_recorded_as_an_access_to_personal_data(codec_api, caplog):
-    auditor = await login(codec_api, "auditor")
+    headers = await login(codec_api, "auditor") | {"X-Namespace": "default"}
     with caplog.at_level(logging.INFO, logger="foad.access"):
-        response = await codec_api.post(DECODE, json=wire([plain(1), plain(2)]), headers=auditor | {"X-Namespace": "default"})
+        response = await codec_api.post(DECODE, json=wire([plain(1), plain(2)]), headers=headers)
     assert response.status_code == 200
     [record] = [r for r in caplog.records if r.name == "foad.access"]
     message = record.getMessage()

@@ -106,7 +106,7 @@ async def decode(body: WirePayloads, user: CodecUser, codec: CodecDep, namespace
     response_model=WirePayloads,
     summary="Seal payloads with the active key, as the worker would (auditors only)",
 )
-async def encode(body: WirePayloads, user: CodecUser, codec: CodecDep, namespace: Namespace = None) -> WirePayloads:
+async def encode(body: WirePayloads, user: CodecUser, codec: CodecDep) -> WirePayloads:
     return _to_wire([codec.seal(payload) for payload in _from_wire(body)])
 
 

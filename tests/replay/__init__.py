@@ -9,4 +9,5 @@ from foad.temporal import data_converter
 def recording_converter() -> DataConverter:
     """The production converter with the development key, the one the `encrypted_` histories were sealed with,
     whatever FOAD_PAYLOAD_KEYS says in the shell that records or replays them."""
-    return data_converter(Settings(environment="test", payload_keys=DEV_PAYLOAD_KEYS, payload_key_id=DEV_PAYLOAD_KEY_ID))
+    settings = Settings(environment="test", payload_keys=DEV_PAYLOAD_KEYS, payload_key_id=DEV_PAYLOAD_KEY_ID)
+    return data_converter(settings)

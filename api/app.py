@@ -12,7 +12,7 @@ from fastapi import APIRouter, FastAPI
 
 from api.errors import register_error_handlers
 from api.open311.router import router as open311_router
-from api.routers import access_log, actions, audit, auth, cases, citizen, intake, reference, tasks, users
+from api.routers import access_log, actions, audit, auth, cases, citizen, codec, intake, reference, tasks, users
 from foad.db import create_engine, sessionmaker
 from foad.settings import Settings, get_settings
 
@@ -54,5 +54,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(open311_router)  # /open311/v2: GeoReport v2 for civic-tech clients
+    codec.install(app)  # /codec: the Temporal UI's remote codec, for auditors
     register_error_handlers(app)
     return app

@@ -11,6 +11,7 @@ from google.protobuf.duration_pb2 import Duration
 from pydantic import BaseModel
 from temporalio.api.common.v1 import Payloads
 from temporalio.api.enums.v1 import EventType
+from temporalio.api.failure.v1 import Failure
 from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import WorkflowHistory
 from temporalio.converter import DataConverter, decode_search_attributes
@@ -60,12 +61,6 @@ _KINDS = {
 
 def _seconds(duration: Duration) -> float:
     return duration.seconds + duration.nanos / 1e9
-
-
-def _failure(attrs: Any) -> str | None:
-    if "failure" in attrs.DESCRIPTOR.fields_by_name and attrs.HasField("failure"):
-        return attrs.failure.message
-    return None
 
 
 def _args_summary(args: dict[str, Any]) -> dict[str, Any]:
@@ -130,6 +125,19 @@ class _Reader:
             await handler(entry, event)
         return entry
 
+    async def _reason(self, failure: Failure) -> str:
+        """A failure's message; the converter seals messages too (they can quote personal data), so open it."""
+        if failure.HasField("encoded_attributes"):
+            [attributes] = await self._converter.decode([failure.encoded_attributes])
+            if isinstance(attributes, dict) and isinstance(attributes.get("message"), str):
+                return attributes["message"]
+        return failure.message
+
+    async def _failure(self, attrs: Any) -> str | None:
+        if "failure" in attrs.DESCRIPTOR.fields_by_name and attrs.HasField("failure"):
+            return await self._reason(attrs.failure)
+        return None
+
     async def _first(self, payloads: Payloads) -> Any:
         if not payloads.payloads:
             return None
@@ -157,7 +165,7 @@ class _Reader:
         arg = await self._first(attrs.rejected_request.input.args)
         entry.name = attrs.rejected_request.input.name
         entry.actor = arg.get("actor") if isinstance(arg, dict) else None
-        entry.summary = {"reason": attrs.failure.message}
+        entry.summary = {"reason": await self._reason(attrs.failure)}
 
     async def _update_completed(self, entry: HistoryEntry, event: HistoryEvent) -> None:
         attrs = event.workflow_execution_update_completed_event_attributes
@@ -165,7 +173,7 @@ class _Reader:
         entry.summary = {"update_id": attrs.meta.update_id}
         if attrs.outcome.HasField("failure"):
             entry.kind = "update_failed"
-            entry.summary["reason"] = attrs.outcome.failure.message
+            entry.summary["reason"] = await self._reason(attrs.outcome.failure)
             return
         state = await self._first(attrs.outcome.success)
         if isinstance(state, dict):
@@ -190,7 +198,7 @@ class _Reader:
         field = event.WhichOneof("attributes")
         attrs = getattr(event, field)
         entry.name = self._activities.get(attrs.scheduled_event_id)
-        if (reason := _failure(attrs)) is not None:
+        if (reason := await self._failure(attrs)) is not None:
             entry.summary = {"reason": reason}
 
     async def _timer(self, entry: HistoryEntry, event: HistoryEvent) -> None:
@@ -210,7 +218,7 @@ class _Reader:
 
     async def _ended_badly(self, entry: HistoryEntry, event: HistoryEvent) -> None:
         attrs = getattr(event, event.WhichOneof("attributes"))
-        entry.summary = {"reason": _failure(attrs) or getattr(attrs, "reason", "")}
+        entry.summary = {"reason": await self._failure(attrs) or getattr(attrs, "reason", "")}
 
 
 async def read_history(history: WorkflowHistory, *, tracking_code: str, converter: DataConverter) -> CaseHistory:

@@ -4,11 +4,11 @@ read model agrees with what the workflow itself says the case is."""
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import WorkflowHistory
+from temporalio.converter import DataConverter
 from temporalio.worker import Replayer
 
 from api.readmodel import case_tasks
 from foad.models import Case
-from foad.temporal import DATA_CONVERTER
 from schemas.case import CaseState
 from workflows.complaint import ComplaintWorkflow
 
@@ -28,9 +28,11 @@ class ReplayReport(BaseModel):
     mismatches: list[Mismatch]
 
 
-async def replay(history: WorkflowHistory) -> str | None:
-    """None if the history replays cleanly, else the failure (e.g. a non-determinism error)."""
-    replayer = Replayer(workflows=[ComplaintWorkflow], data_converter=DATA_CONVERTER)
+async def replay(history: WorkflowHistory, converter: DataConverter) -> str | None:
+    """None if the history replays cleanly, else the failure (e.g. a non-determinism error).
+
+    `converter` is the client's: it holds the payload keys the history was sealed with."""
+    replayer = Replayer(workflows=[ComplaintWorkflow], data_converter=converter)
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     if result.replay_failure is None:
         return None

@@ -22,7 +22,7 @@ from temporalio.client import Client
 
 from foad.binaries import temporal_cli
 from foad.settings import Settings
-from foad.temporal import DATA_CONVERTER, SearchAttributes, connect
+from foad.temporal import SearchAttributes, connect, data_converter
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
@@ -38,18 +38,28 @@ def search_attribute_args() -> list[str]:
     return args
 
 
-def dev_server_command(data_dir: Path, port: int, ui_port: int | None, namespace: str = "default") -> list[str]:
-    """The `temporal server start-dev` command line, its state kept in data_dir/temporal.db."""
+def dev_server_command(
+    data_dir: Path, port: int, ui_port: int | None, namespace: str = "default", codec_endpoint: str | None = None
+) -> list[str]:
+    """The `temporal server start-dev` command line, its state kept in data_dir/temporal.db.
+
+    `codec_endpoint` is the API's /codec: the UI sends it the sealed payloads and shows what comes back
+    (plaintext only for an auditor's token)."""
     command = [temporal_cli(), "server", "start-dev", "--db-filename", str(data_dir / "temporal.db")]
     command += ["--port", str(port), "--namespace", namespace, "--log-level", "warn"]
     command += ["--headless"] if ui_port is None else ["--ui-port", str(ui_port), "--ui-disable-news-fetch"]
+    if ui_port is not None and codec_endpoint:
+        command += ["--ui-codec-endpoint", codec_endpoint]
     return command + search_attribute_args()
 
 
-def start_dev_server(data_dir: Path, port: int, ui_port: int | None, namespace: str = "default") -> subprocess.Popen:
+def start_dev_server(
+    data_dir: Path, port: int, ui_port: int | None, namespace: str = "default", codec_endpoint: str | None = None
+) -> subprocess.Popen:
     """Start the dev server (search attributes registered; a restart on the same data_dir keeps every case)."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    return subprocess.Popen(dev_server_command(data_dir, port, ui_port, namespace), start_new_session=True)
+    command = dev_server_command(data_dir, port, ui_port, namespace, codec_endpoint)
+    return subprocess.Popen(command, start_new_session=True)
 
 
 async def wait_for_temporal(
@@ -62,6 +72,7 @@ async def wait_for_temporal(
     """A client once the namespace answers; settings (TLS, API key) for a remote cluster; fails fast if process dies."""
     deadline = time.monotonic() + timeout
     last_error: Exception | None = None
+    converter = data_converter(settings or Settings())
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"the Temporal dev server exited with code {process.returncode} before answering")
@@ -69,7 +80,7 @@ async def wait_for_temporal(
             if settings is not None:
                 client = await connect(settings)
             else:
-                client = await Client.connect(address, namespace=namespace, data_converter=DATA_CONVERTER)
+                client = await Client.connect(address, namespace=namespace, data_converter=converter)
             await client.workflow_service.describe_namespace(DescribeNamespaceRequest(namespace=namespace))
             return client
         except Exception as error:  # noqa: BLE001 - any failure means "not yet"; the last one is reported
@@ -154,12 +165,14 @@ def _supervise(start: Callable[[dict[str, subprocess.Popen]], None]) -> int:
             stop(process)
 
 
-def _start_temporal(children: dict[str, subprocess.Popen], address: str, namespace: str, ui_port: int | None) -> None:
+def _start_temporal(
+    children: dict[str, subprocess.Popen], address: str, namespace: str, ui_port: int | None, codec_endpoint: str
+) -> None:
     port = int(address.rpartition(":")[2])
     if port_open("127.0.0.1", port):
         print(f"foad: something already answers on {address}; using it as Temporal")
     else:
-        children["temporal"] = start_dev_server(DATA / "temporal", port, ui_port, namespace)
+        children["temporal"] = start_dev_server(DATA / "temporal", port, ui_port, namespace, codec_endpoint)
 
     async def ready() -> None:
         client = await wait_for_temporal(address, 60, namespace, process=children.get("temporal"))
@@ -192,7 +205,8 @@ def run(args: argparse.Namespace) -> int:
         if settings.environment == "development":
             subprocess.run([sys.executable, "-m", "foad.open311_clients", "demo"], check=True)
         if local:
-            _start_temporal(children, settings.temporal_address, settings.temporal_namespace, args.ui_port)
+            codec = f"http://localhost:{args.port}/codec"
+            _start_temporal(children, settings.temporal_address, settings.temporal_namespace, args.ui_port, codec)
         else:
             waiting = wait_for_temporal(settings.temporal_address, 60, settings.temporal_namespace, settings=settings)
             asyncio.run(waiting)
@@ -219,7 +233,7 @@ def serve_temporal(args: argparse.Namespace) -> int:
     def start(children: dict[str, subprocess.Popen]) -> None:
         if port_open("127.0.0.1", args.port):
             raise RuntimeError(f"port {args.port} is already taken")
-        _start_temporal(children, f"localhost:{args.port}", "default", args.ui_port)
+        _start_temporal(children, f"localhost:{args.port}", "default", args.ui_port, args.codec_endpoint)
         print(f"foad: Temporal at localhost:{args.port}, UI http://localhost:{args.ui_port}", flush=True)
 
     return _supervise(start)
@@ -236,6 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     temporal_parser = commands.add_parser("temporal", help="run only the Temporal dev server (data/temporal)")
     temporal_parser.add_argument("--port", type=int, default=7233)
     temporal_parser.add_argument("--ui-port", type=int, default=8233)
+    temporal_parser.add_argument("--codec-endpoint", default="http://localhost:8000/codec", help="the API's /codec")
     commands.add_parser("search-attribute-args", help="print --search-attribute Name=Type for the CLI")
     args = parser.parse_args(argv)
     os.chdir(ROOT)

@@ -7,10 +7,15 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from foad.codec import parse_key_ring
+
 from schemas.enums import Level
 from schemas.policy import Policy
 
 DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"
+# A fixed key so that a development stack restarted on the same data still opens its old cases.
+DEV_PAYLOAD_KEY_ID = "dev"
+DEV_PAYLOAD_KEYS = "dev:ZGV2LW9ubHktcGF5bG9hZC1rZXktbm90LXNlY3JldCE="
 
 
 class Settings(BaseSettings):
@@ -41,6 +46,13 @@ class Settings(BaseSettings):
     otp_verify_per_mobile_per_hour: int = Field(default=15, gt=0)
     intake_per_client_per_hour: int = Field(default=30, gt=0, description="Complaints a citizen's address may file")
     login_per_client_per_hour: int = Field(default=600, gt=0, description="Logins (right or wrong) from one address")
+
+    payload_keys: str = Field(default=DEV_PAYLOAD_KEYS, description="kid:base64key,... that open Temporal payloads")
+    payload_key_id: str = Field(default=DEV_PAYLOAD_KEY_ID, description="The key id that seals new payloads")
+    codec_cors_origins: list[str] = Field(
+        default=["http://localhost:8233", "http://127.0.0.1:8233"],
+        description="Origins (the Temporal UI) allowed to call /codec/decode and /codec/encode from a browser",
+    )
 
     time_scale: float = Field(default=1.0, gt=0, description="Multiplies every case duration; 0.001 for a demo")
     sla_minutes: float = Field(default=180, gt=0)
@@ -82,7 +94,16 @@ class Settings(BaseSettings):
             raise ValueError("FOAD_SMS_GATEWAY=kavenegar needs FOAD_SMS_GATEWAY_API_KEY")
         if self.sms_gateway == "generic" and not self.sms_gateway_url:
             raise ValueError("FOAD_SMS_GATEWAY=generic needs FOAD_SMS_GATEWAY_URL")
+        ring = parse_key_ring(self.payload_keys)
+        if self.payload_key_id not in ring:
+            raise ValueError(f"FOAD_PAYLOAD_KEY_ID {self.payload_key_id!r} is not one of FOAD_PAYLOAD_KEYS")
+        dev_key = parse_key_ring(DEV_PAYLOAD_KEYS)[DEV_PAYLOAD_KEY_ID]
+        if self.environment == "production" and dev_key in ring.values():
+            raise ValueError("FOAD_PAYLOAD_KEYS must not hold the development payload key in production")
         return self
+
+    def payload_key_ring(self) -> dict[str, bytes]:
+        return parse_key_ring(self.payload_keys)
 
     def _scaled(self, minutes: float) -> timedelta:
         return timedelta(minutes=minutes * self.time_scale)

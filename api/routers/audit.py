@@ -54,7 +54,7 @@ async def _final_state(history: WorkflowHistory, engine: EngineDep) -> CaseState
 async def replay_case(tracking_code: str, user: Auditor, session: SessionDep, engine: EngineDep) -> ReplayReport:
     case = await get_case(session, tracking_code)
     recorded = await engine.history(case.tracking_code)
-    error = await replay(recorded)
+    error = await replay(recorded, engine.client.data_converter)
     try:
         state = await engine.state(case.tracking_code)
     except Exception as exc:

@@ -18,6 +18,7 @@ from schemas.enums import Level, ReviewDecision
 from tests.casedriver import CaseDriver, running_cases
 from tests.conftest import start_test_server
 from tests.dbutil import migrate
+from tests.replay import recording_converter
 from tests.factories import SENIOR, default_policy
 from workflows.complaint import ComplaintWorkflow
 
@@ -61,6 +62,11 @@ async def reopened_after_dissatisfied_feedback(cases: CaseDriver):
     return handle
 
 
+async def encrypted_handled_within_sla(cases: CaseDriver):
+    """The first history recorded with the payload codec on: every payload sealed with the development key."""
+    return await handled_within_sla(cases)
+
+
 async def escalated_by_hand_sent_back_and_closed(cases: CaseDriver):
     policy = default_policy(level_budgets={level: timedelta(hours=2) for level in Level})
     handle, state = await cases.handling(policy)
@@ -82,11 +88,12 @@ SCENARIOS: list[Callable[[CaseDriver], Awaitable]] = [
     rejected_out_of_scope,
     reopened_after_dissatisfied_feedback,
     escalated_by_hand_sent_back_and_closed,
+    encrypted_handled_within_sla,
 ]
 
 
 async def record(overwrite: bool = False) -> None:
-    env = await start_test_server()
+    env = await start_test_server(recording_converter())
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite+aiosqlite:///{folder}/foad.db"
         migrate(url)

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from foad.db import create_engine, sessionmaker, transaction
 from foad.models import Agency, Case, CaseEventRow, County, Province, Unit
+from schemas.enums import EventKind
 from foad.reports.calendar import TEHRAN, jalali_period
 from tests.dbutil import create_postgres_database, drop_postgres_database, migrate
 
@@ -106,6 +107,32 @@ def case_row(
         rating=rating, last_seq=1, updated_at=registered_at, jalali_year=year, jalali_month=month,
         result_seconds=int(result_minutes * 60) if result_minutes is not None else None,
     )
+
+
+LAST_OF_ESFAND_2350 = tehran(1403, 12, 30, 23, 50)
+NEW_YEAR_0005 = tehran(1404, 1, 1, 0, 5)
+
+
+async def load_fixed_cases(sessions) -> None:
+    """Esfand 1403 holds four cases, Bahman one, Farvardin 1404 one (five minutes into the new year):
+
+        E1 aa-takestan  ind 7 phone  result  60 min           satisfied, 5
+        E2 aa-takestan  ind 7 web    result 200 min  breached  escalated to provincial, dissatisfied 2, reopened
+        E3 aa-ziaran    ind 3 phone  rejected out of scope     (the village office)
+        E4 bb-takestan  ind 5 app    result 120 min            registered 23:50 on the last day of Esfand, Tehran
+    """
+    async with transaction(sessions) as session:
+        session.add_all([
+            case_row("E1", tehran(1403, 12, 10), result_minutes=60, satisfied=True, rating=5),
+            case_row("E2", tehran(1403, 12, 15), channel="web", result_minutes=200, breached=True, satisfied=False,
+                     rating=2, reopened=True, level="provincial"),
+            case_row("E3", tehran(1403, 12, 20), unit="aa-ziaran", indicator=3, status="rejected"),
+            case_row("E4", LAST_OF_ESFAND_2350, unit="bb-takestan", indicator=5, channel="app", result_minutes=120),
+            case_row("F1", NEW_YEAR_0005, unit="bb-takestan", result_minutes=30),
+            case_row("B1", tehran(1403, 11, 5), result_minutes=30, satisfied=True, rating=4),
+        ])
+        await session.flush()
+        session.add(event_row("E2", 5, EventKind.ESCALATED.value, tehran(1403, 12, 15, 11), level="provincial"))
 
 
 def event_row(code: str, seq: int, kind: str, at: datetime, *, level: str | None = None,

@@ -9,13 +9,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
+from api.security import create_token
 from foad.db import transaction
-from foad.models import HotspotReview
+from foad.models import HotspotReview, User
 from foad.reports.hotspots import find_hotspots
 from foad.settings import Settings
 from schemas.case import Actor
 from schemas.enums import Role
 from schemas.hotspot import HotspotDecision, HotspotDecisionInput, HotspotRule, HotspotScope, ScanInput
+from tests.apiutil import api_settings, http, make_app
 from tests.reportcases import case_row, db, seed_offices  # noqa: F401 - db is a fixture
 from worker import build_worker
 from workflows.hotspot import HotspotReviewWorkflow, HotspotScanWorkflow
@@ -158,3 +160,37 @@ async def test_a_review_past_its_deadline_is_overdue_and_still_awaits_a_decision
         actor=ADMIN, decision=HotspotDecision.NO_ACTION, note="افزایش فصلی؛ اقدامی لازم نیست"))
     final = await handle.result()
     assert final.overdue and final.decision is HotspotDecision.NO_ACTION
+
+
+async def test_the_working_group_decides_through_the_api_once(temporal_env, sessions, task_queue, review_worker):
+    async with transaction(sessions) as session:
+        session.add_all([User(id=1, username="admin", full_name="مدیر مرکز", role="admin", password_hash="-"),
+                         User(id=2, username="auditor", full_name="حسابرس", role="auditor", password_hash="-")])
+    await add_cases(sessions, "aa-ziaran", 3)
+    review_worker.extend((await scan(temporal_env, task_queue)).opened)
+    review_id = "hotspot-unit-aa-ziaran-20250614"
+    await review_row(sessions, review_id, status="open")
+    app = make_app(sessions=sessions, client=temporal_env.client, task_queue=task_queue)
+    admin = {"Authorization": f"Bearer {create_token(user_id=1, role='admin', settings=api_settings())[0]}"}
+    auditor = {"Authorization": f"Bearer {create_token(user_id=2, role='auditor', settings=api_settings())[0]}"}
+    body = {"decision": "inspection", "note": "بازرسی سرزده از دفتر زیاران"}
+
+    async with http(app, citizen=None) as client:
+        listed = await client.get("/hotspots", params={"status": "open"}, headers=auditor)
+        assert review_id in [r["review_id"] for r in listed.json()]
+        assert (await client.post(f"/hotspots/{review_id}/decision", json=body, headers=auditor)).status_code == 403
+        short = await client.post(f"/hotspots/{review_id}/decision", json={"decision": "inspection", "note": ""},
+                                  headers=admin)
+        assert short.status_code == 422 and "note" in str(short.json()["error"]["details"])
+        assert (await client.post("/hotspots/nope/decision", json=body, headers=admin)).status_code == 404
+
+        decided = await client.post(f"/hotspots/{review_id}/decision", json=body, headers=admin)
+        assert decided.status_code == 200, decided.text
+        assert decided.json()["decision"] == "inspection" and decided.json()["decided_by"] == "admin"
+        again = await client.post(f"/hotspots/{review_id}/decision", json=body, headers=admin)
+        assert again.status_code == 409
+        assert again.json()["error"]["message_fa"] == "این بررسی پیش‌تر با تصمیم بسته شده است"
+
+        await review_row(sessions, review_id, status="closed", decision="inspection")
+        shown = await client.get(f"/hotspots/{review_id}", headers=auditor)
+        assert shown.json()["decision_note"] == "بازرسی سرزده از دفتر زیاران"

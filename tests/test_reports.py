@@ -1,12 +1,5 @@
-"""Report figures against hand-computed expectations on a small fixed data set, on SQLite and PostgreSQL.
-
-Esfand 1403 holds four cases, Bahman one, Farvardin 1404 one (registered five minutes into the new year):
-
-    E1 aa-takestan  ind 7 phone  result  60 min           satisfied, 5
-    E2 aa-takestan  ind 7 web    result 200 min  breached  escalated to provincial, dissatisfied 2, reopened
-    E3 aa-ziaran    ind 3 phone  rejected out of scope     (the village office)
-    E4 bb-takestan  ind 5 app    result 120 min            registered 23:50 on the last day of Esfand, Tehran
-"""
+"""Report figures against hand-computed expectations on the small fixed data set of tests.reportcases
+(load_fixed_cases), on SQLite and PostgreSQL, the Esfand/Farvardin boundary in Tehran time included."""
 
 from datetime import timedelta
 
@@ -22,26 +15,15 @@ from schemas.case import CaseEvent, CaseSnapshot, Transition
 from schemas.enums import CaseStatus, EventKind, Step
 from schemas.reports import ReportSlice
 from tests.factories import AGENCY, CHAIN, OPERATOR, case_start
-from tests.reportcases import VILLAGE, case_row, db, event_row, tehran  # noqa: F401 - db is a fixture
+from tests.reportcases import (  # noqa: F401 - db is a fixture
+    LAST_OF_ESFAND_2350,
+    NEW_YEAR_0005,
+    VILLAGE,
+    db,
+    load_fixed_cases,
+)
 
 SLA = 3 * 3600
-LAST_OF_ESFAND_2350 = tehran(1403, 12, 30, 23, 50)
-NEW_YEAR_0005 = tehran(1404, 1, 1, 0, 5)
-
-
-async def load_fixed_cases(sessions) -> None:
-    async with transaction(sessions) as session:
-        session.add_all([
-            case_row("E1", tehran(1403, 12, 10), result_minutes=60, satisfied=True, rating=5),
-            case_row("E2", tehran(1403, 12, 15), channel="web", result_minutes=200, breached=True, satisfied=False,
-                     rating=2, reopened=True, level="provincial"),
-            case_row("E3", tehran(1403, 12, 20), unit="aa-ziaran", indicator=3, status="rejected"),
-            case_row("E4", LAST_OF_ESFAND_2350, unit="bb-takestan", indicator=5, channel="app", result_minutes=120),
-            case_row("F1", NEW_YEAR_0005, unit="bb-takestan", result_minutes=30),
-            case_row("B1", tehran(1403, 11, 5), result_minutes=30, satisfied=True, rating=4),
-        ])
-        await session.flush()
-        session.add(event_row("E2", 5, EventKind.ESCALATED.value, tehran(1403, 12, 15, 11), level="provincial"))
 
 
 def test_a_case_at_2350_on_the_last_day_of_esfand_belongs_to_esfand():

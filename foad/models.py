@@ -177,7 +177,11 @@ class CaseEventRow(Base):
     note: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
-    __table_args__ = (UniqueConstraint("tracking_code", "seq", name="uq_case_events_seq"),)
+    __table_args__ = (
+        UniqueConstraint("tracking_code", "seq", name="uq_case_events_seq"),
+        # Reports count escalations by level for a period's cases: an index-only probe per case and kind.
+        Index("ix_case_events_code_kind_level", "tracking_code", "kind", "level"),
+    )
 
 
 class Task(Base):

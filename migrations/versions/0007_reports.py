@@ -53,6 +53,7 @@ def upgrade() -> None:
         )
         batch.create_index("ix_cases_office_registered", ["office_unit_id", "registered_at"])
     _backfill()
+    op.create_index("ix_case_events_code_kind_level", "case_events", ["tracking_code", "kind", "level"])
     op.create_table(
         "hotspot_reviews",
         sa.Column("review_id", sa.String(length=128), nullable=False),
@@ -88,6 +89,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("monthly_reports")
+    op.drop_index("ix_case_events_code_kind_level", table_name="case_events")
     op.drop_index("ix_hotspot_reviews_subject_status", table_name="hotspot_reviews")
     op.drop_table("hotspot_reviews")
     with op.batch_alter_table("cases") as batch:

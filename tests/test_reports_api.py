@@ -106,3 +106,16 @@ async def test_rankings_and_staff_answer_with_the_configured_minimum(client):
     assert [c["name"] for c in ranked["ranked"][0]["components"]] == ["sla", "satisfaction", "reopen", "volume"]
     staff = await client.get("/reports/staff", params={"year": 1403, "month": 12}, headers=headers)
     assert staff.status_code == 200 and staff.json()["senior_coordinators"] == []
+
+
+async def test_the_page_shows_the_same_figures_in_persian_digits_with_svg_charts(client):
+    response = await client.get("/reports/monthly", params={"year": 1403, "month": 12, "format": "html"},
+                                headers=auth("admin"))
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    page = response.text
+    assert '<html lang="fa" dir="rtl">' in page and "<script" not in page and "http" not in page.split("<body>")[1]
+    assert "گزارش فواد ۱۲۸ — اسفند ۱۴۰۳" in page
+    assert "<th scope=\"row\">شکایات دریافتی</th><td class=\"num\">۴</td>" in page
+    assert "۶۶٫۷٪" in page and "۱۸۴٫۰" in page  # within the SLA; the 90th percentile in minutes
+    assert page.count("<rect class=\"bar\"") == 8 and page.count("<rect class=\"trend\"") == 2
+    assert "<title>بهمن ۱۴۰۳: ۱</title>" in page

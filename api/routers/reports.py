@@ -1,5 +1,5 @@
-"""Reports for the national centre: monthly and annual figures per slice (JSON, CSV, XLSX), the annual
-ranking, staff performance, and the monthly reports the schedule compiled.
+"""Reports for the national centre: monthly and annual figures per slice (JSON, CSV, XLSX, or a Persian
+page with SVG charts), the annual ranking, staff performance, and the monthly reports the schedule compiled.
 
 The centre (admin, auditor) sees every agency; a senior coordinator sees its own agency's figures only.
 """
@@ -8,11 +8,12 @@ from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from api.deps import SessionDep, SettingsDep, StaffUser, require_roles
 from api.errors import Forbidden
+from api.reports_page import render_report
 from foad.models import MonthlyReport
 from foad.reports.exports import XLSX_MEDIA_TYPE, report_rows, to_csv, to_xlsx
 from foad.reports.ranking import ranking
@@ -35,6 +36,7 @@ class ExportFormat(StrEnum):
     JSON = "json"
     CSV = "csv"
     XLSX = "xlsx"
+    HTML = "html"
 
 
 class RankingScope(StrEnum):
@@ -59,6 +61,8 @@ def _sla_seconds(settings: Settings) -> float:
 def _export(report: MonthlyReportOut | AnnualReportOut, export: ExportFormat, filename: str):
     if export is ExportFormat.JSON:
         return report
+    if export is ExportFormat.HTML:
+        return HTMLResponse(render_report(report))
     rows = report_rows(report)
     disposition = {"Content-Disposition": f'attachment; filename="{filename}.{export.value}"'}
     if export is ExportFormat.CSV:

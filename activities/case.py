@@ -15,6 +15,7 @@ from foad.models import Case, CaseEventRow, Task
 from foad.reports.calendar import jalali_period
 from foad.temporal import workflow_id
 from schemas.case import CaseStart, SmsRequest, TaskInfo, Transition
+from schemas.enums import EventKind, Level
 
 
 def _new_case(start: CaseStart) -> Case:
@@ -67,6 +68,9 @@ class CaseActivities:
             elif await self._applied(session, transition):
                 return
             self._apply_snapshot(case, transition)
+            if event.kind is EventKind.ESCALATED and event.level is not None and event.level is not Level.COUNTY:
+                column = f"escalated_{event.level.value}"
+                setattr(case, column, (getattr(case, column) or 0) + 1)
             session.add(
                 CaseEventRow(
                     tracking_code=transition.tracking_code,

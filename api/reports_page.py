@@ -6,8 +6,8 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from foad.reports.calendar import persian_digits
-from schemas.enums import INDICATOR_LABELS_FA, LEVEL_LABELS_FA, Indicator, Level
-from schemas.reports import AnnualReportOut, Figures, MonthlyReportOut, PeriodFigures
+from schemas.enums import INDICATOR_LABELS_FA, LEVEL_LABELS_FA, Indicator
+from schemas.reports import ESCALATION_TARGETS, AnnualReportOut, Figures, MonthlyReportOut, PeriodFigures
 
 _env = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"])
@@ -55,7 +55,7 @@ def _rows(f: Figures) -> list[tuple[str, str]]:
         ("صدک ۹۰ زمان تا نتیجه (دقیقه)", _fa(f.p90_minutes_to_result, 1)),
         ("نقض مهلت", _fa(f.breaches)),
         ("رد به‌عنوان خارج از حیطه", _fa(f.rejected_out_of_scope)),
-        *[(f"ارجاع به سطح {LEVEL_LABELS_FA[level]}", _fa(f.escalations_by_level[level.value])) for level in Level],
+        *[(f"ارجاع به سطح {LEVEL_LABELS_FA[level]}", _fa(f.escalations_by_level[level.value])) for level in ESCALATION_TARGETS],
         ("سهم شهروندان راضی", _percent(s.share_satisfied)),
         ("میانگین امتیاز", _fa(s.mean_rating, 2)),
         ("نرخ پاسخ به نظرسنجی", _percent(s.response_rate)),

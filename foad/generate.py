@@ -65,7 +65,7 @@ def _case(rng: random.Random, code: str, unit: dict, registered_at: datetime) ->
         "breached": False, "breached_at": None, "escalations": 0, "reopened": False, "action_order": None,
         "referral_note": None, "outcome": None, "outcome_note": None, "result_note": None,
         "result_approved_at": None, "satisfied": None, "rating": None, "level": "county", "unit_id": unit["id"],
-        "result_seconds": None,
+        "result_seconds": None, "escalated_provincial": 0, "escalated_subordinate": 0, "escalated_national": 0,
     }
     if rng.random() < 0.07:
         events.append(event(2, "rejected", review_at, actor=senior, role="senior_coordinator"))
@@ -85,6 +85,7 @@ def _case(rng: random.Random, code: str, unit: dict, registered_at: datetime) ->
         answered = rng.random() < 0.68
         satisfied = answered and rng.random() < (0.85 if not breached else 0.45)
         rating = (rng.choice((4, 5, 5)) if satisfied else rng.choice((1, 2, 2, 3))) if answered else None
+        row |= {f"escalated_{level.value}": 1 for level in LEVELS[1:escalations + 1]}
         row |= {
             "status": "closed", "level": LEVELS[escalations].value, "escalations": escalations,
             "breached": breached, "breached_at": registered_at + timedelta(hours=3) if breached else None,
@@ -100,16 +101,25 @@ def _case(rng: random.Random, code: str, unit: dict, registered_at: datetime) ->
 def synthetic_cases(
     units: list[dict], *, cases: int, months: int, end: tuple[int, int], seed: int
 ) -> Iterator[tuple[dict, list[dict]]]:
+    """Month by month, oldest first, in time order within a month: rows land on disk as a live system
+    writes them, so a month's cases sit together (what the report queries' plans rely on)."""
     rng = random.Random(seed)
     weights = [rng.paretovariate(1.2) for _ in units]  # a few offices collect far more than the rest
     periods = [end]
     while len(periods) < months:
         periods.append(previous_month(*periods[-1]))
-    bounds = [month_bounds(*p) for p in periods]
-    for number in range(cases):
-        unit = rng.choices(units, weights)[0]
-        start, stop = bounds[rng.randrange(len(bounds))]
-        yield _case(rng, f"G{seed}{number:09d}", unit, _registered_at(rng, start, stop))
+    periods.reverse()
+    growth = [1 + 0.5 * i / max(months - 1, 1) for i in range(months)]  # the system grows as it spreads
+    shares = [cases * g / sum(growth) for g in growth]
+    number = 0
+    for index, period in enumerate(periods):
+        count = cases - number if index == months - 1 else round(sum(shares[: index + 1])) - number
+        start, stop = month_bounds(*period)
+        moments = sorted(_registered_at(rng, start, stop) for _ in range(count))
+        for registered_at in moments:
+            unit = rng.choices(units, weights)[0]
+            yield _case(rng, f"G{seed}{number:09d}", unit, registered_at)
+            number += 1
 
 
 async def county_units(engine: AsyncEngine) -> list[dict]:

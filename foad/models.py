@@ -142,12 +142,15 @@ class Case(Base):
     closed_at: Mapped[datetime | None]
     last_seq: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[datetime]
-    # For reports, filled by the projection: the Jalali month of registration in Tehran time, and the
-    # seconds from registration to the approved result, so report queries group and measure without
-    # per-dialect date arithmetic.
+    # For reports, filled by the projection: the Jalali month of registration in Tehran time, the seconds
+    # from registration to the approved result, and the escalations into each level, so that a report is
+    # one aggregate over one period's rows, with no per-dialect date arithmetic and no join to the events.
     jalali_year: Mapped[int | None]
     jalali_month: Mapped[int | None]
     result_seconds: Mapped[int | None]
+    escalated_provincial: Mapped[int] = mapped_column(default=0, server_default="0")
+    escalated_subordinate: Mapped[int] = mapped_column(default=0, server_default="0")
+    escalated_national: Mapped[int] = mapped_column(default=0, server_default="0")
 
     __table_args__ = (
         Index("ix_cases_agency_status", "agency_id", "status"),
@@ -177,11 +180,7 @@ class CaseEventRow(Base):
     note: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
-    __table_args__ = (
-        UniqueConstraint("tracking_code", "seq", name="uq_case_events_seq"),
-        # Reports count escalations by level for a period's cases: an index-only probe per case and kind.
-        Index("ix_case_events_code_kind_level", "tracking_code", "kind", "level"),
-    )
+    __table_args__ = (UniqueConstraint("tracking_code", "seq", name="uq_case_events_seq"),)
 
 
 class Task(Base):

@@ -2,7 +2,9 @@
 
 from pydantic import BaseModel, Field
 
-from schemas.enums import Channel, Level
+from schemas.enums import LEVELS, Channel, Level
+
+ESCALATION_TARGETS: tuple[Level, ...] = LEVELS[1:]  # a case escalates to these; the county is the bottom
 
 
 class ReportSlice(BaseModel):
@@ -37,7 +39,10 @@ class Figures(BaseModel):
     within_sla_share: float | None = Field(default=None, description="within_sla / in_scope")
     median_minutes_to_result: float | None = None
     p90_minutes_to_result: float | None = None
-    escalations_by_level: dict[str, int] = Field(default_factory=lambda: {level.value: 0 for level in Level})
+    escalations_by_level: dict[str, int] = Field(
+        default_factory=lambda: {level.value: 0 for level in ESCALATION_TARGETS},
+        description="Escalations into each level above the county",
+    )
     breaches: int = 0
     rejected_out_of_scope: int = 0
     satisfaction: Satisfaction = Field(default_factory=Satisfaction)

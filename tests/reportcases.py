@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from foad.db import create_engine, sessionmaker, transaction
 from foad.models import Agency, Case, CaseEventRow, County, Province, Unit
-from schemas.enums import EventKind
 from foad.reports.calendar import TEHRAN, jalali_period
 from tests.dbutil import create_postgres_database, drop_postgres_database, migrate
 
@@ -94,6 +93,7 @@ def case_row(
     rating: int | None = None,
     reopened: bool = False,
     level: str = "county",
+    escalated_to: tuple[str, ...] = (),
 ) -> Case:
     year, month = jalali_period(registered_at)
     approved = registered_at + timedelta(minutes=result_minutes) if result_minutes is not None else None
@@ -103,9 +103,11 @@ def case_row(
         citizen_national_code="0499370899", citizen_mobile="09121234567", citizen_name="مریم احمدی",
         description="شرح", incident_at=registered_at, registered_at=registered_at, filed_by="operator1",
         status=status, step="feedback", level=level, unit_id=unit, due_at=registered_at + timedelta(hours=3),
-        breached=breached, escalations=0, reopened=reopened, result_approved_at=approved, satisfied=satisfied,
+        breached=breached, reopened=reopened, result_approved_at=approved, satisfied=satisfied,
         rating=rating, last_seq=1, updated_at=registered_at, jalali_year=year, jalali_month=month,
         result_seconds=int(result_minutes * 60) if result_minutes is not None else None,
+        escalations=len(escalated_to), **{f"escalated_{lv}": escalated_to.count(lv)
+                                          for lv in ("provincial", "subordinate", "national")},
     )
 
 
@@ -125,14 +127,12 @@ async def load_fixed_cases(sessions) -> None:
         session.add_all([
             case_row("E1", tehran(1403, 12, 10), result_minutes=60, satisfied=True, rating=5),
             case_row("E2", tehran(1403, 12, 15), channel="web", result_minutes=200, breached=True, satisfied=False,
-                     rating=2, reopened=True, level="provincial"),
+                     rating=2, reopened=True, level="provincial", escalated_to=("provincial",)),
             case_row("E3", tehran(1403, 12, 20), unit="aa-ziaran", indicator=3, status="rejected"),
             case_row("E4", LAST_OF_ESFAND_2350, unit="bb-takestan", indicator=5, channel="app", result_minutes=120),
             case_row("F1", NEW_YEAR_0005, unit="bb-takestan", result_minutes=30),
             case_row("B1", tehran(1403, 11, 5), result_minutes=30, satisfied=True, rating=4),
         ])
-        await session.flush()
-        session.add(event_row("E2", 5, EventKind.ESCALATED.value, tehran(1403, 12, 15, 11), level="provincial"))
 
 
 def event_row(code: str, seq: int, kind: str, at: datetime, *, level: str | None = None,

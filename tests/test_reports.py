@@ -12,7 +12,7 @@ from foad.models import Agency, Case, Unit
 from foad.reports.calendar import jalali_period, month_bounds
 from foad.reports.service import annual_report, monthly_report
 from schemas.case import CaseEvent, CaseSnapshot, Transition
-from schemas.enums import CaseStatus, EventKind, Step
+from schemas.enums import CaseStatus, EventKind, Level, Step
 from schemas.reports import ReportSlice
 from tests.factories import AGENCY, CHAIN, OPERATOR, case_start
 from tests.reportcases import (  # noqa: F401 - db is a fixture
@@ -47,7 +47,7 @@ async def test_monthly_report_nationwide_matches_the_hand_count(db):
     assert f.within_sla == 2 and f.within_sla_share == pytest.approx(0.6667)
     assert f.median_minutes_to_result == 120.0
     assert f.p90_minutes_to_result == 184.0  # 120 + (200 - 120) * 0.8
-    assert f.escalations_by_level == {"county": 0, "provincial": 1, "subordinate": 0, "national": 0}
+    assert f.escalations_by_level == {"provincial": 1, "subordinate": 0, "national": 0}
     assert f.breaches == 1 and f.rejected_out_of_scope == 1
     s = f.satisfaction
     assert (s.responses, s.satisfied, s.share_satisfied, s.mean_rating) == (2, 1, 0.5, 3.5)
@@ -97,7 +97,7 @@ async def test_annual_report_totals_the_year_and_trends_each_month(db):
     assert report.months[0].label_fa == "فروردین ۱۴۰۳"
 
 
-async def test_projection_stores_the_tehran_jalali_month_of_registration(db):
+async def test_projection_stores_the_tehran_jalali_month_and_counts_escalations_once(db):
     async with transaction(db) as session:
         session.add(Agency(id=AGENCY, name_fa="دستگاه آزمایشی", name_en="Test agency"))
         await session.flush()
@@ -116,8 +116,16 @@ async def test_projection_stores_the_tehran_jalali_month_of_registration(db):
         ),
         start=start,
     )
-    await CaseActivities(db, OutboxSmsSender(db)).record_transition(transition)
+    activities = CaseActivities(db, OutboxSmsSender(db))
+    await activities.record_transition(transition)
+    escalated = transition.model_copy(update={
+        "start": None,
+        "event": transition.event.model_copy(update={"seq": 2, "kind": EventKind.ESCALATED, "level": Level.NATIONAL}),
+    })
+    await activities.record_transition(escalated)
+    await activities.record_transition(escalated)  # a retried activity: applied once
 
     async with db() as session:
         case = await session.get(Case, start.tracking_code)
     assert (case.jalali_year, case.jalali_month, case.result_seconds) == (1403, 12, 95 * 60)
+    assert (case.escalated_provincial, case.escalated_national) == (0, 1)

@@ -5,8 +5,8 @@ import io
 
 from openpyxl import Workbook
 
-from schemas.enums import INDICATOR_LABELS_FA, LEVEL_LABELS_FA, Indicator, Level
-from schemas.reports import AnnualReportOut, MonthlyReportOut, PeriodFigures
+from schemas.enums import INDICATOR_LABELS_FA, LEVEL_LABELS_FA, Indicator
+from schemas.reports import ESCALATION_TARGETS, AnnualReportOut, MonthlyReportOut, PeriodFigures
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -22,7 +22,7 @@ COLUMNS: list[tuple[str, str]] = [
     ("within_sla_share", "سهم تأیید نتیجه در ۳ ساعت"),
     ("median_minutes_to_result", "میانه زمان تا نتیجه (دقیقه)"),
     ("p90_minutes_to_result", "صدک ۹۰ زمان تا نتیجه (دقیقه)"),
-    *[(f"escalations_{level.value}", f"ارجاع به سطح {LEVEL_LABELS_FA[level]}") for level in Level],
+    *[(f"escalations_{level.value}", f"ارجاع به سطح {LEVEL_LABELS_FA[level]}") for level in ESCALATION_TARGETS],
     ("breaches", "نقض مهلت"),
     ("rejected_out_of_scope", "رد به‌عنوان خارج از حیطه"),
     ("feedback_responses", "بازخوردهای دریافتی"),

@@ -1,4 +1,4 @@
-"""reports: Jalali period and time-to-result on cases, hotspot reviews, compiled monthly reports
+"""reports: Jalali period, time to result and escalations per level on cases, hotspot reviews, compiled monthly reports
 
 Revision ID: 0007_reports
 Revises: 0004_security
@@ -40,6 +40,11 @@ def _backfill() -> None:
             .where(cases.c.tracking_code == code)
             .values(jalali_year=year, jalali_month=month, result_seconds=seconds)
         )
+    for level in ("provincial", "subordinate", "national"):
+        op.execute(
+            f"UPDATE cases SET escalated_{level} = (SELECT count(*) FROM case_events e "
+            f"WHERE e.tracking_code = cases.tracking_code AND e.kind = 'escalated' AND e.level = '{level}')"
+        )
 
 
 def upgrade() -> None:
@@ -47,13 +52,14 @@ def upgrade() -> None:
         batch.add_column(sa.Column("jalali_year", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("jalali_month", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("result_seconds", sa.Integer(), nullable=True))
+        for level in ("provincial", "subordinate", "national"):
+            batch.add_column(sa.Column(f"escalated_{level}", sa.Integer(), nullable=False, server_default="0"))
         batch.create_index("ix_cases_period_agency", ["jalali_year", "jalali_month", "agency_id"])
         batch.create_index(
             "ix_cases_period_province", ["jalali_year", "jalali_month", "province_code", "county_code"]
         )
         batch.create_index("ix_cases_office_registered", ["office_unit_id", "registered_at"])
     _backfill()
-    op.create_index("ix_case_events_code_kind_level", "case_events", ["tracking_code", "kind", "level"])
     op.create_table(
         "hotspot_reviews",
         sa.Column("review_id", sa.String(length=128), nullable=False),
@@ -89,13 +95,14 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("monthly_reports")
-    op.drop_index("ix_case_events_code_kind_level", table_name="case_events")
     op.drop_index("ix_hotspot_reviews_subject_status", table_name="hotspot_reviews")
     op.drop_table("hotspot_reviews")
     with op.batch_alter_table("cases") as batch:
         batch.drop_index("ix_cases_office_registered")
         batch.drop_index("ix_cases_period_province")
         batch.drop_index("ix_cases_period_agency")
+        for level in ("provincial", "subordinate", "national"):
+            batch.drop_column(f"escalated_{level}")
         batch.drop_column("result_seconds")
         batch.drop_column("jalali_month")
         batch.drop_column("jalali_year")

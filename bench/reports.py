@@ -8,6 +8,13 @@ reference data and the synthetic history (foad.generate), runs ANALYZE, then tim
 each kind of slice (each report is two months of figures: the month and the one before), the annual report,
 the ranking and the hotspot scan, and prints the plans (EXPLAIN ANALYZE) of the national monthly report's
 queries. A monthly report over one second is marked SLOW.
+
+Measured on the shared 2-core machine (other test runs going), 200,000 cases over 24 months: load 134 s;
+every monthly report 47-96 ms (nationwide the slowest), the annual report 430 ms, the unit ranking 112 ms,
+the hotspot scan 212 ms. Each month is one index range scan on (jalali_year, jalali_month, ...) feeding one
+aggregate. The first run, with escalations counted by a join to case_events and cases written in random
+month order, took 1.2 s for the nationwide month. 1,000,000 cases take about 11 minutes to load and some
+2 GB of disk; a month then holds about 50,000 cases, five times the rows of the run above.
 """
 
 import argparse

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from foad.reports.calendar import persian_digits
+from foad.reports.calendar import MONTH_NAMES_FA, persian_digits
 from schemas.enums import INDICATOR_LABELS_FA, LEVEL_LABELS_FA, Indicator
 from schemas.reports import ESCALATION_TARGETS, AnnualReportOut, Figures, MonthlyReportOut, PeriodFigures
 
@@ -70,7 +70,7 @@ def render_report(report: MonthlyReportOut | AnnualReportOut) -> str:
     else:
         trend = report.months
     indicator_bars = bars([(f"شاخص {_fa(i.value)}", period.figures.by_indicator[i.value]) for i in Indicator])
-    trend_bars = bars([(p.label_fa, p.figures.received) for p in trend])
+    trend_bars = bars([(MONTH_NAMES_FA[p.month - 1], p.figures.received) for p in trend])  # short axis labels
     return _env.get_template("reports/report.html").render(
         title=f"گزارش فواد ۱۲۸ — {period.label_fa}",
         period=period,

@@ -1,4 +1,4 @@
-"""The Temporal worker: registers the case workflow and its activities on the task queue."""
+"""The Temporal worker: registers the case and hotspot workflows and their activities on the task queue."""
 
 import asyncio
 import logging
@@ -8,12 +8,14 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.case import CaseActivities
+from activities.hotspot import HotspotActivities
 from activities.sms import OutboxSmsSender, SmsSender
 from activities.sms_dispatch import SmsDispatcher, build_gateway
 from foad.db import create_engine, sessionmaker
-from foad.settings import get_settings
+from foad.settings import Settings, get_settings
 from foad.temporal import connect
 from workflows.complaint import ComplaintWorkflow
+from workflows.hotspot import HotspotReviewWorkflow, HotspotScanWorkflow, MonthlyReportWorkflow
 
 log = logging.getLogger("foad.worker")
 
@@ -24,13 +26,27 @@ def build_worker(
     sessions: async_sessionmaker[AsyncSession],
     task_queue: str,
     sms_sender: SmsSender | None = None,
+    settings: Settings | None = None,
 ) -> Worker:
+    settings = settings or get_settings()
     case_activities = CaseActivities(sessions, sms_sender or OutboxSmsSender(sessions))
+    hotspot_activities = HotspotActivities(
+        sessions,
+        rule=settings.hotspot_rule(),
+        review_period=settings.hotspot_review_period(),
+        sla_seconds=settings.policy().sla.total_seconds(),
+    )
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[ComplaintWorkflow],
-        activities=[case_activities.record_transition, case_activities.send_sms],
+        workflows=[ComplaintWorkflow, HotspotReviewWorkflow, HotspotScanWorkflow, MonthlyReportWorkflow],
+        activities=[
+            case_activities.record_transition,
+            case_activities.send_sms,
+            hotspot_activities.record_hotspot_review,
+            hotspot_activities.scan_hotspots,
+            hotspot_activities.compile_monthly_report,
+        ],
     )
 
 
@@ -39,7 +55,9 @@ async def run() -> None:
     engine = create_engine(settings.database_url)
     sessions = sessionmaker(engine)
     client = await connect(settings)
-    worker = build_worker(client, sessions=sessions, task_queue=settings.temporal_task_queue)
+    worker = build_worker(
+        client, sessions=sessions, task_queue=settings.temporal_task_queue, settings=settings
+    )
     log.info("worker polling %s on %s", settings.temporal_task_queue, settings.temporal_address)
     # The SMS gateway drains the outbox beside the worker (README: SMS); with no gateway, nothing leaves.
     gateway = build_gateway(settings)

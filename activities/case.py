@@ -12,8 +12,10 @@ from temporalio.exceptions import ApplicationError
 from activities.sms import SmsSender, render
 from foad.db import transaction
 from foad.models import Case, CaseEventRow, Task
+from foad.reports.calendar import jalali_period
 from foad.temporal import workflow_id
 from schemas.case import CaseStart, SmsRequest, TaskInfo, Transition
+from schemas.enums import EventKind, Level
 
 
 def _new_case(start: CaseStart) -> Case:
@@ -66,6 +68,9 @@ class CaseActivities:
             elif await self._applied(session, transition):
                 return
             self._apply_snapshot(case, transition)
+            if event.kind is EventKind.ESCALATED and event.level is not None and event.level is not Level.COUNTY:
+                column = f"escalated_{event.level.value}"
+                setattr(case, column, (getattr(case, column) or 0) + 1)
             session.add(
                 CaseEventRow(
                     tracking_code=transition.tracking_code,
@@ -114,6 +119,9 @@ class CaseActivities:
             setattr(case, field, getattr(value, "value", value))
         case.last_seq = max(case.last_seq or 0, transition.event.seq)
         case.updated_at = transition.event.at
+        case.jalali_year, case.jalali_month = jalali_period(case.registered_at)
+        approved = case.result_approved_at
+        case.result_seconds = int((approved - case.registered_at).total_seconds()) if approved else None
 
     @staticmethod
     async def _upsert_task(session: AsyncSession, tracking_code: str, info: TaskInfo) -> None:

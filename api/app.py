@@ -12,7 +12,21 @@ from fastapi import APIRouter, FastAPI
 
 from api.errors import register_error_handlers
 from api.open311.router import router as open311_router
-from api.routers import access_log, actions, audit, auth, cases, citizen, codec, intake, reference, tasks, users
+from api.routers import (
+    access_log,
+    actions,
+    audit,
+    auth,
+    cases,
+    citizen,
+    codec,
+    hotspots,
+    intake,
+    reference,
+    reports,
+    tasks,
+    users,
+)
 from foad.db import create_engine, sessionmaker
 from foad.settings import Settings, get_settings
 
@@ -49,7 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.task_queue = settings.temporal_task_queue
 
     api = APIRouter(prefix=API_PREFIX)
-    routers = (auth, intake, citizen, cases, actions, tasks, audit, access_log, reference, users)
+    routers = (auth, intake, citizen, cases, actions, tasks, audit, access_log, reference, users, reports, hotspots)
     for module in routers:
         api.include_router(module.router)
     app.include_router(api)

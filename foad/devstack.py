@@ -21,6 +21,7 @@ from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 from temporalio.client import Client
 
 from foad.binaries import temporal_cli
+from foad.reports.schedules import ensure_schedules
 from foad.settings import Settings
 from foad.temporal import SearchAttributes, connect, data_converter
 
@@ -190,6 +191,13 @@ def _wait_for_port(port: int, children: dict[str, subprocess.Popen], timeout: fl
         time.sleep(0.3)
 
 
+async def _ensure_schedules(settings: Settings) -> None:
+    """The daily hotspot scan and monthly report Schedules (foad.reports.schedules), created or updated."""
+    client = await connect(settings)
+    for schedule_id, what in (await ensure_schedules(client, settings)).items():
+        print(f"foad: schedule {schedule_id} {what}")
+
+
 def run(args: argparse.Namespace) -> int:
     settings = Settings()
     local = settings.temporal_address.rpartition(":")[0] in LOCAL_HOSTS and not args.no_temporal
@@ -210,6 +218,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             waiting = wait_for_temporal(settings.temporal_address, 60, settings.temporal_namespace, settings=settings)
             asyncio.run(waiting)
+        asyncio.run(_ensure_schedules(settings))
         children["worker"] = subprocess.Popen([sys.executable, "worker.py"], start_new_session=True)
         api = [sys.executable, "-m", "uvicorn", "api.main:app", "--host", args.host, "--port", str(args.port)]
         children["api"] = subprocess.Popen(api, start_new_session=True)

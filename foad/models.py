@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -142,11 +142,23 @@ class Case(Base):
     closed_at: Mapped[datetime | None]
     last_seq: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[datetime]
+    # For reports, filled by the projection: the Jalali month of registration in Tehran time, the seconds
+    # from registration to the approved result, and the escalations into each level, so that a report is
+    # one aggregate over one period's rows, with no per-dialect date arithmetic and no join to the events.
+    jalali_year: Mapped[int | None]
+    jalali_month: Mapped[int | None]
+    result_seconds: Mapped[int | None]
+    escalated_provincial: Mapped[int] = mapped_column(default=0, server_default="0")
+    escalated_subordinate: Mapped[int] = mapped_column(default=0, server_default="0")
+    escalated_national: Mapped[int] = mapped_column(default=0, server_default="0")
 
     __table_args__ = (
         Index("ix_cases_agency_status", "agency_id", "status"),
         Index("ix_cases_province_registered", "province_code", "registered_at"),
         Index("ix_cases_registered", "registered_at"),
+        Index("ix_cases_period_agency", "jalali_year", "jalali_month", "agency_id"),
+        Index("ix_cases_period_province", "jalali_year", "jalali_month", "province_code", "county_code"),
+        Index("ix_cases_office_registered", "office_unit_id", "registered_at"),
     )
 
 
@@ -272,3 +284,42 @@ class AccessRecord(Base):
     tracking_code: Mapped[str | None] = mapped_column(String(32), index=True)
     what: Mapped[str] = mapped_column(String(64))
     client: Mapped[str] = mapped_column(String(64))
+
+
+# --- reports and hotspots ----------------------------------------------------------------------
+
+
+class HotspotReview(Base):
+    """A systemic review of one unit or agency whose complaints passed the threshold; its workflow owns it."""
+
+    __tablename__ = "hotspot_reviews"
+    review_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[str] = mapped_column(String(64))
+    agency_id: Mapped[str] = mapped_column(String(32))
+    window_start: Mapped[datetime]
+    window_end: Mapped[datetime]
+    complaints: Mapped[int]
+    baseline: Mapped[float] = mapped_column(Float)
+    top_indicator: Mapped[int | None]
+    top_indicator_count: Mapped[int] = mapped_column(default=0)
+    status: Mapped[str] = mapped_column(String(16))
+    opened_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    overdue: Mapped[bool] = mapped_column(default=False)
+    decision: Mapped[str | None] = mapped_column(String(32))
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_hotspot_reviews_subject_status", "scope", "subject_id", "status"),)
+
+
+class MonthlyReport(Base):
+    """The national figures of one finished Jalali month, compiled once by the monthly schedule."""
+
+    __tablename__ = "monthly_reports"
+    jalali_year: Mapped[int] = mapped_column(primary_key=True)
+    jalali_month: Mapped[int] = mapped_column(primary_key=True)
+    compiled_at: Mapped[datetime]
+    figures: Mapped[dict[str, Any]]

@@ -10,6 +10,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from foad.codec import parse_key_ring
 
 from schemas.enums import Level
+from schemas.hotspot import HotspotRule
+from schemas.reports import RankingWeights
 from schemas.policy import Policy
 
 DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"
@@ -84,6 +86,15 @@ class Settings(BaseSettings):
     sms_claim_timeout_seconds: float = Field(default=120.0, gt=0)
     sms_delivery_poll_seconds: float = Field(default=60.0, gt=0)
 
+    ranking_min_cases: int = Field(default=30, gt=0, description="Complaints a unit needs before it is ranked")
+    ranking_weights: RankingWeights = Field(default_factory=RankingWeights, description="JSON: sla, satisfaction, reopen, volume")
+    hotspot_window_days: int = Field(default=30, gt=0, description="The rolling window the daily scan counts")
+    hotspot_min_complaints: int = Field(default=10, gt=0, description="Complaints in the window that make a hotspot")
+    hotspot_relative_factor: float = Field(default=2.0, ge=0, description="... and this many times its own mean")
+    hotspot_history_windows: int = Field(default=6, gt=0, description="Windows before it that make that mean")
+    hotspot_review_days: float = Field(default=14, gt=0, description="The working group's deadline (time-scaled)")
+    schedule_hour: int = Field(default=2, ge=0, le=23, description="Tehran hour of the daily scan and report")
+
     @model_validator(mode="after")
     def _safe_outside_development(self) -> "Settings":
         if self.environment == "production" and self.secret_key == DEV_SECRET:
@@ -107,6 +118,17 @@ class Settings(BaseSettings):
 
     def _scaled(self, minutes: float) -> timedelta:
         return timedelta(minutes=minutes * self.time_scale)
+
+    def hotspot_rule(self) -> HotspotRule:
+        return HotspotRule(
+            window_days=self.hotspot_window_days,
+            min_complaints=self.hotspot_min_complaints,
+            relative_factor=self.hotspot_relative_factor,
+            history_windows=self.hotspot_history_windows,
+        )
+
+    def hotspot_review_period(self) -> timedelta:
+        return self._scaled(self.hotspot_review_days * 24 * 60)
 
     def policy(self) -> Policy:
         return Policy(

@@ -1,4 +1,4 @@
-"""Committed histories of representative cases must replay against today's workflow code.
+"""Committed histories of representative cases (and a hotspot review) must replay against today's workflow code.
 
 A change that would break a case already running fails here: guard it with workflow.patched().
 They replay with the production data converter (the payload codec included): the older histories were
@@ -14,6 +14,7 @@ from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
 
 from tests.replay import recording_converter
 from workflows.complaint import ComplaintWorkflow
+from workflows.hotspot import HotspotReviewWorkflow
 
 HISTORIES = sorted((Path(__file__).parent / "replay" / "histories").glob("*.json"))
 DATA_CONVERTER = recording_converter()
@@ -30,7 +31,7 @@ async def test_recorded_case_replays_against_current_code(path: Path):
     events = json.loads(text)["events"]
     assert events[-1]["eventType"] == "EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED", "the replay set holds finished cases"
     history = WorkflowHistory.from_json(f"replay-{path.stem}", text)
-    replayer = Replayer(workflows=[ComplaintWorkflow], data_converter=DATA_CONVERTER)
+    replayer = Replayer(workflows=[ComplaintWorkflow, HotspotReviewWorkflow], data_converter=DATA_CONVERTER)
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, f"{path.name} no longer replays: {result.replay_failure}"
 

@@ -1,0 +1,85 @@
+"""Hotspot and report activities: project a review, scan for hotspots and open their reviews, compile the
+monthly report. All idempotent: a review is an upsert of its whole state, a review's workflow id is derived
+from its subject and window, a month's report is compiled once."""
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from foad.db import transaction
+from foad.models import HotspotReview, MonthlyReport
+from foad.reports.calendar import jalali_period, previous_month
+from foad.reports.figures import compute
+from foad.reports.hotspots import find_hotspots
+from schemas.hotspot import CompileInput, HotspotOpen, HotspotRule, HotspotState, ScanInput, ScanResult
+from schemas.reports import Figures, ReportSlice
+from workflows.hotspot import HotspotReviewWorkflow
+
+
+class HotspotActivities:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        rule: HotspotRule,
+        review_period: timedelta,
+        sla_seconds: float,
+    ) -> None:
+        self._sessions = sessions
+        self._rule = rule
+        self._review_period = review_period
+        self._sla_seconds = sla_seconds
+
+    @activity.defn(name="record_hotspot_review")
+    async def record_hotspot_review(self, state: HotspotState) -> None:
+        finding = state.finding
+        async with transaction(self._sessions) as session:
+            row = await session.get(HotspotReview, state.review_id)
+            if row is None:
+                row = HotspotReview(review_id=state.review_id)
+                session.add(row)
+            row.scope, row.subject_id, row.agency_id = finding.scope.value, finding.subject_id, finding.agency_id
+            row.window_start, row.window_end = finding.window_start, finding.window_end
+            row.complaints, row.baseline = finding.complaints, finding.baseline
+            row.top_indicator, row.top_indicator_count = finding.top_indicator, finding.top_indicator_count
+            row.status, row.opened_at, row.due_at, row.overdue = state.status.value, state.opened_at, state.due_at, state.overdue
+            row.decision = state.decision.value if state.decision else None
+            row.decision_note, row.decided_by, row.decided_at = state.decision_note, state.decided_by, state.decided_at
+
+    @activity.defn(name="scan_hotspots")
+    async def scan_hotspots(self, scan: ScanInput) -> ScanResult:
+        now = scan.now or datetime.now(UTC)
+        async with transaction(self._sessions) as session:
+            findings = await find_hotspots(session, now=now, rule=self._rule)
+        client, info = activity.client(), activity.info()
+        opened = []
+        for finding in findings:
+            start = HotspotOpen(review_id=finding.review_id, finding=finding, review_period=self._review_period)
+            try:
+                await client.start_workflow(
+                    HotspotReviewWorkflow.run, start, id=finding.review_id, task_queue=info.task_queue,
+                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                )
+            except WorkflowAlreadyStartedError:
+                continue  # opened already for this very window (running, or decided)
+            opened.append(finding.review_id)
+        activity.logger.info("hotspot scan at %s: %d found, %s", now.isoformat(), len(findings), opened)
+        return ScanResult(found=len(findings), opened=opened)
+
+    @activity.defn(name="compile_monthly_report")
+    async def compile_monthly_report(self, request: CompileInput) -> list[int] | None:
+        """The nationwide figures of the last finished Jalali month, stored once; None if already there."""
+        now = request.now or datetime.now(UTC)
+        year, month = previous_month(*jalali_period(now))
+        async with transaction(self._sessions) as session:
+            if await session.get(MonthlyReport, (year, month)) is not None:
+                return None
+            figures = (await compute(session, ReportSlice(), year=year, month=month, sla_seconds=self._sla_seconds))
+            session.add(MonthlyReport(
+                jalali_year=year, jalali_month=month, compiled_at=now,
+                figures=figures.get(None, Figures()).model_dump(mode="json"),
+            ))
+        return [year, month]

@@ -1,0 +1,139 @@
+"""Reports for the national centre: monthly and annual figures per slice (JSON, CSV, XLSX, or a Persian
+page with SVG charts), the annual ranking, staff performance, and the monthly reports the schedule compiled.
+
+The centre (admin, auditor) sees every agency; a senior coordinator sees its own agency's figures only.
+"""
+
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+
+from api.deps import SessionDep, SettingsDep, StaffUser, require_roles
+from api.errors import Forbidden
+from api.reports_page import render_report
+from foad.models import MonthlyReport
+from foad.reports.exports import XLSX_MEDIA_TYPE, report_rows, to_csv, to_xlsx
+from foad.reports.ranking import ranking
+from foad.reports.service import annual_report, monthly_report
+from foad.reports.staff import staff_performance
+from foad.settings import Settings
+from schemas.enums import Role
+from schemas.reports import AnnualReportOut, MonthlyReportOut, RankingOut, ReportSlice, StaffOut
+
+router = APIRouter(prefix="/reports", tags=["reports (centre)"])
+
+ReportReader = Annotated[
+    StaffUser, Depends(require_roles(Role.ADMIN, Role.AUDITOR, Role.SENIOR_COORDINATOR))
+]
+Year = Annotated[int, Query(ge=1300, le=1500, description="Jalali year, e.g. 1404")]
+Month = Annotated[int, Query(ge=1, le=12, description="Jalali month, 1 (Farvardin) to 12 (Esfand)")]
+
+
+class ExportFormat(StrEnum):
+    JSON = "json"
+    CSV = "csv"
+    XLSX = "xlsx"
+    HTML = "html"
+
+
+class RankingScope(StrEnum):
+    AGENCY = "agency"
+    UNIT = "unit"
+
+
+def _agency_scope(user: StaffUser, agency_id: str | None) -> str | None:
+    """A senior coordinator is held to its own agency; asking for another one is refused."""
+    if user.role is not Role.SENIOR_COORDINATOR:
+        return agency_id
+    if agency_id not in (None, user.agency_id):
+        raise Forbidden("a senior coordinator sees only its own agency's reports",
+                        message_fa="راهبر ارشد فقط گزارش دستگاه خود را می‌بیند.")
+    return user.agency_id
+
+
+def _sla_seconds(settings: Settings) -> float:
+    return settings.policy().sla.total_seconds()
+
+
+def _export(report: MonthlyReportOut | AnnualReportOut, export: ExportFormat, filename: str):
+    if export is ExportFormat.JSON:
+        return report
+    if export is ExportFormat.HTML:
+        return HTMLResponse(render_report(report))
+    rows = report_rows(report)
+    disposition = {"Content-Disposition": f'attachment; filename="{filename}.{export.value}"'}
+    if export is ExportFormat.CSV:
+        return Response("\ufeff" + to_csv(rows), media_type="text/csv; charset=utf-8", headers=disposition)
+    return Response(to_xlsx(rows, title=filename), media_type=XLSX_MEDIA_TYPE, headers=disposition)
+
+
+@router.get("/monthly", response_model=MonthlyReportOut, summary="One Jalali month of a slice, with the month before")
+async def monthly(
+    user: ReportReader,
+    session: SessionDep,
+    settings: SettingsDep,
+    year: Year,
+    month: Month,
+    report_slice: Annotated[ReportSlice, Query()],
+    format: ExportFormat = ExportFormat.JSON,
+):
+    report_slice = report_slice.model_copy(update={"agency_id": _agency_scope(user, report_slice.agency_id)})
+    report = await monthly_report(session, report_slice, year=year, month=month, sla_seconds=_sla_seconds(settings))
+    return _export(report, format, f"foad-{year}-{month:02d}")
+
+
+@router.get("/annual", response_model=AnnualReportOut, summary="One Jalali year of a slice, month by month")
+async def annual(
+    user: ReportReader,
+    session: SessionDep,
+    settings: SettingsDep,
+    year: Year,
+    report_slice: Annotated[ReportSlice, Query()],
+    format: ExportFormat = ExportFormat.JSON,
+):
+    report_slice = report_slice.model_copy(update={"agency_id": _agency_scope(user, report_slice.agency_id)})
+    report = await annual_report(session, report_slice, year=year, sla_seconds=_sla_seconds(settings))
+    return _export(report, format, f"foad-{year}")
+
+
+@router.get("/rankings", response_model=RankingOut, summary="The annual ranking of agencies or offices")
+async def rankings(
+    user: ReportReader,
+    session: SessionDep,
+    settings: SettingsDep,
+    year: Year,
+    scope: RankingScope = RankingScope.AGENCY,
+    agency_id: str | None = None,
+) -> RankingOut:
+    return await ranking(
+        session, scope=scope.value, year=year, min_cases=settings.ranking_min_cases,
+        weights=settings.ranking_weights, sla_seconds=_sla_seconds(settings),
+        agency_id=_agency_scope(user, agency_id),
+    )
+
+
+@router.get("/staff", response_model=StaffOut, summary="Senior coordinators and inspectors: cases, times, breaches")
+async def staff(
+    user: ReportReader,
+    session: SessionDep,
+    year: Year,
+    month: Annotated[int | None, Query(ge=1, le=12)] = None,
+    agency_id: str | None = None,
+) -> StaffOut:
+    return await staff_performance(session, year=year, month=month, agency_id=_agency_scope(user, agency_id))
+
+
+@router.get("/compiled", summary="The nationwide monthly reports compiled by the schedule, newest first")
+async def compiled(
+    user: Annotated[StaffUser, Depends(require_roles(Role.ADMIN, Role.AUDITOR))], session: SessionDep
+) -> list[dict]:
+    rows = await session.scalars(
+        select(MonthlyReport).order_by(MonthlyReport.jalali_year.desc(), MonthlyReport.jalali_month.desc())
+    )
+    return [
+        {"year": r.jalali_year, "month": r.jalali_month, "compiled_at": r.compiled_at, "figures": r.figures}
+        for r in rows
+    ]

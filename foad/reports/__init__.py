@@ -1,0 +1,1 @@
+"""Reports, rankings and hotspots for the national centre, computed from the read model."""

@@ -1,0 +1,117 @@
+"""Report payloads: a slice of the read model, the figures of one period, rankings and staff performance."""
+
+from pydantic import BaseModel, Field
+
+from schemas.enums import LEVELS, Channel, Level
+
+ESCALATION_TARGETS: tuple[Level, ...] = LEVELS[1:]  # a case escalates to these; the county is the bottom
+
+
+class ReportSlice(BaseModel):
+    """Which cases a report counts; every field narrows it, none means nationwide."""
+
+    agency_id: str | None = None
+    province_code: str | None = None
+    county_code: str | None = None
+    village: str | None = Field(default=None, description="The village of the office the complaint is about")
+    unit_id: str | None = Field(default=None, description="The office the complaint is about")
+    indicator: int | None = Field(default=None, ge=1, le=8)
+    channel: Channel | None = None
+    level: Level | None = Field(default=None, description="The level that holds (or last held) the case")
+
+
+class Satisfaction(BaseModel):
+    responses: int = 0
+    satisfied: int = 0
+    share_satisfied: float | None = Field(default=None, description="satisfied / responses")
+    mean_rating: float | None = None
+    response_rate: float | None = Field(default=None, description="responses / cases with an approved result")
+
+
+class Figures(BaseModel):
+    """The numbers of one slice and period. Shares are fractions (0..1), times are minutes."""
+
+    received: int = 0
+    by_indicator: dict[int, int] = Field(default_factory=lambda: {i: 0 for i in range(1, 9)})
+    in_scope: int = Field(default=0, description="received minus rejections as out of scope")
+    results: int = Field(default=0, description="cases whose result was approved")
+    within_sla: int = 0
+    within_sla_share: float | None = Field(default=None, description="within_sla / in_scope")
+    median_minutes_to_result: float | None = None
+    p90_minutes_to_result: float | None = None
+    escalations_by_level: dict[str, int] = Field(
+        default_factory=lambda: {level.value: 0 for level in ESCALATION_TARGETS},
+        description="Escalations into each level above the county",
+    )
+    breaches: int = 0
+    rejected_out_of_scope: int = 0
+    satisfaction: Satisfaction = Field(default_factory=Satisfaction)
+    reopened: int = 0
+    reopen_rate: float | None = Field(default=None, description="reopened / results")
+
+
+class PeriodFigures(BaseModel):
+    year: int
+    month: int | None = None
+    label_fa: str
+    figures: Figures
+
+
+class MonthlyReportOut(BaseModel):
+    slice: ReportSlice
+    period: PeriodFigures
+    previous: PeriodFigures
+    change_received: int = Field(description="received this month minus the month before")
+
+
+class AnnualReportOut(BaseModel):
+    slice: ReportSlice
+    period: PeriodFigures
+    months: list[PeriodFigures]
+
+
+class RankingWeights(BaseModel):
+    sla: float = Field(default=0.4, ge=0)
+    satisfaction: float = Field(default=0.3, ge=0)
+    reopen: float = Field(default=0.15, ge=0)
+    volume: float = Field(default=0.15, ge=0)
+
+
+class RankingComponent(BaseModel):
+    name: str
+    label_fa: str
+    weight: float
+    value: float = Field(description="0..1, higher is better")
+
+
+class RankingEntry(BaseModel):
+    rank: int | None = Field(description="None while below the minimum number of cases")
+    subject_id: str
+    name_fa: str
+    cases: int
+    score: float | None
+    components: list[RankingComponent]
+
+
+class RankingOut(BaseModel):
+    scope: str
+    year: int
+    min_cases: int
+    weights: RankingWeights
+    ranked: list[RankingEntry]
+    unranked: list[RankingEntry]
+
+
+class StaffPerformance(BaseModel):
+    username: str
+    role: str
+    cases: int
+    median_minutes: float | None = Field(description="review time for senior coordinators, handling for inspectors")
+    breaches: int
+
+
+class StaffOut(BaseModel):
+    year: int
+    month: int | None
+    senior_coordinators: list[StaffPerformance]
+    inspectors: list[StaffPerformance]

@@ -1,0 +1,121 @@
+"""The reports API: JSON, CSV and XLSX carry the same numbers; who may see which agency; bad input is a 422."""
+
+import csv
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from api.security import create_token
+from foad.db import transaction
+from foad.models import User
+from tests.apiutil import api_settings, http, make_app
+from tests.reportcases import load_fixed_cases, seed_offices
+
+USERS = {"admin": ("admin", None), "auditor": ("auditor", None), "aa-senior": ("senior_coordinator", "aa"),
+         "operator1": ("operator", None)}
+
+
+@pytest.fixture
+async def client(sessions):
+    await seed_offices(sessions)
+    await load_fixed_cases(sessions)
+    async with transaction(sessions) as session:
+        for user_id, (username, (role, agency)) in enumerate(USERS.items(), start=1):
+            session.add(User(id=user_id, username=username, full_name=username, role=role, password_hash="-",
+                             agency_id=agency))
+    app = make_app(sessions=sessions, ranking_min_cases=1)
+    async with http(app, citizen=None) as c:
+        yield c
+
+
+def auth(username: str) -> dict[str, str]:
+    """A bearer token of one of USERS (ids follow their order of insertion)."""
+    user_id = list(USERS).index(username) + 1
+    token, _ = create_token(user_id=user_id, role=USERS[username][0], settings=api_settings())
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def test_csv_and_xlsx_exports_carry_the_numbers_of_the_json(client):
+    headers = auth("admin")
+    params = {"year": 1403, "month": 12}
+    page = (await client.get("/reports/monthly", params=params, headers=headers)).json()
+    figures = page["period"]["figures"]
+    assert figures["received"] == 4 and figures["p90_minutes_to_result"] == 184.0
+
+    response = await client.get("/reports/monthly", params=params | {"format": "csv"}, headers=headers)
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [r["month"] for r in rows] == ["12", "11"]
+    assert rows[0]["received"] == "4" and rows[0]["indicator_7"] == "2" and rows[0]["escalations_provincial"] == "1"
+    assert float(rows[0]["within_sla_share"]) == figures["within_sla_share"]
+    assert rows[0]["mean_rating"] == "3.5" and rows[0]["period"] == "اسفند ۱۴۰۳"
+
+    response = await client.get("/reports/monthly", params=params | {"format": "xlsx"}, headers=headers)
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    keys = [cell.value for cell in sheet[2]]
+    esfand = dict(zip(keys, [cell.value for cell in sheet[3]], strict=True))
+    assert sheet.sheet_view.rightToLeft and sheet["D1"].value == "شکایات دریافتی"
+    assert esfand["received"] == figures["received"] and esfand["breaches"] == figures["breaches"]
+    assert esfand["median_minutes_to_result"] == figures["median_minutes_to_result"]
+    assert esfand["share_satisfied"] == figures["satisfaction"]["share_satisfied"]
+    assert esfand["indicator_3"] == figures["by_indicator"]["3"]
+
+
+async def test_annual_export_has_the_year_then_each_month(client):
+    headers = auth("auditor")
+    response = await client.get("/reports/annual", params={"year": 1403, "format": "xlsx"}, headers=headers)
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    received = [row[3].value for row in sheet.iter_rows(min_row=3)]
+    assert received == [5] + [0] * 10 + [1, 4]
+
+
+async def test_a_senior_coordinator_sees_only_its_agency(client):
+    headers = auth("aa-senior")
+    own = await client.get("/reports/monthly", params={"year": 1403, "month": 12}, headers=headers)
+    assert own.status_code == 200 and own.json()["period"]["figures"]["received"] == 3
+    assert own.json()["slice"]["agency_id"] == "aa"
+    other = await client.get("/reports/monthly", params={"year": 1403, "month": 12, "agency_id": "bb"},
+                             headers=headers)
+    assert other.status_code == 403 and other.json()["error"]["code"] == "forbidden"
+
+
+async def test_an_operator_may_not_read_reports(client):
+    response = await client.get("/reports/annual", params={"year": 1403}, headers=auth("operator1"))
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize(("params", "field"), [
+    ({"year": 1403, "month": 13}, "month"),
+    ({"year": 1403, "month": 1, "indicator": 9}, "indicator"),
+    ({"year": 1403, "month": 1, "channel": "fax"}, "channel"),
+    ({"month": 1}, "year"),
+])
+async def test_bad_report_parameters_are_a_422_naming_the_field(client, params, field):
+    response = await client.get("/reports/monthly", params=params, headers=auth("admin"))
+    assert response.status_code == 422
+    assert field in str(response.json()["error"]["details"])
+
+
+async def test_rankings_and_staff_answer_with_the_configured_minimum(client):
+    headers = auth("admin")
+    ranked = (await client.get("/reports/rankings", params={"year": 1403, "scope": "unit"}, headers=headers)).json()
+    assert ranked["min_cases"] == 1 and ranked["unranked"] == []
+    assert {e["subject_id"] for e in ranked["ranked"]} == {"aa-takestan", "aa-ziaran", "bb-takestan"}
+    assert [c["name"] for c in ranked["ranked"][0]["components"]] == ["sla", "satisfaction", "reopen", "volume"]
+    staff = await client.get("/reports/staff", params={"year": 1403, "month": 12}, headers=headers)
+    assert staff.status_code == 200 and staff.json()["senior_coordinators"] == []
+
+
+async def test_the_page_shows_the_same_figures_in_persian_digits_with_svg_charts(client):
+    response = await client.get("/reports/monthly", params={"year": 1403, "month": 12, "format": "html"},
+                                headers=auth("admin"))
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    page = response.text
+    assert '<html lang="fa" dir="rtl">' in page and "<script" not in page and "http" not in page.split("<body>")[1]
+    assert "گزارش فواد ۱۲۸ — اسفند ۱۴۰۳" in page
+    assert "<th scope=\"row\">شکایات دریافتی</th><td class=\"num\">۴</td>" in page
+    assert "۶۶٫۷٪" in page and "۱۸۴٫۰" in page  # within the SLA; the 90th percentile in minutes
+    assert page.count("<rect class=\"bar\"") == 8 and page.count("<rect class=\"trend\"") == 2
+    assert "<title>بهمن: ۱</title>" in page and "<title>اسفند: ۴</title>" in page

@@ -9,6 +9,7 @@ from temporalio.worker import Worker
 
 from activities.case import CaseActivities
 from activities.sms import OutboxSmsSender, SmsSender
+from foad import logmask
 from foad.db import create_engine, sessionmaker
 from foad.settings import get_settings
 from foad.temporal import connect
@@ -46,6 +47,7 @@ async def run() -> None:
 
 
 def main() -> None:
+    logmask.install()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         asyncio.run(run())

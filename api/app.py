@@ -10,7 +10,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
+from api.bodylimit import BodySizeLimit
+from api.docs import mount_docs
 from api.errors import register_error_handlers
+from api.headers import SecurityHeaders
 from api.routers import actions, audit, auth, cases, intake, reference, tasks
 from foad.db import create_engine, sessionmaker
 from foad.settings import Settings, get_settings
@@ -38,7 +41,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="فوریت‌های اداری ۱۲۸ — administrative-emergency complaints, each a durable Temporal workflow",
         version="1.0.0",
         lifespan=_lifespan,
-        docs_url="/docs",
+        docs_url=None,  # api.docs serves it from local files, under the strict CSP
+        redoc_url=None,
         openapi_url="/openapi.json",
     )
     app.state.settings = settings
@@ -51,5 +55,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (auth.router, intake.router, cases.router, actions.router, tasks.router, audit.router, reference.router):
         api.include_router(router)
     app.include_router(api)
+    mount_docs(app)
     register_error_handlers(app)
+    # Added last, so outermost of ours: the size limit refuses before anything reads the body, and every
+    # response but Starlette's last-resort 500 (sent from outside all middleware) carries the headers.
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders, hsts_always=settings.environment == "production")
     return app

@@ -21,6 +21,8 @@ from temporalio.client import (
 from temporalio.exceptions import ApplicationError, FailureError
 from temporalio.service import RPCError, RPCStatusCode
 
+from foad.logmask import mask_value
+
 log = logging.getLogger(__name__)
 
 
@@ -94,6 +96,15 @@ class FieldInvalid(ApiError):
         super().__init__(f"{detail['field']}: {reason}", details=[detail])
 
 
+class PayloadTooLarge(ApiError):
+    status_code = 413
+    code = "payload_too_large"
+    message_fa = "حجم درخواست بیش از حد مجاز است."
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(f"the request body is larger than {max_bytes} bytes", details={"max_bytes": max_bytes})
+
+
 class EngineUnavailable(ApiError):
     status_code = 503
     code = "engine_unavailable"
@@ -151,11 +162,18 @@ def engine_error(exc: BaseException) -> ApiError | None:
 
 
 def _body(err: ApiError) -> dict[str, Any]:
-    return {"error": {"code": err.code, "message": err.message, "message_fa": err.message_fa, "details": err.details}}
+    """The error as JSON, every string in it masked: a message or a field path may quote what was typed."""
+    body = {"code": err.code, "message": err.message, "message_fa": err.message_fa, "details": err.details}
+    return {"error": mask_value(body)}
 
 
 def _render(err: ApiError) -> JSONResponse:
     return JSONResponse(_body(err), status_code=err.status_code, headers=err.headers)
+
+
+def error_response(err: ApiError) -> JSONResponse:
+    """The JSON response for an error, for middleware that answers before the app does."""
+    return _render(err)
 
 
 async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -189,7 +207,7 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}
+    codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden", 413: "payload_too_large"}
     err = ApiError(
         str(exc.detail),
         code=codes.get(exc.status_code, "http_error"),

@@ -29,6 +29,7 @@ class Settings(BaseSettings):
 
     secret_key: str = DEV_SECRET
     token_minutes: int = Field(default=480, gt=0)
+    max_body_bytes: int = Field(default=64 * 1024, gt=0, description="Larger request bodies get a 413")
 
     time_scale: float = Field(default=1.0, gt=0, description="Multiplies every case duration; 0.001 for a demo")
     sla_minutes: float = Field(default=180, gt=0)

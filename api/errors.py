@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import (
     RPCTimeoutOrCancelledError,
@@ -224,6 +225,36 @@ async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
     return _render(err)
 
 
+def _carries_nul(params: Any) -> bool:
+    if isinstance(params, str):
+        return "\x00" in params
+    if isinstance(params, dict):
+        return any(_carries_nul(v) for v in params.values())
+    if isinstance(params, (list, tuple)):
+        return any(_carries_nul(v) for v in params)
+    return False
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """A NUL character that reached a query (PostgreSQL refuses it in text) is the client's mistake: a 422.
+
+    Free text has its NULs stripped by the schema; this catches identifiers (a unit id, a username, a
+    tracking code in the path), wherever they come from, without a check in every router.
+    """
+    assert isinstance(exc, DBAPIError)
+    if not _carries_nul(exc.params):
+        return await _unexpected_error(request, exc)
+    reason = "contains a NUL character, which no field accepts"
+    err = ApiError(
+        f"invalid request: {reason}",
+        code="validation_error",
+        message_fa="درخواست نویسه نامعتبر (NUL) دارد.",
+        details=[{"loc": ["request"], "field": "request", "reason": reason, "type": "nul_character"}],
+        status_code=422,
+    )
+    return _render(err)
+
+
 async def _engine_error(_request: Request, exc: Exception) -> JSONResponse:
     err = engine_error(exc)
     if err is None:  # pragma: no cover - only Temporal exceptions are registered here
@@ -237,6 +268,7 @@ def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(Exception, _unexpected_error)
     for exc_type in (
         WorkflowUpdateFailedError,

@@ -52,26 +52,65 @@ def mask_value(value: Any) -> Any:
     return value
 
 
-class MaskingFilter(logging.Filter):
-    """Rewrites a record so that its message, its exception text and its stack carry no personal data.
 
-    The message is rendered (msg % args) and masked, and the args dropped, since an arg can hold the value.
-    """
+class MaskingFilter(logging.Filter):
+    """Masks a record's message, args, exception text and stack in place; never drops a record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         mask_record(record)
         return True
 
 
+class _MaskedObject:
+    """Stands in for an arg whose str() or repr() would show personal data, for %s and %r alike."""
+
+    def __init__(self, value: object) -> None:
+        self._str = mask_personal_data(str(value))
+        self._repr = mask_personal_data(repr(value))
+
+    def __str__(self) -> str:
+        return self._str
+
+    def __repr__(self) -> str:
+        return self._repr
+
+
+def _mask_arg(value: object) -> object:
+    """The arg masked, keeping its type where formatting depends on it (%d wants a number, uvicorn's
+    access formatter unpacks its args), so a record formats exactly as before, only masked."""
+    if isinstance(value, str):
+        return mask_personal_data(value)
+    if value is None or isinstance(value, (bool, float)):
+        return value
+    if isinstance(value, int):
+        return value if mask_personal_data(str(value)) == str(value) else _MaskedObject(value)
+    text, shown = str(value), repr(value)
+    if mask_personal_data(text) == text and mask_personal_data(shown) == shown:
+        return value
+    return _MaskedObject(value)
+
+
 def mask_record(record: logging.LogRecord) -> logging.LogRecord:
     if getattr(record, "_foad_masked", False):
         return record
+    original_msg, original_args = record.msg, record.args
+    if isinstance(record.msg, str):
+        record.msg = mask_personal_data(record.msg)
+    elif record.msg is not None:
+        record.msg = _mask_arg(record.msg)
+    if isinstance(record.args, tuple):
+        record.args = tuple(_mask_arg(a) for a in record.args)
+    elif isinstance(record.args, dict):
+        record.args = {k: _mask_arg(v) for k, v in record.args.items()}
     try:
-        message = record.getMessage()
-    except Exception:  # noqa: BLE001 - a malformed record is logged as logging would, masked
-        message = f"{record.msg!r} % {record.args!r}"
-    record.msg = mask_personal_data(message)
-    record.args = None
+        record.getMessage()
+    except (TypeError, ValueError):  # e.g. %d given a number that is a mobile: render first, then mask
+        record.msg, record.args = original_msg, original_args
+        try:
+            record.msg = mask_personal_data(record.getMessage())
+        except (TypeError, ValueError):
+            record.msg = mask_personal_data(f"{original_msg!r} % {original_args!r}")
+        record.args = ()
     if record.exc_info and not record.exc_text:
         record.exc_text = logging.Formatter().formatException(record.exc_info)
     if record.exc_text:

@@ -44,7 +44,21 @@ def test_filter_masks_message_and_args():
     assert MaskingFilter().filter(record)
     text = logging.Formatter().format(record)
     assert text == "filing for 049****899 from 0912***4567 (3)"
-    assert record.args is None
+
+
+def test_filter_masks_objects_in_args_for_str_and_repr():
+    record = _record("input %s / %r / %d", {"mobile": "09121234567"}, ["0499370899"], 9121234567)
+    MaskingFilter().filter(record)
+    assert record.getMessage() == "input {'mobile': '0912***4567'} / ['049****899'] / 0912***4567"
+
+
+def test_uvicorn_access_records_still_format():
+    from uvicorn.logging import AccessFormatter
+
+    record = _record('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "GET", "/api/v1/complaints/09121234567", "1.1", 404)
+    MaskingFilter().filter(record)
+    line = AccessFormatter("%(client_addr)s %(request_line)s %(status_code)s", use_colors=False).format(record)
+    assert line == "127.0.0.1:5000 GET /api/v1/complaints/0912***4567 HTTP/1.1 404 Not Found"
 
 
 def test_filter_masks_the_traceback():

@@ -2,13 +2,15 @@
 
 FastAPI's own /docs page pulls Swagger UI from a CDN and starts it with an inline script: both break the
 Content-Security-Policy of `api.headers` and the rule that no page loads anything from the internet. Here the
-Swagger UI files come from the `swagger-ui-bundle` wheel, and the start-up script is a static file of ours.
+Swagger UI files come from the `fastapi-offline` wheel (Swagger UI 5, which reads FastAPI's OpenAPI 3.1; the
+`swagger-ui-bundle` wheel holds 4.15, which refuses it), and the start-up script is a static file of ours.
+Only the wheel's files are used, not its page, which starts Swagger UI with an inline script.
 """
 
 from html import escape
 from pathlib import Path
 
-import swagger_ui_bundle
+import fastapi_offline
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
@@ -16,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 DOCS_URL = "/docs"
 ASSETS_URL = "/docs/assets"
 SCRIPT_URL = "/docs/static"
-SWAGGER_UI = Path(swagger_ui_bundle.swagger_ui_path)
+SWAGGER_UI = Path(fastapi_offline.__file__).resolve().parent / "static"
 STATIC = Path(__file__).resolve().parent / "static" / "docs"
 
 
@@ -27,7 +29,7 @@ def docs_page(*, title: str, openapi_url: str) -> str:
 <meta charset="utf-8">
 <title>{escape(title)} — docs</title>
 <link rel="stylesheet" href="{ASSETS_URL}/swagger-ui.css">
-<link rel="icon" type="image/png" href="{ASSETS_URL}/favicon-32x32.png">
+<link rel="icon" type="image/png" href="{ASSETS_URL}/favicon.png">
 </head>
 <body>
 <div id="swagger-ui" data-openapi-url="{escape(openapi_url)}"></div>

@@ -2,7 +2,6 @@
 Persian at and past the length limit. Each is stored and shown back as inert text (the JSON round trip
 gives exactly the normalised input), the SQL tables stay intact, and an over-long one is a 422 on its field."""
 
-import pytest
 from sqlalchemy import func, select, text
 
 from foad.models import Case
@@ -13,7 +12,9 @@ from tests.apiutil import (
     cases_terminated,  # noqa: F401 - fixture
     complaint,
     file,
+    http,
     login,
+    make_app,
     open_task,
     projected,
     seeded,  # noqa: F401 - fixture
@@ -167,11 +168,13 @@ OVER_LONG = [
 ]
 
 
-@pytest.mark.parametrize(("path", "username", "body", "field", "limit"), OVER_LONG)
-async def test_persian_text_one_past_the_limit_is_a_422_naming_the_field(api, path, username, body, field, limit):
-    headers = await login(api, username) if username else {}
-    too_long = "ش" * (limit - 1) + "\u200cک"  # Persian with a ZWNJ, one character past the limit
-    assert len(normalize_text(too_long)) == limit + 1
-    response = await api.post(path, json=body | {field: too_long}, headers=headers)
-    assert response.status_code == 422, response.text
-    assert f"body.{field}" in {d["field"] for d in response.json()["error"]["details"]}
+async def test_persian_text_one_past_the_limit_is_a_422_naming_the_field(temporal_env, seeded):
+    """Validation answers before any case is looked up, so no worker and no real case is needed."""
+    async with http(make_app(sessions=seeded, client=temporal_env.client)) as api:
+        tokens = {None: {}} | {name: await login(api, name) for name in ("sso-senior", "sso-takestan")}
+        for path, username, body, field, limit in OVER_LONG:
+            too_long = "ش" * (limit - 1) + "\u200cک"  # Persian with a ZWNJ, one character past the limit
+            assert len(normalize_text(too_long)) == limit + 1
+            response = await api.post(path, json=body | {field: too_long}, headers=tokens[username])
+            assert response.status_code == 422, (path, field, response.text)
+            assert f"body.{field}" in {d["field"] for d in response.json()["error"]["details"]}, (path, field)

@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     mount_docs(app)
     register_error_handlers(app)
     # Added last, so outermost of ours: the size limit refuses before anything reads the body, and every
-    # response but Starlette's last-resort 500 (sent from outside all middleware) carries the headers.
+    # response carries the headers (Starlette's last-resort 500 gets them from api.errors).
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders, hsts_always=settings.environment == "production")
     return app

@@ -22,6 +22,7 @@ from temporalio.client import (
 from temporalio.exceptions import ApplicationError, FailureError
 from temporalio.service import RPCError, RPCStatusCode
 
+from api.headers import security_headers
 from foad.logmask import mask_value
 
 log = logging.getLogger(__name__)
@@ -219,10 +220,15 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     return _render(err)
 
 
-async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=exc)
     err = ApiError("internal error", code="internal_error", message_fa="خطای داخلی سامانه.", status_code=500)
-    return _render(err)
+    response = _render(err)
+    # Starlette sends this from outside every middleware, so the security headers are added here.
+    settings = getattr(request.app.state, "settings", None)
+    production = settings is not None and settings.environment == "production"
+    response.headers.update(security_headers(scheme=request.url.scheme, hsts_always=production))
+    return response
 
 
 def _carries_nul(params: Any) -> bool:

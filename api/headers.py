@@ -34,6 +34,14 @@ _ALWAYS = (
 )
 
 
+def security_headers(*, scheme: str, hsts_always: bool = False) -> dict[str, str]:
+    """The headers as a dict, for a response sent from outside the middleware (Starlette's last-resort 500)."""
+    headers = {name.decode(): value.decode() for name, value in _ALWAYS}
+    if hsts_always or scheme == "https":
+        headers["strict-transport-security"] = STRICT_TRANSPORT_SECURITY
+    return headers
+
+
 class SecurityHeaders:
     """Pure ASGI middleware (no response buffering), so streamed and error responses get the headers too."""
 

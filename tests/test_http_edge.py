@@ -31,6 +31,21 @@ async def test_every_response_carries_the_security_headers(sessions):
             assert "strict-transport-security" not in headers  # plain http, not production
 
 
+async def test_an_unexpected_500_carries_the_security_headers_too(sessions):
+    app = make_app(sessions=sessions)
+
+    async def broken() -> None:
+        raise RuntimeError("a bug")
+
+    app.add_api_route("/broken", broken)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
+        response = await client.get("/broken")
+    assert response.status_code == 500 and response.json()["error"]["code"] == "internal_error"
+    assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    assert response.headers["x-frame-options"] == "DENY"
+
+
 def test_the_csp_allows_no_inline_script_and_no_other_origin():
     directives = dict(d.split(" ", 1) for d in CONTENT_SECURITY_POLICY.split("; "))
     assert directives["script-src"] == "'self'"

@@ -11,6 +11,7 @@ from activities.case import CaseActivities
 from activities.hotspot import HotspotActivities
 from activities.sms import OutboxSmsSender, SmsSender
 from activities.sms_dispatch import SmsDispatcher, build_gateway
+from foad import logmask
 from foad.db import create_engine, sessionmaker
 from foad.settings import Settings, get_settings
 from foad.temporal import connect
@@ -78,6 +79,7 @@ async def run() -> None:
 
 
 def main() -> None:
+    logmask.install()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         asyncio.run(run())

@@ -10,7 +10,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
+from api.bodylimit import BodySizeLimit
+from api.docs import mount_docs
 from api.errors import register_error_handlers
+from api.headers import SecurityHeaders
 from api.open311.router import router as open311_router
 from api.routers import (
     access_log,
@@ -53,7 +56,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="فوریت‌های اداری ۱۲۸ — administrative-emergency complaints, each a durable Temporal workflow",
         version="1.0.0",
         lifespan=_lifespan,
-        docs_url="/docs",
+        docs_url=None,  # api.docs serves it from local files, under the strict CSP
+        redoc_url=None,
         openapi_url="/openapi.json",
     )
     app.state.settings = settings
@@ -69,5 +73,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api)
     app.include_router(open311_router)  # /open311/v2: GeoReport v2 for civic-tech clients
     codec.install(app)  # /codec: the Temporal UI's remote codec, for auditors
+    mount_docs(app)
     register_error_handlers(app)
+    # Added last, so outermost of ours: the size limit refuses before anything reads the body, and every
+    # response carries the headers (Starlette's last-resort 500 gets them from api.errors).
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders, hsts_always=settings.environment == "production")
     return app

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import (
     RPCTimeoutOrCancelledError,
@@ -20,6 +21,9 @@ from temporalio.client import (
 )
 from temporalio.exceptions import ApplicationError, FailureError
 from temporalio.service import RPCError, RPCStatusCode
+
+from api.headers import security_headers
+from foad.logmask import mask_value
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +98,15 @@ class FieldInvalid(ApiError):
         super().__init__(f"{detail['field']}: {reason}", details=[detail])
 
 
+class PayloadTooLarge(ApiError):
+    status_code = 413
+    code = "payload_too_large"
+    message_fa = "حجم درخواست بیش از حد مجاز است."
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(f"the request body is larger than {max_bytes} bytes", details={"max_bytes": max_bytes})
+
+
 class EngineUnavailable(ApiError):
     status_code = 503
     code = "engine_unavailable"
@@ -163,11 +176,18 @@ def engine_error(exc: BaseException) -> ApiError | None:
 
 
 def _body(err: ApiError) -> dict[str, Any]:
-    return {"error": {"code": err.code, "message": err.message, "message_fa": err.message_fa, "details": err.details}}
+    """The error as JSON, every string in it masked: a message or a field path may quote what was typed."""
+    body = {"code": err.code, "message": err.message, "message_fa": err.message_fa, "details": err.details}
+    return {"error": mask_value(body)}
 
 
 def _render(err: ApiError) -> JSONResponse:
     return JSONResponse(_body(err), status_code=err.status_code, headers=err.headers)
+
+
+def error_response(err: ApiError) -> JSONResponse:
+    """The JSON response for an error, for middleware that answers before the app does."""
+    return _render(err)
 
 
 async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -201,7 +221,7 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}
+    codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden", 413: "payload_too_large"}
     err = ApiError(
         str(exc.detail),
         code=codes.get(exc.status_code, "http_error"),
@@ -212,9 +232,44 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     return _render(err)
 
 
-async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=exc)
     err = ApiError("internal error", code="internal_error", message_fa="خطای داخلی سامانه.", status_code=500)
+    response = _render(err)
+    # Starlette sends this from outside every middleware, so the security headers are added here.
+    settings = getattr(request.app.state, "settings", None)
+    production = settings is not None and settings.environment == "production"
+    response.headers.update(security_headers(scheme=request.url.scheme, hsts_always=production))
+    return response
+
+
+def _carries_nul(params: Any) -> bool:
+    if isinstance(params, str):
+        return "\x00" in params
+    if isinstance(params, dict):
+        return any(_carries_nul(v) for v in params.values())
+    if isinstance(params, (list, tuple)):
+        return any(_carries_nul(v) for v in params)
+    return False
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """A NUL character that reached a query (PostgreSQL refuses it in text) is the client's mistake: a 422.
+
+    Free text has its NULs stripped by the schema; this catches identifiers (a unit id, a username, a
+    tracking code in the path), wherever they come from, without a check in every router.
+    """
+    assert isinstance(exc, DBAPIError)
+    if not _carries_nul(exc.params):
+        return await _unexpected_error(request, exc)
+    reason = "contains a NUL character, which no field accepts"
+    err = ApiError(
+        f"invalid request: {reason}",
+        code="validation_error",
+        message_fa="درخواست نویسه نامعتبر (NUL) دارد.",
+        details=[{"loc": ["request"], "field": "request", "reason": reason, "type": "nul_character"}],
+        status_code=422,
+    )
     return _render(err)
 
 
@@ -231,6 +286,7 @@ def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(Exception, _unexpected_error)
     for exc_type in (
         WorkflowUpdateFailedError,

@@ -1,5 +1,7 @@
-"""The app uvicorn serves: `uvicorn api.main:app`."""
+"""The app uvicorn serves: `uvicorn api.main:app`. Log records of the API process are masked from here on."""
 
 from api.app import create_app
+from foad import logmask
 
+logmask.install()
 app = create_app()

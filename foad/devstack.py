@@ -20,6 +20,7 @@ from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSe
 from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 from temporalio.client import Client
 
+from foad import logmask
 from foad.binaries import temporal_cli
 from foad.reports.schedules import ensure_schedules
 from foad.settings import Settings
@@ -262,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     temporal_parser.add_argument("--codec-endpoint", default="http://localhost:8000/codec", help="the API's /codec")
     commands.add_parser("search-attribute-args", help="print --search-attribute Name=Type for the CLI")
     args = parser.parse_args(argv)
+    logmask.install()
     os.chdir(ROOT)
     if args.command == "search-attribute-args":
         print(" ".join(search_attribute_args()))

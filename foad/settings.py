@@ -55,6 +55,7 @@ class Settings(BaseSettings):
         default=["http://localhost:8233", "http://127.0.0.1:8233"],
         description="Origins (the Temporal UI) allowed to call /codec/decode and /codec/encode from a browser",
     )
+    max_body_bytes: int = Field(default=64 * 1024, gt=0, description="Larger request bodies get a 413")
 
     time_scale: float = Field(default=1.0, gt=0, description="Multiplies every case duration; 0.001 for a demo")
     sla_minutes: float = Field(default=180, gt=0)

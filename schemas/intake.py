@@ -6,6 +6,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, field_validator
 
 from schemas.enums import CaseStatus, Channel, Indicator, Step
+from schemas.moments import to_utc
 from schemas.text import MobileNumber, NationalCode, PersianText
 
 CLOCK_SKEW = timedelta(minutes=5)
@@ -27,9 +28,7 @@ class ComplaintIntake(BaseModel):
     @field_validator("incident_at")
     @classmethod
     def _incident_in_past(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            raise ValueError("incident_at needs a time zone (e.g. +03:30)")
-        value = value.astimezone(UTC)
+        value = to_utc(value)
         if value > datetime.now(UTC) + CLOCK_SKEW:
             raise ValueError("incident time is in the future")
         if value < datetime.now(UTC) - timedelta(days=30):

@@ -9,6 +9,15 @@ _DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890
 _ARABIC_LETTERS = str.maketrans({"ي": "ی", "ك": "ک", "ى": "ی", "ة": "ه"})
 _PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 _SPACES = re.compile(r"[ \t\u00a0]+")
+# Invisible characters that change how text displays or compares, none of which Persian needs: the bidi
+# embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) that can make a note read backwards or
+# hide what it says; the direction marks (LRM, RLM, ALM), dropped too because our pages set the direction
+# themselves and a mark hidden inside a number defeats search and masking; C0/C1 controls but the newline
+# (NUL breaks PostgreSQL text); the BOM; and lone surrogates, which no encoder accepts. ZWNJ (U+200C),
+# which Persian spelling needs (می‌روم), and ZWJ are kept.
+_INVISIBLE = re.compile(
+    "[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\ufeff\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]"
+)
 
 
 def latin_digits(value: str) -> str:
@@ -19,9 +28,14 @@ def persian_digits(value: object) -> str:
     return str(value).translate(_PERSIAN_DIGITS)
 
 
+def strip_invisible(value: str) -> str:
+    """The text without bidi controls, direction marks and control characters (newlines and ZWNJ kept)."""
+    return _INVISIBLE.sub("", value.replace("\t", " "))
+
+
 def normalize_text(value: str) -> str:
-    """Persian letters for Arabic ي/ك, Latin digits kept as typed, runs of spaces folded."""
-    value = value.translate(_ARABIC_LETTERS)
+    """Persian letters for Arabic ي/ك, invisible controls removed, digits kept as typed, runs of spaces folded."""
+    value = strip_invisible(value).translate(_ARABIC_LETTERS)
     lines = [_SPACES.sub(" ", line).strip() for line in value.strip().splitlines()]
     return "\n".join(lines)
 

@@ -1,6 +1,5 @@
 """Staff reading cases: the list with filters, and one case with its tasks, events and live state."""
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -14,9 +13,13 @@ from api.responses import CaseDetail, CaseList, CitizenOut, case_summary, event_
 from foad.models import Case
 from schemas.case import CaseState
 from schemas.enums import CaseStatus, Level, Step
+from schemas.moments import UtcDateTime
 from schemas.text import mask_mobile, mask_national_code
 
 router = APIRouter(prefix="/cases", tags=["cases (staff)"])
+
+MAX_OFFSET = 10_000_000
+"""Far beyond any real page, well within a database integer (a larger one overflowed SQLite: a 500)."""
 
 
 @router.get("", response_model=CaseList, summary="Cases the caller may see, newest first")
@@ -31,10 +34,10 @@ async def cases(
     county_code: str | None = None,
     indicator: Annotated[int | None, Query(ge=1, le=8)] = None,
     breached: bool | None = None,
-    registered_from: datetime | None = None,
-    registered_to: datetime | None = None,
+    registered_from: UtcDateTime | None = None,
+    registered_to: UtcDateTime | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> CaseList:
     filters = CaseFilters(
         status=status,

@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from api.errors import register_error_handlers
+from api.pages import mount_pages
 from api.routers import access_log, actions, audit, auth, cases, citizen, intake, reference, tasks, users
 from foad.db import create_engine, sessionmaker
 from foad.settings import Settings, get_settings
@@ -52,5 +53,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in routers:
         api.include_router(module.router)
     app.include_router(api)
+    mount_pages(app)
     register_error_handlers(app)
     return app

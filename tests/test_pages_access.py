@@ -167,3 +167,14 @@ def test_a_citizen_api_token_is_not_a_page_session(app):
     from api.pages.session import _decode
 
     assert _decode(token, app.state.settings) is None
+
+
+async def test_a_citizen_can_end_its_verified_session(app):
+    async with browser_like(app) as client:
+        _as_citizen(client, app, MOBILE)
+        home = await client.get("/")
+        assert "خروج" in home.text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', home.text).group(1)
+        response = await client.post("/logout", data={"csrf": csrf})
+        assert response.headers["location"] == "/"
+        assert (await client.get("/complaint")).headers["location"] == "/verify?next=/complaint"

@@ -71,9 +71,11 @@ async def login_submit(request: Request) -> Response:
 
 @router.post("/logout")
 async def logout(request: Request) -> Response:
+    """Ends the staff session, or a citizen's verified mobile."""
     await page_session.form_with_csrf(request)
+    staff = page_session.current(request).user_id is not None
     page_session.clear(request)
-    return redirect(request, "/login")
+    return redirect(request, "/login" if staff else "/")
 
 
 @router.get("/inbox")

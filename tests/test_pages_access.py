@@ -80,6 +80,7 @@ async def test_each_role_sees_only_its_own_pages(app, username, allowed, refused
             response = await client.get(path)
             assert response.status_code == 403, path
             assert "این صفحه برای نقش شما نیست" in response.text
+            assert "خروج" in response.text  # the refusal keeps the user's own menu
 
 
 async def test_a_staff_page_without_a_login_sends_to_the_login_form(app):

@@ -21,6 +21,8 @@ async def _fill_complaint(page, *, with_identity: bool) -> None:
     await page.get_by_label("استان").select_option("IR-26")
     await page.get_by_label("شهرستان").select_option("IR-26-takestan")
     await page.get_by_label("دستگاه").select_option("sso")
+    # The pickers narrow: with Takestan chosen, an office in Tehran province is no longer offered.
+    assert await page.locator("#unit_id option[value='sso-tehran-eslamshahr']").is_disabled()
     await page.get_by_label("اداره یا واحد").select_option(OFFICE)
     yesterday = (datetime.now(TEHRAN) - timedelta(days=1)).date().isoformat()
     await page.get_by_label("روز (تقویم شمسی)").select_option(yesterday)

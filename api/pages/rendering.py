@@ -69,6 +69,7 @@ async def require_staff(request: Request, *roles: Role) -> StaffUser:
     user = await staff_user(request)
     if user is None:
         raise page_session.LoginRequired("log in first")
+    request.state.page_user = user  # so an error page still shows the user's own menu
     if roles and user.role not in roles:
         raise Forbidden(f"this page is for: {', '.join(roles)}", message_fa="این صفحه برای نقش شما نیست.")
     return user
@@ -76,7 +77,7 @@ async def require_staff(request: Request, *roles: Role) -> StaffUser:
 
 def page(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
     session = page_session.current(request)
-    user = context.get("user")
+    user = context.setdefault("user", getattr(request.state, "page_user", None))
     context |= {
         "request": request,
         "csrf": session.csrf,

@@ -6,7 +6,7 @@ PYTHON := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install run test worker api temporal migrate seed clean
+.PHONY: install chromium run test worker api temporal migrate seed clean
 
 install: $(STAMP)
 
@@ -18,7 +18,11 @@ $(STAMP): pyproject.toml
 run: install
 	$(PYTHON) -m foad.devstack run
 
-test: install
+# The browser tests drive Debian's chromium (Playwright's own browser download does not work here).
+chromium:
+	test -x /usr/bin/chromium || apt-get install -y chromium || (apt-get update && apt-get install -y chromium)
+
+test: install chromium
 	$(PYTHON) -m pytest -q $(PYTEST_ARGS)
 
 worker: install

@@ -14,6 +14,7 @@ from api.bodylimit import BodySizeLimit
 from api.docs import mount_docs
 from api.errors import register_error_handlers
 from api.headers import SecurityHeaders
+from api.pages import mount_pages
 from api.open311.router import router as open311_router
 from api.routers import (
     access_log,
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(open311_router)  # /open311/v2: GeoReport v2 for civic-tech clients
     codec.install(app)  # /codec: the Temporal UI's remote codec, for auditors
     mount_docs(app)
+    mount_pages(app)
     register_error_handlers(app)
     # Added last, so outermost of ours: the size limit refuses before anything reads the body, and every
     # response carries the headers (Starlette's last-resort 500 gets them from api.errors).

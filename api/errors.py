@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import (
@@ -181,21 +181,25 @@ def _body(err: ApiError) -> dict[str, Any]:
     return {"error": mask_value(body)}
 
 
-def _render(err: ApiError) -> JSONResponse:
+def _render(request: Request, err: ApiError) -> Response:
+    """JSON under /api; elsewhere the pages' Persian error page, when the pages are mounted."""
+    render_page = getattr(request.app.state, "render_error_page", None)
+    if render_page is not None and not request.url.path.startswith(("/api/", "/docs", "/openapi")):
+        return render_page(request, err)
     return JSONResponse(_body(err), status_code=err.status_code, headers=err.headers)
 
 
 def error_response(err: ApiError) -> JSONResponse:
     """The JSON response for an error, for middleware that answers before the app does."""
-    return _render(err)
+    return JSONResponse(_body(err), status_code=err.status_code, headers=err.headers)
 
 
-async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
-    return _render(exc)
+    return _render(request, exc)
 
 
-async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     details = []
     for error in exc.errors():
@@ -216,26 +220,26 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
         details=details,
         status_code=422,
     )
-    return _render(err)
+    return _render(request, err)
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden", 413: "payload_too_large"}
     err = ApiError(
         str(exc.detail),
         code=codes.get(exc.status_code, "http_error"),
-        message_fa="درخواست انجام نشد.",
+        message_fa="صفحه یا موردی که خواستید پیدا نشد." if exc.status_code == 404 else "درخواست انجام نشد.",
         headers=exc.headers,
         status_code=exc.status_code,
     )
-    return _render(err)
+    return _render(request, err)
 
 
-async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+async def _unexpected_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error", exc_info=exc)
     err = ApiError("internal error", code="internal_error", message_fa="خطای داخلی سامانه.", status_code=500)
-    response = _render(err)
+    response = _render(request, err)
     # Starlette sends this from outside every middleware, so the security headers are added here.
     settings = getattr(request.app.state, "settings", None)
     production = settings is not None and settings.environment == "production"
@@ -253,7 +257,7 @@ def _carries_nul(params: Any) -> bool:
     return False
 
 
-async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+async def _database_error(request: Request, exc: Exception) -> Response:
     """A NUL character that reached a query (PostgreSQL refuses it in text) is the client's mistake: a 422.
 
     Free text has its NULs stripped by the schema; this catches identifiers (a unit id, a username, a
@@ -270,16 +274,16 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
         details=[{"loc": ["request"], "field": "request", "reason": reason, "type": "nul_character"}],
         status_code=422,
     )
-    return _render(err)
+    return _render(request, err)
 
 
-async def _engine_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _engine_error(request: Request, exc: Exception) -> Response:
     err = engine_error(exc)
     if err is None:  # pragma: no cover - only Temporal exceptions are registered here
         raise exc
     if err.status_code >= 500:
         log.warning("workflow engine call failed: %r", exc)
-    return _render(err)
+    return _render(request, err)
 
 
 def register_error_handlers(app: FastAPI) -> None:

@@ -13,7 +13,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from activities.sms import SmsSender
+from activities.sms import OutboxSmsSender, SmsSender
+from api.limits import enforce, per_hour
 from foad.db import transaction
 from foad.models import OtpChallenge
 from foad.settings import Settings
@@ -102,3 +103,26 @@ async def _live_challenge(session: AsyncSession, mobile: str, now: datetime) -> 
         .limit(1)
         .with_for_update()
     )
+
+
+def sms_sender(app_state: object, sessions: async_sessionmaker[AsyncSession]) -> SmsSender:
+    """The app's sender (tests may put one on app.state), else the outbox every message goes through."""
+    return getattr(app_state, "sms_sender", None) or OutboxSmsSender(sessions)
+
+
+async def issue_limited(
+    *, sessions: async_sessionmaker[AsyncSession], sender: SmsSender, settings: Settings, mobile: str, client: str
+) -> timedelta:
+    """send_code behind the per-address and per-mobile hourly limits (the JSON API and the pages alike)."""
+    await enforce(sessions, per_hour("otp-request-client", settings.otp_per_client_per_hour), client)
+    await enforce(sessions, per_hour("otp-request-mobile", settings.otp_per_mobile_per_hour), mobile)
+    return await send_code(sessions=sessions, sender=sender, settings=settings, mobile=mobile, client=client)
+
+
+async def verify_limited(
+    *, sessions: async_sessionmaker[AsyncSession], settings: Settings, mobile: str, code: str, client: str
+) -> None:
+    """verify_code behind the per-address and per-mobile hourly limits on guesses."""
+    await enforce(sessions, per_hour("otp-verify-client", settings.otp_verify_per_client_per_hour), client)
+    await enforce(sessions, per_hour("otp-verify-mobile", settings.otp_verify_per_mobile_per_hour), mobile)
+    await verify_code(sessions=sessions, settings=settings, mobile=mobile, code=code)

@@ -1,9 +1,17 @@
 """The citizen's view of a case: status, step and timeline, and nothing personal."""
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.engine import Engine
+from api.errors import NotFound
+from api.readmodel import case_events, get_case
 from api.responses import PublicEvent, PublicStatus
-from foad.models import Case, CaseEventRow
+from api.tracking import is_valid_tracking_code, normalize_tracking_code
+from foad.models import Case, CaseEventRow, IntakeKey
 from schemas.case import CaseState
 from schemas.enums import CaseStatus, EventKind, Level, Step
 
@@ -74,3 +82,18 @@ def from_state(state: CaseState) -> PublicStatus:
         result_approved=state.result_approved_at is not None,
         timeline=[PublicEvent(kind=e.kind.value, at=e.at) for e in state.events if e.kind.value not in _HIDDEN_EVENTS],
     )
+
+
+async def lookup(session: AsyncSession, tracking_code: str, engine: Callable[[], Awaitable[Engine]]) -> PublicStatus:
+    """A case's public status by tracking code: from the read model, or from the workflow for a case filed a
+    moment ago and not projected yet; NotFound for a code nobody filed."""
+    try:
+        case = await get_case(session, tracking_code)
+    except NotFound:
+        code = normalize_tracking_code(tracking_code)
+        if not is_valid_tracking_code(code) or not await session.scalar(
+            select(IntakeKey.key).where(IntakeKey.tracking_code == code)
+        ):
+            raise
+        return from_state(await (await engine()).state(code))
+    return from_read_model(case, await case_events(session, case.tracking_code))

@@ -3,10 +3,13 @@ read model agrees with what the workflow itself says the case is."""
 
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
 from temporalio.converter import DataConverter
 from temporalio.worker import Replayer
 
+from api.engine import Engine
+from api.errors import engine_error
 from api.readmodel import case_tasks
 from foad.models import Case
 from schemas.case import CaseState
@@ -62,3 +65,33 @@ async def compare(session: AsyncSession, case: Case, state: CaseState) -> list[M
                 Mismatch(field=f"tasks.{task_id}.status", read_model=rows.get(task_id), workflow=tasks.get(task_id))
             )
     return mismatches
+
+
+async def _final_state(history: WorkflowHistory, engine: Engine) -> CaseState | None:
+    last = history.events[-1] if history.events else None
+    if last is None or last.event_type != EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED:
+        return None
+    payloads = last.workflow_execution_completed_event_attributes.result.payloads
+    [state] = await engine.client.data_converter.decode(payloads, [CaseState])
+    return state
+
+
+async def check_case(session: AsyncSession, engine: Engine, case: Case) -> ReplayReport:
+    """The auditor's check, for the JSON API and the audit page alike."""
+    recorded = await engine.history(case.tracking_code)
+    error = await replay(recorded, engine.client.data_converter)
+    try:
+        state = await engine.state(case.tracking_code)
+    except Exception as exc:
+        state = await _final_state(recorded, engine) if engine_error(exc) is not None else None
+        if state is None:
+            raise
+    mismatches = await compare(session, case, state)
+    return ReplayReport(
+        tracking_code=case.tracking_code,
+        replayed=error is None,
+        error=error,
+        events=len(recorded.events),
+        matches_read_model=not mismatches,
+        mismatches=mismatches,
+    )

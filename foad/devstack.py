@@ -228,7 +228,8 @@ def run(args: argparse.Namespace) -> int:
         print(
             "\n  FOAD 128 is running. Ctrl-C stops everything.\n"
             f"  API docs     http://localhost:{args.port}/docs\n"
-            f"  Pages        http://localhost:{args.port}/\n"
+            f"  Pages        http://localhost:{args.port}/   (staff: /login)\n"
+            f"  SMS outbox   http://localhost:{args.port}/dev/outbox   (one-time codes; development only)\n"
             f"  Temporal UI  {ui}   (Temporal at {settings.temporal_address})\n"
             f"  Demo users   refdata/demo_users.json (table in README.md)\n",
             flush=True,

@@ -1,6 +1,7 @@
 """Helpers for the API tests: the app wired to the real test server, worker and a seeded database."""
 
 import asyncio
+import base64
 import functools
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -47,6 +48,15 @@ def complaint(**overrides: Any) -> dict[str, Any]:
         "incident_at": (datetime.now(UTC) - timedelta(minutes=30)).isoformat(),
     }
     return body | overrides
+
+
+# What production refuses to start without: a real secret and payload keys of its own.
+PRODUCTION: dict[str, Any] = {
+    "environment": "production",
+    "secret_key": "a-real-production-secret-0123456789abcdef",
+    "payload_keys": "prod:" + base64.b64encode(b"k" * 32).decode(),
+    "payload_key_id": "prod",
+}
 
 
 def api_settings(**overrides: Any) -> Settings:

@@ -1,13 +1,12 @@
 """The HTTP edge: security headers on every response, /docs served locally under the strict CSP, and the
 request-body ceiling, whether the body declares its length or streams in chunks."""
 
-import base64
 import re
 
 import httpx
 
 from api.headers import CONTENT_SECURITY_POLICY
-from tests.apiutil import complaint, make_app
+from tests.apiutil import PRODUCTION, complaint, make_app
 
 BASE = "http://foad.test"
 
@@ -38,10 +37,10 @@ async def test_an_unexpected_500_carries_the_security_headers_too(sessions):
     async def broken() -> None:
         raise RuntimeError("a bug")
 
-    app.add_api_route("/broken", broken)
+    app.add_api_route("/api/v1/broken", broken)  # under /api: the JSON error (elsewhere, the Persian page)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
-        response = await client.get("/broken")
+        response = await client.get("/api/v1/broken")
     assert response.status_code == 500 and response.json()["error"]["code"] == "internal_error"
     assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
     assert response.headers["x-frame-options"] == "DENY"
@@ -60,10 +59,7 @@ async def test_hsts_is_sent_over_https_and_always_in_production(sessions):
     async with _client(make_app(sessions=sessions), "https://foad.test") as client:
         response = await client.get("/api/v1/indicators")
         assert response.headers["strict-transport-security"].startswith("max-age=31536000")
-    production = make_app(
-        sessions=sessions, environment="production", secret_key="s" * 40,
-        payload_keys="prod:" + base64.b64encode(b"k" * 32).decode(), payload_key_id="prod",
-    )
+    production = make_app(sessions=sessions, **PRODUCTION)
     async with _client(production) as client:
         assert "strict-transport-security" in (await client.get("/api/v1/indicators")).headers
 

@@ -1,33 +1,13 @@
 """The coordinators' actions on a case. Each is a Workflow Update (its validator's refusal is a 409),
-except escalate, a signal, which is checked against the live state first."""
-
-from collections.abc import Callable
-from typing import Any
+except escalate, a signal, which is checked against the live state first. The logic is in api.casework,
+shared with the pages."""
 
 from fastapi import APIRouter, status
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.access import ensure_can_see, ensure_senior_coordinator
-from api.deps import EngineDep, SessionDep, StaffReader, StaffUser
-from api.engine import Engine
-from api.errors import Conflict, FieldInvalid, Forbidden
-from api.readmodel import get_case
+from api import casework
+from api.deps import EngineDep, SessionDep, StaffReader
 from api.responses import Accepted, ActionResult
-from foad.models import User
-from foad.refdata import unit_chain, unit_ref
-from schemas.actions import (
-    ApproveInput,
-    ApproveRequest,
-    CloseInput,
-    EscalateInput,
-    ReasonRequest,
-    ReviewInput,
-    ReviewRequest,
-    SendBackInput,
-)
-from schemas.case import Actor
-from schemas.enums import CaseStatus, Level, ReviewDecision, Role
+from schemas.actions import ApproveInput, ApproveRequest, CloseInput, ReasonRequest, ReviewRequest, SendBackInput
 from workflows.complaint import ComplaintWorkflow
 
 router = APIRouter(prefix="/cases", tags=["actions (staff)"])
@@ -37,75 +17,19 @@ router = APIRouter(prefix="/cases", tags=["actions (staff)"])
 async def review(
     tracking_code: str, body: ReviewRequest, user: StaffReader, session: SessionDep, engine: EngineDep
 ) -> ActionResult:
-    case = await get_case(session, tracking_code)
-    ensure_senior_coordinator(user, case.agency_id)
-    chain = []
-    if body.decision is ReviewDecision.ACCEPT:
-        assert body.unit_id is not None, "ReviewRequest requires unit_id to accept"
-        units = await unit_chain(session, body.unit_id)
-        if not units or units[0].agency_id != case.agency_id:
-            raise FieldInvalid(
-                ["body", "unit_id"],
-                "not a unit of the case's agency",
-                reason_fa="این واحد از واحدهای دستگاه مربوط به پرونده نیست",
-            )
-        if units[-1].level != Level.NATIONAL.value:
-            raise FieldInvalid(
-                ["body", "unit_id"],
-                "the unit's hierarchy does not reach the national HQ",
-                reason_fa="سلسله‌مراتب این واحد تا ستاد ملی کامل نیست",
-            )
-        chain = [unit_ref(u) for u in units]
-        if body.inspector is not None:
-            await _ensure_inspector(session, body.inspector, case.agency_id)
-    request = ReviewInput(
-        actor=user.actor,
-        decision=body.decision,
-        action_order=body.action_order,
-        chain=chain,
-        referral_note=body.referral_note,
-        inspector=body.inspector if body.decision is ReviewDecision.ACCEPT else None,
-    )
-    return ActionResult.of(await engine.update(case.tracking_code, ComplaintWorkflow.review, request))
-
-
-async def _ensure_inspector(session: AsyncSession, username: str, agency_id: str) -> None:
-    """An active inspector of the case's agency, or of the centre (no agency)."""
-    inspector = await session.scalar(select(User).where(User.username == username))
-    if (
-        inspector is None
-        or not inspector.active
-        or inspector.role != Role.INSPECTOR.value
-        or inspector.agency_id not in (None, agency_id)
-    ):
-        raise FieldInvalid(
-            ["body", "inspector"],
-            "not an active inspector of the case's agency or of the centre",
-            reason_fa="بازرس فعالی با این نام کاربری برای این دستگاه نیست",
-        )
-
-
-async def _senior_coordinator_update(
-    tracking_code: str,
-    user: StaffUser,
-    session: AsyncSession,
-    engine: Engine,
-    update: Callable[..., Any],
-    request_for: Callable[[Actor], Any],
-) -> ActionResult:
-    """The actions only the case agency's senior coordinator may take, each one Workflow Update."""
-    case = await get_case(session, tracking_code)
-    ensure_senior_coordinator(user, case.agency_id)
-    return ActionResult.of(await engine.update(case.tracking_code, update, request_for(user.actor)))
+    state = await casework.review(tracking_code=tracking_code, body=body, user=user, session=session, engine=engine)
+    return ActionResult.of(state)
 
 
 @router.post("/{tracking_code}/approve", response_model=ActionResult, summary="Approve the result; the citizen is told")
 async def approve(
     tracking_code: str, body: ApproveRequest, user: StaffReader, session: SessionDep, engine: EngineDep
 ) -> ActionResult:
-    return await _senior_coordinator_update(
-        tracking_code, user, session, engine, ComplaintWorkflow.approve,
-        lambda actor: ApproveInput(actor=actor, result_note=body.result_note),
+    return ActionResult.of(
+        await casework.senior_coordinator_update(
+            tracking_code=tracking_code, user=user, session=session, engine=engine, update=ComplaintWorkflow.approve,
+            request_for=lambda actor: ApproveInput(actor=actor, result_note=body.result_note),
+        )
     )
 
 
@@ -113,9 +37,11 @@ async def approve(
 async def send_back(
     tracking_code: str, body: ReasonRequest, user: StaffReader, session: SessionDep, engine: EngineDep
 ) -> ActionResult:
-    return await _senior_coordinator_update(
-        tracking_code, user, session, engine, ComplaintWorkflow.send_back,
-        lambda actor: SendBackInput(actor=actor, reason=body.reason),
+    return ActionResult.of(
+        await casework.senior_coordinator_update(
+            tracking_code=tracking_code, user=user, session=session, engine=engine, update=ComplaintWorkflow.send_back,
+            request_for=lambda actor: SendBackInput(actor=actor, reason=body.reason),
+        )
     )
 
 
@@ -123,9 +49,11 @@ async def send_back(
 async def close(
     tracking_code: str, body: ReasonRequest, user: StaffReader, session: SessionDep, engine: EngineDep
 ) -> ActionResult:
-    return await _senior_coordinator_update(
-        tracking_code, user, session, engine, ComplaintWorkflow.close,
-        lambda actor: CloseInput(actor=actor, reason=body.reason),
+    return ActionResult.of(
+        await casework.senior_coordinator_update(
+            tracking_code=tracking_code, user=user, session=session, engine=engine, update=ComplaintWorkflow.close,
+            request_for=lambda actor: CloseInput(actor=actor, reason=body.reason),
+        )
     )
 
 
@@ -138,29 +66,11 @@ async def close(
 async def escalate(
     tracking_code: str, body: ReasonRequest, user: StaffReader, session: SessionDep, engine: EngineDep
 ) -> Accepted:
-    case = await get_case(session, tracking_code)
-    if not (user.role is Role.ADMIN or user.is_senior_of(case.agency_id) or user.role is Role.UNIT_COORDINATOR):
-        raise Forbidden("only the agency's senior coordinator, the unit holding the task, or an admin may escalate")
-    await ensure_can_see(session, user, case)
-    state = await engine.state(case.tracking_code)
-    task = state.current_task
-    if user.role is Role.UNIT_COORDINATOR and not (task is not None and user.holds_unit(task.unit_id)):
-        raise Forbidden("only the unit holding the case's current task may escalate it")
-    if state.status is not CaseStatus.IN_HANDLING:
-        raise Conflict(
-            f"only a case in handling can be escalated (status: {state.status.value})",
-            message_fa="فقط پرونده‌ای که در مرحله رسیدگی است ارجاع به سطح بالاتر می‌شود",
-            details={"status": state.status.value},
-        )
-    if state.level is Level.NATIONAL:
-        raise Conflict(
-            "the case is already at the national level; there is no level above it",
-            message_fa="پرونده در بالاترین سطح (ستاد ملی) است",
-        )
-    request = EscalateInput(actor=user.actor, reason=body.reason, from_task_id=state.current_task_id)
-    await engine.signal(case.tracking_code, ComplaintWorkflow.escalate, request)
+    code = await casework.escalate(
+        tracking_code=tracking_code, reason=body.reason, user=user, session=session, engine=engine
+    )
     return Accepted(
-        tracking_code=case.tracking_code,
+        tracking_code=code,
         message="escalation requested",
         message_fa="درخواست ارجاع به سطح بالاتر ثبت شد",
     )

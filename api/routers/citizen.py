@@ -3,12 +3,10 @@
 from fastapi import APIRouter, Request, status
 from sqlalchemy import select
 
-from activities.sms import OutboxSmsSender
 from api.access_log import client_address, record_access
 from api.deps import CitizenMobile, SessionDep, SessionsDep, SettingsDep
 from api.errors import Forbidden, Unauthorized
-from api.limits import enforce, per_hour
-from api.otp import OtpRejected, send_code, verify_code
+from api.otp import OtpRejected, issue_limited, sms_sender, verify_limited
 from api.readmodel import get_case
 from api.security import create_citizen_token
 from foad.models import Case, Unit
@@ -25,11 +23,10 @@ router = APIRouter(prefix="/citizen", tags=["citizen"])
     summary="Send a one-time code to a mobile number by SMS",
 )
 async def request_code(body: OtpRequest, request: Request, sessions: SessionsDep, settings: SettingsDep) -> OtpSent:
-    client = client_address(request)
-    await enforce(sessions, per_hour("otp-request-client", settings.otp_per_client_per_hour), client)
-    await enforce(sessions, per_hour("otp-request-mobile", settings.otp_per_mobile_per_hour), body.mobile)
-    sender = getattr(request.app.state, "sms_sender", None) or OutboxSmsSender(sessions)
-    lifetime = await send_code(sessions=sessions, sender=sender, settings=settings, mobile=body.mobile, client=client)
+    lifetime = await issue_limited(
+        sessions=sessions, sender=sms_sender(request.app.state, sessions), settings=settings, mobile=body.mobile,
+        client=client_address(request),
+    )
     return OtpSent(
         expires_in=int(lifetime.total_seconds()),
         message_fa=f"کد تأیید به شماره {mask_mobile(body.mobile)} پیامک شد.",
@@ -38,11 +35,10 @@ async def request_code(body: OtpRequest, request: Request, sessions: SessionsDep
 
 @router.post("/otp/verify", response_model=CitizenToken, summary="Trade the one-time code for a citizen token")
 async def verify(body: OtpVerify, request: Request, sessions: SessionsDep, settings: SettingsDep) -> CitizenToken:
-    client = client_address(request)
-    await enforce(sessions, per_hour("otp-verify-client", settings.otp_verify_per_client_per_hour), client)
-    await enforce(sessions, per_hour("otp-verify-mobile", settings.otp_verify_per_mobile_per_hour), body.mobile)
     try:
-        await verify_code(sessions=sessions, settings=settings, mobile=body.mobile, code=body.code)
+        await verify_limited(
+            sessions=sessions, settings=settings, mobile=body.mobile, code=body.code, client=client_address(request)
+        )
     except OtpRejected as exc:
         raise Unauthorized(
             exc.reason,

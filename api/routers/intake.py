@@ -4,9 +4,8 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response, status
-from sqlalchemy import select
 
-from api import public
+from api import casework, public
 from api.access_log import client_address
 from api.deps import (
     CitizenMobile,
@@ -18,18 +17,14 @@ from api.deps import (
     SettingsDep,
     get_engine,
 )
-from api.errors import Conflict, Forbidden, NotFound, Unauthorized
+from api.errors import Forbidden, Unauthorized
 from api.filing import file_complaint
 from api.limits import enforce, per_hour
-from api.readmodel import case_events, get_case
 from api.responses import Accepted, PublicStatus
-from api.tracking import is_valid_tracking_code, normalize_tracking_code
-from foad.models import IntakeKey
-from schemas.actions import FeedbackInput, FeedbackRequest
+from schemas.actions import FeedbackRequest
 from schemas.case import CITIZEN
-from schemas.enums import CaseStatus, Role
+from schemas.enums import Role
 from schemas.intake import ComplaintIntake, IntakeReceipt
-from workflows.complaint import ComplaintWorkflow
 
 router = APIRouter(prefix="/complaints", tags=["intake (public)"])
 
@@ -105,18 +100,7 @@ def _ensure_citizen_filing(citizen: str | None, intake: ComplaintIntake) -> None
 
 @router.get("/{tracking_code}", response_model=PublicStatus, summary="A case's public status (no personal data)")
 async def complaint_status(tracking_code: str, request: Request, session: SessionDep) -> PublicStatus:
-    try:
-        case = await get_case(session, tracking_code)
-    except NotFound:
-        # Filed a moment ago and not projected yet: only the workflow knows it.
-        code = normalize_tracking_code(tracking_code)
-        if not is_valid_tracking_code(code) or not await session.scalar(
-            select(IntakeKey.key).where(IntakeKey.tracking_code == code)
-        ):
-            raise
-        engine = await get_engine(request)
-        return public.from_state(await engine.state(code))
-    return public.from_read_model(case, await case_events(session, case.tracking_code))
+    return await public.lookup(session, tracking_code, lambda: get_engine(request))
 
 
 @router.post(
@@ -128,28 +112,11 @@ async def complaint_status(tracking_code: str, request: Request, session: Sessio
 async def give_feedback(
     tracking_code: str, body: FeedbackRequest, mobile: CitizenMobile, session: SessionDep, engine: EngineDep
 ) -> Accepted:
-    case = await get_case(session, tracking_code)
-    if mobile != case.citizen_mobile:
-        raise Forbidden(
-            "the mobile number does not match the complaint's",
-            code="mobile_mismatch",
-            message_fa="شماره همراه با شماره ثبت‌شده در شکایت یکسان نیست",
-        )
-    state = await engine.state(case.tracking_code)
-    if state.status is not CaseStatus.AWAITING_FEEDBACK:
-        raise Conflict(
-            f"the case is not awaiting feedback (status: {state.status.value})",
-            code="feedback_not_due",
-            message_fa="این پرونده در انتظار بازخورد نیست",
-            details={"status": state.status.value},
-        )
-    await engine.signal(
-        case.tracking_code,
-        ComplaintWorkflow.feedback,
-        FeedbackInput(satisfied=body.satisfied, rating=body.rating, comment=body.comment),
+    code = await casework.give_feedback(
+        tracking_code=tracking_code, body=body, mobile=mobile, session=session, engine=engine
     )
     return Accepted(
-        tracking_code=case.tracking_code,
+        tracking_code=code,
         message="feedback received",
         message_fa="بازخورد شما ثبت شد؛ سپاس‌گزاریم",
     )

@@ -4,14 +4,13 @@ from typing import Literal
 
 from fastapi import APIRouter
 
-from api.access import ensure_can_complete
+from api import casework
 from api.deps import EngineDep, SessionDep, StaffReader
 from api.errors import Forbidden
-from api.readmodel import get_task, inbox_query
+from api.readmodel import inbox_query
 from api.responses import ActionResult, InboxItem, TaskOut
-from schemas.actions import CompleteTaskInput, CompleteTaskRequest
+from schemas.actions import CompleteTaskRequest
 from schemas.enums import TaskStatus
-from workflows.complaint import ComplaintWorkflow
 
 router = APIRouter(prefix="/tasks", tags=["tasks (staff)"])
 
@@ -48,7 +47,5 @@ async def inbox(
 async def complete(
     task_id: str, body: CompleteTaskRequest, user: StaffReader, session: SessionDep, engine: EngineDep
 ) -> ActionResult:
-    task = await get_task(session, task_id)
-    ensure_can_complete(user, task)
-    request = CompleteTaskInput(actor=user.actor, task_id=task.task_id, outcome=body.outcome, note=body.note)
-    return ActionResult.of(await engine.update(task.tracking_code, ComplaintWorkflow.complete_task, request))
+    state = await casework.complete_task(task_id=task_id, body=body, user=user, session=session, engine=engine)
+    return ActionResult.of(state)

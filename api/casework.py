@@ -1,0 +1,160 @@
+"""The actions on a case, shared by the JSON API and the pages: one path from a person to the workflow.
+
+Each function checks who may act, resolves what the workflow needs from reference data, and sends one
+Workflow Update or signal through `api.engine`; a refusal is an ApiError (409 with the workflow's reason).
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.access import ensure_can_complete, ensure_can_see, ensure_senior_coordinator
+from api.deps import StaffUser
+from api.engine import Engine
+from api.errors import Conflict, FieldInvalid, Forbidden
+from api.readmodel import get_case, get_task
+from foad.models import User
+from foad.refdata import unit_chain, unit_ref
+from schemas.actions import (
+    CompleteTaskInput,
+    CompleteTaskRequest,
+    EscalateInput,
+    FeedbackInput,
+    FeedbackRequest,
+    ReviewInput,
+    ReviewRequest,
+)
+from schemas.case import Actor, CaseState
+from schemas.enums import CaseStatus, Level, ReviewDecision, Role
+from workflows.complaint import ComplaintWorkflow
+
+
+async def review(
+    *, tracking_code: str, body: ReviewRequest, user: StaffUser, session: AsyncSession, engine: Engine
+) -> CaseState:
+    case = await get_case(session, tracking_code)
+    ensure_senior_coordinator(user, case.agency_id)
+    chain = []
+    if body.decision is ReviewDecision.ACCEPT:
+        assert body.unit_id is not None, "ReviewRequest requires unit_id to accept"
+        units = await unit_chain(session, body.unit_id)
+        if not units or units[0].agency_id != case.agency_id:
+            raise FieldInvalid(
+                ["body", "unit_id"],
+                "not a unit of the case's agency",
+                reason_fa="این واحد از واحدهای دستگاه مربوط به پرونده نیست",
+            )
+        if units[-1].level != Level.NATIONAL.value:
+            raise FieldInvalid(
+                ["body", "unit_id"],
+                "the unit's hierarchy does not reach the national HQ",
+                reason_fa="سلسله‌مراتب این واحد تا ستاد ملی کامل نیست",
+            )
+        chain = [unit_ref(u) for u in units]
+        if body.inspector is not None:
+            await _ensure_inspector(session, body.inspector, case.agency_id)
+    request = ReviewInput(
+        actor=user.actor,
+        decision=body.decision,
+        action_order=body.action_order,
+        chain=chain,
+        referral_note=body.referral_note,
+        inspector=body.inspector if body.decision is ReviewDecision.ACCEPT else None,
+    )
+    return await engine.update(case.tracking_code, ComplaintWorkflow.review, request)
+
+
+async def _ensure_inspector(session: AsyncSession, username: str, agency_id: str) -> None:
+    """An active inspector of the case's agency, or of the centre (no agency)."""
+    inspector = await session.scalar(select(User).where(User.username == username))
+    if (
+        inspector is None
+        or not inspector.active
+        or inspector.role != Role.INSPECTOR.value
+        or inspector.agency_id not in (None, agency_id)
+    ):
+        raise FieldInvalid(
+            ["body", "inspector"],
+            "not an active inspector of the case's agency or of the centre",
+            reason_fa="بازرس فعالی با این نام کاربری برای این دستگاه نیست",
+        )
+
+
+async def senior_coordinator_update(
+    *,
+    tracking_code: str,
+    user: StaffUser,
+    session: AsyncSession,
+    engine: Engine,
+    update: Callable[..., Any],
+    request_for: Callable[[Actor], Any],
+) -> CaseState:
+    """The actions only the case agency's senior coordinator may take (approve, send back, close)."""
+    case = await get_case(session, tracking_code)
+    ensure_senior_coordinator(user, case.agency_id)
+    return await engine.update(case.tracking_code, update, request_for(user.actor))
+
+
+async def complete_task(
+    *, task_id: str, body: CompleteTaskRequest, user: StaffUser, session: AsyncSession, engine: Engine
+) -> CaseState:
+    task = await get_task(session, task_id)
+    ensure_can_complete(user, task)
+    request = CompleteTaskInput(actor=user.actor, task_id=task.task_id, outcome=body.outcome, note=body.note)
+    return await engine.update(task.tracking_code, ComplaintWorkflow.complete_task, request)
+
+
+async def escalate(*, tracking_code: str, reason: str, user: StaffUser, session: AsyncSession, engine: Engine) -> str:
+    """Asks the workflow to move the handling task one level up (a signal, checked against the live state
+    first); returns the case's tracking code."""
+    case = await get_case(session, tracking_code)
+    if not (user.role is Role.ADMIN or user.is_senior_of(case.agency_id) or user.role is Role.UNIT_COORDINATOR):
+        raise Forbidden("only the agency's senior coordinator, the unit holding the task, or an admin may escalate")
+    await ensure_can_see(session, user, case)
+    state = await engine.state(case.tracking_code)
+    task = state.current_task
+    if user.role is Role.UNIT_COORDINATOR and not (task is not None and user.holds_unit(task.unit_id)):
+        raise Forbidden("only the unit holding the case's current task may escalate it")
+    if state.status is not CaseStatus.IN_HANDLING:
+        raise Conflict(
+            f"only a case in handling can be escalated (status: {state.status.value})",
+            message_fa="فقط پرونده‌ای که در مرحله رسیدگی است ارجاع به سطح بالاتر می‌شود",
+            details={"status": state.status.value},
+        )
+    if state.level is Level.NATIONAL:
+        raise Conflict(
+            "the case is already at the national level; there is no level above it",
+            message_fa="پرونده در بالاترین سطح (ستاد ملی) است",
+        )
+    request = EscalateInput(actor=user.actor, reason=reason, from_task_id=state.current_task_id)
+    await engine.signal(case.tracking_code, ComplaintWorkflow.escalate, request)
+    return case.tracking_code
+
+
+async def give_feedback(
+    *, tracking_code: str, body: FeedbackRequest, mobile: str, session: AsyncSession, engine: Engine
+) -> str:
+    """The citizen's feedback, from the mobile the complaint was filed with; returns the tracking code."""
+    case = await get_case(session, tracking_code)
+    if mobile != case.citizen_mobile:
+        raise Forbidden(
+            "the mobile number does not match the complaint's",
+            code="mobile_mismatch",
+            message_fa="شماره همراه با شماره ثبت‌شده در شکایت یکسان نیست",
+        )
+    state = await engine.state(case.tracking_code)
+    if state.status is not CaseStatus.AWAITING_FEEDBACK:
+        raise Conflict(
+            f"the case is not awaiting feedback (status: {state.status.value})",
+            code="feedback_not_due",
+            message_fa="این پرونده در انتظار بازخورد نیست",
+            details={"status": state.status.value},
+        )
+    await engine.signal(
+        case.tracking_code,
+        ComplaintWorkflow.feedback,
+        FeedbackInput(satisfied=body.satisfied, rating=body.rating, comment=body.comment),
+    )
+    return case.tracking_code

@@ -1,0 +1,66 @@
+"""Checking a staff login, shared by the token endpoint and the login page: the per-address rate limit,
+and the lockout after repeated wrong passwords."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from api.errors import TooManyRequests, Unauthorized
+from api.limits import enforce, per_hour
+from foad.db import transaction
+from foad.models import User
+from foad.passwords import verify_password
+from foad.settings import Settings
+from schemas.enums import Role
+
+
+@dataclass(frozen=True)
+class LoggedIn:
+    user_id: int
+    role: Role
+
+
+async def authenticate(
+    *, sessions: async_sessionmaker[AsyncSession], settings: Settings, username: str, password: str, client: str
+) -> LoggedIn:
+    """The user the password belongs to; raises TooManyRequests (rate limit, lockout) or Unauthorized."""
+    await enforce(sessions, per_hour("login-client", settings.login_per_client_per_hour), client)
+    now = datetime.now(UTC)
+    async with transaction(sessions) as session:  # its own: a failure counts although the request then fails
+        user = await session.scalar(select(User).where(User.username == username))
+        locked_for = _attempt(user, password, settings=settings, now=now)
+    if locked_for is not None:
+        raise TooManyRequests(
+            "the account is locked after repeated failed logins",
+            code="account_locked",
+            message_fa="حساب به دلیل ورودهای نادرست پیاپی موقتاً قفل شده است.",
+            retry_after=locked_for,
+        )
+    if user is None or user.failed_logins or not user.active:
+        raise Unauthorized(
+            "wrong username or password, or the account is inactive",
+            message_fa="نام کاربری یا گذرواژه نادرست است یا حساب غیرفعال است",
+        )
+    return LoggedIn(user_id=user.id, role=Role(user.role))
+
+
+def _attempt(user: User | None, password: str, *, settings: Settings, now: datetime) -> int | None:
+    """Counts one login attempt on the user's row; the seconds it stays locked, or None if it is not locked.
+
+    Afterwards `failed_logins` is 0 only if the password was right (a lockout resets it, and locks).
+    """
+    if user is None:
+        return None
+    if user.locked_until is not None and user.locked_until > now:
+        return int((user.locked_until - now).total_seconds()) + 1
+    if user.active and verify_password(password, user.password_hash):
+        user.failed_logins, user.locked_until = 0, None
+        return None
+    user.failed_logins += 1
+    if user.failed_logins >= settings.login_max_failures:
+        user.locked_until = now + timedelta(minutes=settings.login_lockout_minutes)
+        user.failed_logins = 0
+        return int(timedelta(minutes=settings.login_lockout_minutes).total_seconds())
+    return None

@@ -1,0 +1,208 @@
+"""The citizen's pages (no login): prove the mobile by one-time code, file a complaint, follow it, give
+feedback. The same services as the JSON API: api.otp, api.filing, api.public and api.casework."""
+
+import uuid
+
+from fastapi import APIRouter, Request
+from pydantic import ValidationError
+from sqlalchemy import select
+from starlette.responses import Response
+
+from api import casework, public
+from api.access_log import client_address, record_access
+from api.deps import get_engine
+from api.errors import ApiError, NotFound, Unauthorized
+from api.filing import file_complaint
+from api.limits import enforce, per_hour
+from api.otp import OtpRejected, issue_limited, sms_sender, verify_limited
+from api.pages import session as page_session
+from api.pages.forms import INDICATORS, incident_days, intake_fields, load_places
+from api.pages.rendering import HOME, error_message_fa, field_errors, page, redirect, safe_next, staff_user
+from api.readmodel import get_case
+from api.tracking import is_valid_tracking_code, normalize_tracking_code
+from foad.models import Case, SmsOutbox, Unit
+from schemas.actions import FeedbackRequest
+from schemas.case import CITIZEN
+from schemas.citizen import OtpRequest, OtpVerify
+from schemas.enums import Step
+from schemas.intake import ComplaintIntake
+from schemas.text import mask_mobile
+
+router = APIRouter(include_in_schema=False)
+
+STEPS = list(Step)
+
+
+@router.get("/")
+async def home(request: Request) -> Response:
+    user = await staff_user(request)
+    if user is not None:
+        return redirect(request, HOME[user.role])
+    return page(request, "citizen/home.html")
+
+
+@router.get("/verify")
+async def verify_form(request: Request, next: str = "/complaint") -> Response:
+    return page(request, "citizen/verify_mobile.html", next=safe_next(next, "/complaint"), errors={})
+
+
+@router.post("/verify/send")
+async def verify_send(request: Request) -> Response:
+    form = await page_session.form_with_csrf(request)
+    next_url = safe_next(form.get("next"), "/complaint")
+    try:
+        mobile = OtpRequest(mobile=form.get("mobile", "")).mobile
+    except ValidationError as exc:
+        return page(request, "citizen/verify_mobile.html", 422, next=next_url, errors=field_errors(exc), form=form)
+    settings = request.app.state.settings
+    sessions = request.app.state.sessions
+    await issue_limited(
+        sessions=sessions, sender=sms_sender(request.app.state, sessions), settings=settings, mobile=mobile,
+        client=client_address(request),
+    )
+    return page(request, "citizen/verify_code.html", next=next_url, mobile=mobile, masked=mask_mobile(mobile), error=None)
+
+
+@router.post("/verify/check")
+async def verify_check(request: Request) -> Response:
+    form = await page_session.form_with_csrf(request)
+    next_url = safe_next(form.get("next"), "/complaint")
+    mobile = form.get("mobile", "")
+    try:
+        body = OtpVerify(mobile=mobile, code=form.get("code", ""))
+        await verify_limited(
+            sessions=request.app.state.sessions, settings=request.app.state.settings, mobile=body.mobile,
+            code=body.code, client=client_address(request),
+        )
+    except (ValidationError, OtpRejected) as exc:
+        spent = isinstance(exc, OtpRejected) and not exc.attempts_left
+        error = "کد معتبری نیست؛ کد تازه بخواهید." if spent else "کد تأیید نادرست یا منقضی است."
+        return page(
+            request, "citizen/verify_code.html", 401, next=next_url, mobile=mobile, masked=mask_mobile(mobile),
+            error=error,
+        )
+    page_session.change(request, mobile=body.mobile)
+    return redirect(request, next_url)
+
+
+async def _complaint_form(request: Request, status_code: int = 200, **context: object) -> Response:
+    async with request.app.state.sessions() as session:
+        places = await load_places(session)
+    context.setdefault("form", {})
+    context.setdefault("errors", {})
+    return page(
+        request, "citizen/complaint.html", status_code, places=places, indicators=INDICATORS, days=incident_days(),
+        idempotency_key=str(uuid.uuid4()), **context,
+    )
+
+
+@router.get("/complaint")
+async def complaint_form(request: Request) -> Response:
+    if page_session.current(request).mobile is None:
+        return redirect(request, "/verify?next=/complaint")
+    return await _complaint_form(request)
+
+
+@router.post("/complaint")
+async def complaint_submit(request: Request) -> Response:
+    form = await page_session.form_with_csrf(request)
+    mobile = page_session.current(request).mobile
+    if mobile is None:
+        return redirect(request, "/verify?next=/complaint")
+    try:
+        intake = ComplaintIntake(**intake_fields(form, channel="web", mobile=mobile))
+    except ValidationError as exc:
+        return await _complaint_form(request, 422, form=form, errors=field_errors(exc))
+    sessions = request.app.state.sessions
+    settings = request.app.state.settings
+    await enforce(sessions, per_hour("intake-client", settings.intake_per_client_per_hour), client_address(request))
+    key = form.get("idempotency_key") or ""
+    try:
+        async with sessions() as session:
+            filed = await file_complaint(
+                session=session, sessions=sessions, engine=lambda: get_engine(request), intake=intake,
+                idempotency_key=f"page-{key}" if len(key) >= 8 else f"page-{uuid.uuid4()}", filed_by=CITIZEN,
+                policy=settings.policy(),
+            )
+    except ApiError as exc:
+        if exc.status_code != 422:
+            raise
+        return await _complaint_form(request, 422, form=form, errors={"unit_id": error_message_fa(exc)})
+    return redirect(request, f"/complaint/{filed.receipt.tracking_code}/received")
+
+
+@router.get("/complaint/{tracking_code}/received")
+async def complaint_received(request: Request, tracking_code: str) -> Response:
+    code = normalize_tracking_code(tracking_code)
+    if not is_valid_tracking_code(code):
+        raise NotFound("no such tracking code", message_fa="کد رهگیری نادرست است.")
+    return page(request, "citizen/received.html", tracking_code=code)
+
+
+@router.get("/track")
+async def track_lookup(request: Request, code: str | None = None) -> Response:
+    if code:
+        normalized = normalize_tracking_code(code)
+        if is_valid_tracking_code(normalized):
+            return redirect(request, f"/track/{normalized}")
+        return page(request, "citizen/track_lookup.html", 422, code=code, error="کد رهگیری نادرست است؛ یازده رقم را دوباره بررسی کنید.")
+    return page(request, "citizen/track_lookup.html", code="", error=None)
+
+
+@router.get("/track/{tracking_code}")
+async def track(request: Request, tracking_code: str, notice: str | None = None) -> Response:
+    mobile = page_session.current(request).mobile
+    async with request.app.state.sessions() as session:
+        status = await public.lookup(session, tracking_code, lambda: get_engine(request))
+        case = await session.get(Case, status.tracking_code)
+        mine = case is not None and mobile is not None and case.citizen_mobile == mobile
+        office = await session.get(Unit, case.office_unit_id) if mine and case is not None else None
+        if mine:
+            await record_access(
+                session, username=f"citizen:{mask_mobile(mobile or '')}", role="citizen",
+                tracking_code=status.tracking_code, what="citizen_case_page", request=request,
+            )
+            await session.commit()
+    return page(
+        request, "citizen/track.html", status=status, steps=STEPS, case=case if mine else None, office=office,
+        verified=mobile is not None, notice=notice == "feedback", errors={}, form={},
+    )
+
+
+@router.post("/track/{tracking_code}/feedback")
+async def track_feedback(request: Request, tracking_code: str) -> Response:
+    form = await page_session.form_with_csrf(request)
+    mobile = page_session.current(request).mobile
+    if mobile is None:
+        raise Unauthorized(
+            "verify the mobile first", code="citizen_token_required",
+            message_fa="ابتدا شماره همراه خود را با کد یک‌بارمصرف تأیید کنید.",
+        )
+    satisfied = {"yes": True, "no": False}.get(form.get("satisfied", ""))
+    try:
+        body = FeedbackRequest(satisfied=satisfied, rating=form.get("rating", ""), comment=form.get("comment") or None)
+    except ValidationError as exc:
+        async with request.app.state.sessions() as session:
+            status = await public.lookup(session, tracking_code, lambda: get_engine(request))
+            case = await get_case(session, status.tracking_code)
+            office = await session.get(Unit, case.office_unit_id)
+        return page(
+            request, "citizen/track.html", 422, status=status, steps=STEPS,
+            case=case if case.citizen_mobile == mobile else None, office=office, verified=True, notice=False,
+            errors=field_errors(exc), form=form,
+        )
+    async with request.app.state.sessions() as session:
+        code = await casework.give_feedback(
+            tracking_code=tracking_code, body=body, mobile=mobile, session=session, engine=await get_engine(request)
+        )
+    return redirect(request, f"/track/{code}?notice=feedback")
+
+
+@router.get("/dev/outbox")
+async def dev_outbox(request: Request) -> Response:
+    """Development only: the SMS a real gateway would send, one-time codes included, for a tester to read."""
+    if request.app.state.settings.environment != "development":
+        raise NotFound("not found", message_fa="صفحه یا موردی که خواستید پیدا نشد.")
+    async with request.app.state.sessions() as session:
+        messages = list(await session.scalars(select(SmsOutbox).order_by(SmsOutbox.id.desc()).limit(50)))
+    return page(request, "citizen/outbox.html", messages=messages)

@@ -1,0 +1,94 @@
+"""The centre admin's live dashboard: open cases, breaches, today and this Jalali month, by province and by
+indicator, drawn as server-rendered SVG bars; the page refreshes itself (meta refresh, allowed by the CSP)."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+
+import jdatetime
+from fastapi import APIRouter, Request
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import Response
+
+from api.pages.jalali import TEHRAN
+from api.pages.rendering import page, require_staff
+from foad.models import Case, Province
+from schemas.enums import INDICATOR_LABELS_FA, CaseStatus, Indicator, Role
+
+router = APIRouter(include_in_schema=False)
+
+REFRESH_SECONDS = 30
+FINAL = (CaseStatus.CLOSED.value, CaseStatus.REJECTED.value)
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    count: int
+    percent: float  # of the largest bar, for the SVG width
+
+
+def _bars(rows: list[tuple[str, int]]) -> list[Bar]:
+    top = max((count for _, count in rows), default=0) or 1
+    return [Bar(label, count, round(100 * count / top, 1)) for label, count in rows]
+
+
+def period_starts(now: datetime) -> tuple[datetime, datetime]:
+    """Tehran's midnight today and the first day of this Jalali month, in UTC."""
+    local = now.astimezone(TEHRAN)
+    today = datetime.combine(local.date(), time(), tzinfo=TEHRAN)
+    first = jdatetime.date.fromgregorian(date=local.date()).replace(day=1).togregorian()
+    month = datetime.combine(first, time(), tzinfo=TEHRAN)
+    return today.astimezone(UTC), month.astimezone(UTC)
+
+
+async def _count(session: AsyncSession, *where: ColumnElement[bool]) -> int:
+    return await session.scalar(select(func.count()).select_from(Case).where(*where)) or 0
+
+
+@dataclass(frozen=True)
+class Figures:
+    open: int
+    open_breached: int
+    today: int
+    today_breached: int
+    month: int
+    month_breached: int
+    month_closed: int
+    by_province: list[Bar]
+    by_indicator: list[Bar]
+
+
+async def figures(session: AsyncSession, now: datetime) -> Figures:
+    today, month = period_starts(now)
+    is_open = Case.status.not_in(FINAL)
+    names = dict((await session.execute(select(Province.code, Province.name_fa))).all())
+    provinces = await session.execute(
+        select(Case.province_code, func.count()).where(Case.registered_at >= month)
+        .group_by(Case.province_code).order_by(func.count().desc())
+    )
+    indicators = dict(
+        (await session.execute(
+            select(Case.indicator, func.count()).where(Case.registered_at >= month).group_by(Case.indicator)
+        )).all()
+    )
+    return Figures(
+        open=await _count(session, is_open),
+        open_breached=await _count(session, is_open, Case.breached.is_(True)),
+        today=await _count(session, Case.registered_at >= today),
+        today_breached=await _count(session, Case.registered_at >= today, Case.breached.is_(True)),
+        month=await _count(session, Case.registered_at >= month),
+        month_breached=await _count(session, Case.registered_at >= month, Case.breached.is_(True)),
+        month_closed=await _count(session, Case.registered_at >= month, Case.status == CaseStatus.CLOSED.value),
+        by_province=_bars([(names.get(code, code), count) for code, count in provinces]),
+        by_indicator=_bars([(INDICATOR_LABELS_FA[i], indicators.get(int(i), 0)) for i in Indicator]),
+    )
+
+
+@router.get("/dashboard")
+async def dashboard(request: Request) -> Response:
+    user = await require_staff(request, Role.ADMIN)
+    now = datetime.now(UTC)
+    async with request.app.state.sessions() as session:
+        data = await figures(session, now)
+    return page(request, "staff/dashboard.html", user=user, figures=data, now=now, refresh=REFRESH_SECONDS)

@@ -1,0 +1,130 @@
+"""What the complaint forms offer and how their fields become a ComplaintIntake: the places to pick
+(province -> county -> agency -> office), the eight indicators in plain Persian, Jalali incident days."""
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.pages.jalali import TEHRAN, jalali_long_date
+from foad.models import Agency, County, Province, Unit
+from schemas.enums import INDICATOR_LABELS_FA, Indicator, Level
+from schemas.text import latin_digits
+
+INCIDENT_DAYS = 30
+
+# What each indicator means to a citizen, with one example.
+INDICATOR_HELP_FA: dict[Indicator, tuple[str, str]] = {
+    Indicator.PROCESS_INFORMATION: (
+        "مدارک، مراحل یا قوانین کار را به شما نگفته‌اند یا جایی نوشته نشده است.",
+        "مثال: هر بار یک مدرک تازه خواستند و فهرست مدارک را هیچ‌جا اعلام نکرده بودند.",
+    ),
+    Indicator.DECISION_INFORMATION: (
+        "نتیجه یا تصمیم درباره درخواستتان را به‌موقع و روشن اعلام نکرده‌اند.",
+        "مثال: پرونده‌ام رد شده بود و هیچ‌کس دلیلش را نگفت.",
+    ),
+    Indicator.EQUIPMENT_AND_SYSTEMS: (
+        "سامانه، دستگاه یا تلفن اداره خراب بود و کار شما انجام نشد.",
+        "مثال: گفتند «سیستم قطع است» و نوبت را به روز دیگر دادند.",
+    ),
+    Indicator.RESPECT_AND_DIGNITY: (
+        "بی‌احترامی، تبعیض، پارتی‌بازی یا توهین دیدید.",
+        "مثال: کارمند سر من داد زد و نفر بعدی را بدون نوبت راه داد.",
+    ),
+    Indicator.SERVICE_HOURS: (
+        "اداره دیر باز شد یا زودتر از ساعت رسمی تعطیل کرد.",
+        "مثال: ساعت ۱۳ باجه را بستند در حالی که تا ۱۴ باز است.",
+    ),
+    Indicator.SERVICE_CONTINUITY: (
+        "کار را بدون دلیل قانونی به روزهای بعد موکول کردند.",
+        "مثال: گفتند «هفته بعد بیایید» بی‌آنکه دلیلی بگویند.",
+    ),
+    Indicator.STAFF_ABSENCE: (
+        "کارمند یا مدیر سر کار نبود و کسی جای او را نگرفت.",
+        "مثال: باجه مستمری ساعت ۱۱ خالی بود و جایگزینی نداشت.",
+    ),
+    Indicator.WASTE_OF_RESOURCES: (
+        "انرژی یا اموال عمومی هدر می‌رفت.",
+        "مثال: در ساعت تعطیل همه چراغ‌ها و بخاری‌ها روشن بود.",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class IndicatorChoice:
+    number: int
+    label_fa: str
+    meaning_fa: str
+    example_fa: str
+
+
+INDICATORS = [
+    IndicatorChoice(int(i), INDICATOR_LABELS_FA[i], *INDICATOR_HELP_FA[i]) for i in Indicator
+]
+
+
+@dataclass(frozen=True)
+class Places:
+    provinces: list[Province]
+    counties: list[County]
+    agencies: list[Agency]
+    offices: list[Unit]
+
+
+async def load_places(session: AsyncSession) -> Places:
+    """Only provinces and counties that have an office to complain about; offices ordered by level."""
+    offices = list(await session.scalars(select(Unit).order_by(Unit.agency_id, Unit.province_code, Unit.name_fa)))
+    province_codes = {u.province_code for u in offices if u.province_code}
+    county_codes = {u.county_code for u in offices if u.county_code}
+    provinces = await session.scalars(select(Province).where(Province.code.in_(province_codes)).order_by(Province.name_fa))
+    counties = await session.scalars(select(County).where(County.code.in_(county_codes)).order_by(County.name_fa))
+    agencies = await session.scalars(select(Agency).order_by(Agency.name_fa))
+    rank = {level.value: level.rank for level in Level}
+    offices.sort(key=lambda u: (u.agency_id, rank.get(u.level, 9), u.name_fa))
+    return Places(list(provinces), list(counties), list(agencies), offices)
+
+
+def incident_days(today: date | None = None) -> list[tuple[str, str]]:
+    """The last 30 days in Tehran, as (Gregorian ISO value, Jalali label), today first."""
+    today = today or datetime.now(TEHRAN).date()
+    days = []
+    for back in range(INCIDENT_DAYS):
+        day = today - timedelta(days=back)
+        label = jalali_long_date(day)
+        if back == 0:
+            label = f"امروز، {label}"
+        elif back == 1:
+            label = f"دیروز، {label}"
+        days.append((day.isoformat(), label))
+    return days
+
+
+def incident_at(day: str, clock: str) -> datetime | str:
+    """The incident's moment in UTC from a picked day and an HH:MM Tehran time; the raw text if it is not one
+    (so the intake's own validation reports it)."""
+    clock = latin_digits(clock.strip())
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day) or not re.fullmatch(r"\d{1,2}:\d{2}", clock):
+        return f"{day}T{clock}"
+    try:
+        hours, minutes = (int(part) for part in clock.split(":"))
+        local = datetime.combine(date.fromisoformat(day), time(hours, minutes), tzinfo=TEHRAN)
+    except ValueError:
+        return f"{day}T{clock}"
+    return local.astimezone(UTC)
+
+
+def intake_fields(form: dict[str, str], *, channel: str, mobile: str | None = None) -> dict[str, object]:
+    """The ComplaintIntake fields from a submitted form (validated by the model, not here)."""
+    return {
+        "national_code": form.get("national_code", ""),
+        "mobile": mobile if mobile is not None else form.get("mobile", ""),
+        "full_name": form.get("full_name", ""),
+        "channel": channel,
+        "indicator": form.get("indicator", ""),
+        "unit_id": form.get("unit_id", ""),
+        "description": form.get("description", ""),
+        "incident_at": incident_at(form.get("incident_day", ""), form.get("incident_time", "")),
+        "employee_name": form.get("employee_name") or None,
+    }

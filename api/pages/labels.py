@@ -1,0 +1,68 @@
+"""Persian labels the pages need beyond those in schemas.enums (steps, levels, statuses, indicators)."""
+
+from schemas.enums import (
+    INDICATOR_LABELS_FA,
+    LEVEL_LABELS_FA,
+    OUTCOME_LABELS_FA,
+    STATUS_LABELS_FA,
+    STEP_LABELS_FA,
+    CaseStatus,
+    Channel,
+    EventKind,
+    HandlingOutcome,
+    Indicator,
+    Level,
+    Step,
+    TaskKind,
+    TaskStatus,
+)
+
+EVENT_LABELS_FA = {
+    EventKind.REGISTERED: "ثبت شکایت",
+    EventKind.REVIEW_ACCEPTED: "پذیرش و صدور دستور اقدام",
+    EventKind.REJECTED: "خارج از حیطه؛ ارجاع",
+    EventKind.TASK_OPENED: "ارجاع به واحد",
+    EventKind.TASK_COMPLETED: "گزارش اقدام واحد",
+    EventKind.ESCALATED: "ارجاع به سطح بالاتر",
+    EventKind.ESCALATION_EXHAUSTED: "پایان سطوح ارجاع",
+    EventKind.SENT_BACK: "بازگشت برای رسیدگی دوباره",
+    EventKind.RESULT_APPROVED: "تأیید و ثبت نتیجه",
+    EventKind.REMINDER: "یادآوری مهلت",
+    EventKind.BREACHED: "نقض مهلت سه‌ساعته",
+    EventKind.REVIEW_OVERDUE: "تأخیر در بررسی",
+    EventKind.FEEDBACK: "بازخورد شهروند",
+    EventKind.REOPENED: "بازگشایی پس از نارضایتی",
+    EventKind.CLOSED: "بسته شدن پرونده",
+    EventKind.IGNORED_SIGNAL: "درخواست بی‌اثر",
+}
+
+TASK_KIND_FA = {TaskKind.REVIEW: "بررسی", TaskKind.HANDLING: "رسیدگی", TaskKind.APPROVAL: "تأیید نتیجه"}
+TASK_STATUS_FA = {
+    TaskStatus.OPEN: "باز",
+    TaskStatus.COMPLETED: "انجام‌شده",
+    TaskStatus.EXPIRED: "منقضی و ارجاع‌شده",
+    TaskStatus.CANCELLED: "لغوشده",
+}
+CHANNEL_FA = {Channel.PHONE: "تلفن ۱۲۸", Channel.WEB: "وب", Channel.APP: "اپلیکیشن"}
+
+
+def _lookup(table: dict, enum: type, value: object) -> str:
+    if value is None or value == "":
+        return ""
+    try:
+        return table[enum(value)]
+    except (ValueError, KeyError):
+        return str(value)
+
+
+LABEL_FILTERS = {
+    "event_fa": lambda v: _lookup(EVENT_LABELS_FA, EventKind, v),
+    "task_kind_fa": lambda v: _lookup(TASK_KIND_FA, TaskKind, v),
+    "task_status_fa": lambda v: _lookup(TASK_STATUS_FA, TaskStatus, v),
+    "channel_fa": lambda v: _lookup(CHANNEL_FA, Channel, v),
+    "status_fa": lambda v: _lookup(STATUS_LABELS_FA, CaseStatus, v),
+    "step_fa": lambda v: _lookup(STEP_LABELS_FA, Step, v),
+    "level_fa": lambda v: _lookup(LEVEL_LABELS_FA, Level, v),
+    "indicator_fa": lambda v: _lookup(INDICATOR_LABELS_FA, Indicator, int(v) if str(v).isdigit() else v),
+    "outcome_fa": lambda v: _lookup(OUTCOME_LABELS_FA, HandlingOutcome, v),
+}

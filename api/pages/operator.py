@@ -1,0 +1,73 @@
+"""The 128 call centre's intake: a keyboard-first form for a caller on the phone, and the tracking code
+to read back. Filing goes through api.filing, as for the JSON API."""
+
+import uuid
+
+from fastapi import APIRouter, Request
+from pydantic import ValidationError
+from starlette.responses import Response
+
+from api.deps import get_engine
+from api.errors import ApiError, NotFound
+from api.filing import file_complaint
+from api.pages import session as page_session
+from api.pages.forms import INDICATORS, incident_days, intake_fields, load_places
+from api.pages.rendering import error_message_fa, field_errors, page, redirect, require_staff
+from api.tracking import is_valid_tracking_code, normalize_tracking_code
+from schemas.enums import Role
+from schemas.intake import ComplaintIntake
+
+router = APIRouter(include_in_schema=False)
+
+INTAKE_ROLES = (Role.OPERATOR, Role.ADMIN)
+
+
+async def _intake_form(request: Request, user, status_code: int = 200, **context: object) -> Response:
+    async with request.app.state.sessions() as session:
+        places = await load_places(session)
+    context.setdefault("form", {})
+    context.setdefault("errors", {})
+    return page(
+        request, "staff/intake.html", status_code, user=user, places=places, indicators=INDICATORS,
+        days=incident_days(), idempotency_key=str(uuid.uuid4()), **context,
+    )
+
+
+@router.get("/operator/intake")
+async def intake_form(request: Request) -> Response:
+    user = await require_staff(request, *INTAKE_ROLES)
+    return await _intake_form(request, user)
+
+
+@router.post("/operator/intake")
+async def intake_submit(request: Request) -> Response:
+    user = await require_staff(request, *INTAKE_ROLES)
+    form = await page_session.form_with_csrf(request)
+    try:
+        intake = ComplaintIntake(**intake_fields(form, channel="phone"))
+    except ValidationError as exc:
+        return await _intake_form(request, user, 422, form=form, errors=field_errors(exc))
+    key = form.get("idempotency_key") or ""
+    sessions = request.app.state.sessions
+    try:
+        async with sessions() as session:
+            filed = await file_complaint(
+                session=session, sessions=sessions, engine=lambda: get_engine(request), intake=intake,
+                idempotency_key=f"page-{key}" if len(key) >= 8 else f"page-{uuid.uuid4()}", filed_by=user.actor,
+                policy=request.app.state.settings.policy(),
+            )
+    except ApiError as exc:
+        if exc.status_code != 422:
+            raise
+        return await _intake_form(request, user, 422, form=form, errors={"unit_id": error_message_fa(exc)})
+    return redirect(request, f"/operator/filed/{filed.receipt.tracking_code}")
+
+
+@router.get("/operator/filed/{tracking_code}")
+async def filed(request: Request, tracking_code: str) -> Response:
+    user = await require_staff(request, *INTAKE_ROLES)
+    code = normalize_tracking_code(tracking_code)
+    if not is_valid_tracking_code(code):
+        raise NotFound("no such tracking code", message_fa="کد رهگیری نادرست است.")
+    groups = [code[:3], code[3:6], code[6:9], code[9:]]
+    return page(request, "staff/filed.html", user=user, tracking_code=code, groups=groups)

@@ -1,0 +1,146 @@
+"""Rendering the pages: one jinja2 environment (autoescape on), the session cookie saved with every
+response, staff pages gated by role, and every error shown as a Persian page instead of JSON."""
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pydantic import ValidationError
+from starlette.responses import Response
+
+from api.deps import StaffUser, load_staff_user
+from api.errors import ApiError, Forbidden
+from api.pages import session as page_session
+from api.pages.jalali import FILTERS
+from api.pages.labels import LABEL_FILTERS
+from schemas.enums import Role
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+ROLE_LABELS_FA = {
+    Role.OPERATOR: "کارشناس مرکز تماس ۱۲۸",
+    Role.SENIOR_COORDINATOR: "راهبر ارشد",
+    Role.UNIT_COORDINATOR: "هماهنگ‌کننده واحد",
+    Role.INSPECTOR: "بازرس",
+    Role.AUDITOR: "حسابرس",
+    Role.ADMIN: "مدیر مرکز",
+}
+
+# Where each role starts, and the pages of its menu.
+HOME = {
+    Role.OPERATOR: "/operator/intake",
+    Role.SENIOR_COORDINATOR: "/inbox",
+    Role.UNIT_COORDINATOR: "/inbox",
+    Role.INSPECTOR: "/inbox",
+    Role.AUDITOR: "/audit",
+    Role.ADMIN: "/dashboard",
+}
+
+
+def build_environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True, default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(FILTERS)
+    env.filters.update(LABEL_FILTERS)
+    env.globals["role_fa"] = lambda role: ROLE_LABELS_FA.get(role, role)
+    return env
+
+
+ENVIRONMENT = build_environment()
+
+
+async def staff_user(request: Request) -> StaffUser | None:
+    user_id = page_session.current(request).user_id
+    if user_id is None:
+        return None
+    async with request.app.state.sessions() as session:
+        return await load_staff_user(session, user_id)
+
+
+async def require_staff(request: Request, *roles: Role) -> StaffUser:
+    """The logged-in staff user, if its role is one of `roles`; else the login page or a Persian 403."""
+    user = await staff_user(request)
+    if user is None:
+        raise page_session.LoginRequired("log in first")
+    request.state.page_user = user  # so an error page still shows the user's own menu
+    if roles and user.role not in roles:
+        raise Forbidden(f"this page is for: {', '.join(roles)}", message_fa="این صفحه برای نقش شما نیست.")
+    return user
+
+
+def page(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
+    session = page_session.current(request)
+    user = context.setdefault("user", getattr(request.state, "page_user", None))
+    context |= {
+        "request": request,
+        "csrf": session.csrf,
+        "citizen_mobile": session.mobile,
+        "home": HOME.get(user.role) if user is not None else None,
+        "development": request.app.state.settings.environment == "development",
+    }
+    html = ENVIRONMENT.get_template(template).render(context)
+    return page_session.save(request, HTMLResponse(html, status_code=status_code))
+
+
+def redirect(request: Request, url: str) -> Response:
+    return page_session.save(request, RedirectResponse(url, status_code=303))
+
+
+def safe_next(value: str | None, default: str = "/") -> str:
+    """Only a path on this site: never `//host` or an absolute URL."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return default
+
+
+_FIELD_MESSAGES_FA = {
+    "missing": "این بخش لازم است.",
+    "string_too_short": "کوتاه‌تر از حد لازم است.",
+    "string_too_long": "بلندتر از حد مجاز است.",
+    "enum": "یکی از گزینه‌ها را انتخاب کنید.",
+    "int_parsing": "یکی از گزینه‌ها را انتخاب کنید.",
+    "datetime_parsing": "تاریخ یا ساعت نادرست است.",
+    "greater_than_equal": "مقدار نادرست است.",
+    "less_than_equal": "مقدار نادرست است.",
+}
+
+
+def field_errors(exc: ValidationError) -> dict[str, str]:
+    """Each invalid field with a Persian reason: the validator's own if it wrote Persian, else by type."""
+    errors: dict[str, str] = {}
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else "__all__"
+        message = str(error.get("msg", ""))
+        persian = message.removeprefix("Value error, ")
+        if any("\u0600" <= ch <= "\u06ff" for ch in persian):
+            errors.setdefault(field, persian)
+        else:
+            errors.setdefault(field, _FIELD_MESSAGES_FA.get(error["type"], "مقدار نادرست است."))
+    return errors
+
+
+def error_message_fa(err: ApiError) -> str:
+    """The Persian reason to show: for a 422 about one field, that field's Persian reason if it has one."""
+    if err.status_code == 422 and isinstance(err.details, list):
+        reasons = [d.get("reason_fa") for d in err.details if isinstance(d, dict) and d.get("reason_fa")]
+        if reasons:
+            return "؛ ".join(reasons)
+    return err.message_fa
+
+
+def render_error_page(request: Request, err: ApiError) -> Response:
+    """The pages' face of every ApiError (installed on app.state, called by api.errors for non-API paths)."""
+    if isinstance(err, page_session.LoginRequired):
+        return redirect(request, f"/login?next={quote(request.url.path)}")
+    response = page(request, "error.html", status_code=err.status_code, error=err, message=error_message_fa(err))
+    for name, value in (err.headers or {}).items():
+        if name.lower() == "retry-after":
+            response.headers[name] = value
+    return response

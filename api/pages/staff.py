@@ -1,0 +1,217 @@
+"""Staff pages: login and logout, the coordinators' inbox, and the case page with the actions the user
+may take now. Actions go through api.casework, the same functions as the JSON API."""
+
+from fastapi import APIRouter, Request
+from pydantic import ValidationError
+from sqlalchemy import select
+from starlette.responses import Response
+
+from api import casework
+from api.access import ensure_can_see, may_see_employee_name, may_see_personal_data
+from api.access_log import client_address, record_access
+from api.deps import StaffUser, get_engine
+from api.errors import ApiError, engine_error
+from api.login import authenticate
+from api.pages import session as page_session
+from api.pages.rendering import HOME, error_message_fa, page, redirect, require_staff, safe_next
+from api.readmodel import case_events, case_tasks, get_case, inbox_query
+from foad.models import Unit
+from schemas.actions import (
+    ApproveInput,
+    ApproveRequest,
+    CloseInput,
+    CompleteTaskRequest,
+    ReasonRequest,
+    ReviewRequest,
+    SendBackInput,
+)
+from schemas.case import CaseState
+from schemas.enums import CaseStatus, HandlingOutcome, Level, Role, TaskKind, TaskStatus
+from schemas.text import mask_mobile, mask_national_code
+from workflows.complaint import ComplaintWorkflow
+
+router = APIRouter(include_in_schema=False)
+
+INBOX_ROLES = (Role.SENIOR_COORDINATOR, Role.UNIT_COORDINATOR, Role.INSPECTOR)
+CASE_ROLES = (*INBOX_ROLES, Role.AUDITOR, Role.ADMIN)
+DONE_FA = {
+    "review": "بررسی ثبت شد.",
+    "complete": "گزارش اقدام ثبت شد.",
+    "approve": "نتیجه تأیید شد و به شهروند پیامک می‌شود.",
+    "send-back": "پرونده برای رسیدگی دوباره برگشت داده شد.",
+    "close": "پرونده بسته شد.",
+    "escalate": "درخواست ارجاع به سطح بالاتر ثبت شد.",
+}
+
+
+@router.get("/login")
+async def login_form(request: Request, next: str = "") -> Response:
+    return page(request, "staff/login.html", next=safe_next(next, ""), error=None, username="")
+
+
+@router.post("/login")
+async def login_submit(request: Request) -> Response:
+    form = await page_session.form_with_csrf(request)
+    username = form.get("username", "").strip()
+    try:
+        logged_in = await authenticate(
+            sessions=request.app.state.sessions, settings=request.app.state.settings, username=username,
+            password=form.get("password", ""), client=client_address(request),
+        )
+    except ApiError as exc:
+        if exc.status_code not in (401, 429):
+            raise
+        return page(
+            request, "staff/login.html", exc.status_code, next=safe_next(form.get("next"), ""), error=exc.message_fa,
+            username=username,
+        )
+    page_session.change(request, user_id=logged_in.user_id, mobile=None)
+    return redirect(request, safe_next(form.get("next"), HOME[logged_in.role]))
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    """Ends the staff session, or a citizen's verified mobile."""
+    await page_session.form_with_csrf(request)
+    staff = page_session.current(request).user_id is not None
+    page_session.clear(request)
+    return redirect(request, "/login" if staff else "/")
+
+
+@router.get("/inbox")
+async def inbox(request: Request) -> Response:
+    user = await require_staff(request, *INBOX_ROLES)
+    query = inbox_query(user, TaskStatus.OPEN)
+    assert query is not None, "every inbox role has a query"
+    async with request.app.state.sessions() as session:
+        rows = list(await session.execute(query))
+        unit_ids = {t.unit_id for t, _ in rows if t.unit_id} | {c.office_unit_id for _, c in rows}
+        names = dict((await session.execute(select(Unit.id, Unit.name_fa).where(Unit.id.in_(unit_ids)))).all())
+    return page(request, "staff/inbox.html", user=user, rows=rows, unit_names=names)
+
+
+async def _live_state(request: Request, tracking_code: str) -> tuple[CaseState | None, str | None]:
+    try:
+        return await (await get_engine(request)).state(tracking_code), None
+    except Exception as exc:  # the read model answers on its own; the live state tells which actions apply
+        err = exc if isinstance(exc, ApiError) else engine_error(exc)
+        if err is None:
+            raise
+        return None, err.message_fa
+
+
+def _actions(user: StaffUser, agency_id: str, state: CaseState | None) -> set[str]:
+    """The actions to offer: by role and the live state. The workflow still has the last word."""
+    if state is None:
+        return set()
+    offered: set[str] = set()
+    senior = user.is_senior_of(agency_id)
+    task = state.current_task
+    if senior and state.status is CaseStatus.IN_REVIEW:
+        offered.add("review")
+    if senior and state.status is CaseStatus.AWAITING_APPROVAL:
+        offered |= {"approve", "send-back"}
+    if senior and state.status in (CaseStatus.AWAITING_FEEDBACK, CaseStatus.AWAITING_APPROVAL):
+        offered.add("close")
+    holds = task is not None and task.kind is TaskKind.HANDLING and task.status is TaskStatus.OPEN and (
+        user.holds_unit(task.unit_id) or senior or (user.role is Role.INSPECTOR and task.assignee == user.username)
+    )
+    if holds:
+        offered.add("complete")
+    if state.status is CaseStatus.IN_HANDLING and state.level is not Level.NATIONAL and (
+        senior or (user.role is Role.UNIT_COORDINATOR and task is not None and user.holds_unit(task.unit_id))
+    ):
+        offered.add("escalate")
+    return offered
+
+
+async def _case_page(
+    request: Request, user: StaffUser, tracking_code: str, *, status_code: int = 200, error: str | None = None,
+    done: str | None = None,
+) -> Response:
+    async with request.app.state.sessions() as session:
+        case = await get_case(session, tracking_code)
+        await ensure_can_see(session, user, case)
+        state, live_error = await _live_state(request, case.tracking_code)
+        tasks = await case_tasks(session, case.tracking_code)
+        events = await case_events(session, case.tracking_code)
+        units = list(await session.scalars(select(Unit).where(Unit.agency_id == case.agency_id)))
+        personal = may_see_personal_data(user)
+        if personal:
+            await record_access(
+                session, username=user.username, role=user.role.value, tracking_code=case.tracking_code,
+                what="case_page", request=request,
+            )
+            await session.commit()
+    citizen = {
+        "full_name": case.citizen_name,
+        "mobile": case.citizen_mobile if personal else mask_mobile(case.citizen_mobile),
+        "national_code": case.citizen_national_code if personal else mask_national_code(case.citizen_national_code),
+    }
+    return page(
+        request, "staff/case.html", status_code, user=user, case=case, state=state, live_error=live_error,
+        tasks=tasks, events=events, units={u.id: u for u in units}, citizen=citizen,
+        employee_name=case.employee_name if may_see_employee_name(user, case) else None,
+        actions=_actions(user, case.agency_id, state), outcomes=list(HandlingOutcome), error=error,
+        done=DONE_FA.get(done or ""), auditor=user.role in (Role.AUDITOR, Role.ADMIN),
+    )
+
+
+@router.get("/cases/{tracking_code}")
+async def case_page(request: Request, tracking_code: str, done: str | None = None) -> Response:
+    user = await require_staff(request, *CASE_ROLES)
+    return await _case_page(request, user, tracking_code, done=done)
+
+
+async def _act(request: Request, user: StaffUser, tracking_code: str, action: str, form: dict[str, str]) -> str:
+    """Sends one action to the workflow; returns the case's tracking code."""
+    engine = await get_engine(request)
+    async with request.app.state.sessions() as session:
+        common = {"user": user, "session": session, "engine": engine}
+        if action == "review":
+            body = ReviewRequest(
+                decision=form.get("decision", ""), unit_id=form.get("unit_id") or None,
+                action_order=form.get("action_order") or None, referral_note=form.get("referral_note") or None,
+                inspector=form.get("inspector") or None,
+            )
+            return (await casework.review(tracking_code=tracking_code, body=body, **common)).tracking_code
+        if action == "complete":
+            body = CompleteTaskRequest(outcome=form.get("outcome", ""), note=form.get("note", ""))
+            return (await casework.complete_task(task_id=form.get("task_id", ""), body=body, **common)).tracking_code
+        if action == "escalate":
+            reason = ReasonRequest(reason=form.get("reason", "")).reason
+            return await casework.escalate(tracking_code=tracking_code, reason=reason, **common)
+        if action == "approve":
+            note = ApproveRequest(result_note=form.get("result_note", "")).result_note
+            update, request_for = ComplaintWorkflow.approve, lambda actor: ApproveInput(actor=actor, result_note=note)
+        elif action == "send-back":
+            reason = ReasonRequest(reason=form.get("reason", "")).reason
+            update, request_for = ComplaintWorkflow.send_back, lambda actor: SendBackInput(actor=actor, reason=reason)
+        elif action == "close":
+            reason = ReasonRequest(reason=form.get("reason", "")).reason
+            update, request_for = ComplaintWorkflow.close, lambda actor: CloseInput(actor=actor, reason=reason)
+        else:
+            raise ApiError(f"unknown action {action}", code="not_found", status_code=404, message_fa="این اقدام وجود ندارد.")
+        state = await casework.senior_coordinator_update(
+            tracking_code=tracking_code, update=update, request_for=request_for, **common
+        )
+        return state.tracking_code
+
+
+@router.post("/cases/{tracking_code}/{action}")
+async def case_action(request: Request, tracking_code: str, action: str) -> Response:
+    user = await require_staff(request, *CASE_ROLES)
+    form = await page_session.form_with_csrf(request)
+    try:
+        code = await _act(request, user, tracking_code, action, form)
+    except ValidationError:
+        return await _case_page(
+            request, user, tracking_code, status_code=422,
+            error="بخش‌های لازم فرم را کامل کنید (هر یادداشت دست‌کم سه حرف).",
+        )
+    except Exception as exc:
+        err = exc if isinstance(exc, ApiError) else engine_error(exc)
+        if err is None or err.status_code in (401, 403, 404) or err.status_code >= 500:
+            raise
+        return await _case_page(request, user, tracking_code, status_code=err.status_code, error=error_message_fa(err))
+    return redirect(request, f"/cases/{code}?done={action}")

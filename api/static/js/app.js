@@ -1,0 +1,70 @@
+// FOAD 128 pages: narrowing place pickers, the live character count, and deadline countdowns.
+// A static file (no inline script), so the pages run under a strict Content-Security-Policy.
+(function () {
+  "use strict";
+  var PERSIAN = "۰۱۲۳۴۵۶۷۸۹";
+  function fa(n) { return String(n).replace(/[0-9]/g, function (d) { return PERSIAN[+d]; }); }
+
+  function pickers() {
+    var province = document.querySelector("[data-picker=province]");
+    var county = document.querySelector("[data-picker=county]");
+    var agency = document.querySelector("[data-picker=agency]");
+    var office = document.querySelector("[data-picker=office]");
+    if (!province || !county || !agency || !office) { return; }
+    function narrow() {
+      Array.prototype.forEach.call(county.options, function (o) {
+        var show = !o.value || !province.value || o.dataset.province === province.value;
+        o.hidden = !show; o.disabled = !show;
+      });
+      if (county.selectedOptions[0] && county.selectedOptions[0].disabled) { county.value = ""; }
+      Array.prototype.forEach.call(office.options, function (o) {
+        if (!o.value) { return; }
+        var place = o.dataset.province || "";
+        var show = (!agency.value || o.dataset.agency === agency.value) &&
+          (!province.value || place === "" || place === province.value) &&
+          (!county.value || o.dataset.county === county.value || place === "" || (!o.dataset.county && place === province.value));
+        o.hidden = !show; o.disabled = !show;
+      });
+      if (office.selectedOptions[0] && office.selectedOptions[0].disabled) { office.value = ""; }
+    }
+    [province, county, agency].forEach(function (s) { s.addEventListener("change", narrow); });
+    narrow();
+  }
+
+  function counters() {
+    document.querySelectorAll("textarea[data-count]").forEach(function (area) {
+      var out = document.getElementById(area.dataset.count);
+      var max = area.maxLength > 0 ? area.maxLength : 2000;
+      function update() { out.textContent = fa(area.value.length) + " از " + fa(max) + " نویسه"; }
+      area.addEventListener("input", update);
+      update();
+    });
+  }
+
+  function left(seconds) {
+    var past = seconds < 0, s = Math.abs(seconds);
+    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = Math.floor(s % 60);
+    var text = (h ? fa(h) + " ساعت و " : "") + fa(m) + " دقیقه و " + fa(sec) + " ثانیه";
+    return past ? text + " از مهلت گذشته" : text + " مانده";
+  }
+
+  function countdowns() {
+    var clocks = document.querySelectorAll(".countdown[data-due]");
+    if (!clocks.length) { return; }
+    function tick() {
+      clocks.forEach(function (el) {
+        if (!el.dataset.due) { return; }
+        var seconds = (Date.parse(el.dataset.due) - Date.now()) / 1000;
+        el.textContent = left(seconds);
+        var state = seconds < 0 ? "deadline-passed" : seconds < 1200 ? "deadline-near" : "deadline-ok";
+        var row = el.closest("tr") || el;
+        row.classList.remove("deadline-ok", "deadline-near", "deadline-passed");
+        row.classList.add(state);
+      });
+    }
+    tick();
+    setInterval(tick, 1000);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { pickers(); counters(); countdowns(); });
+})();

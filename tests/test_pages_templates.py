@@ -1,0 +1,107 @@
+"""The pages' filters and templates: Jalali dates in Tehran time, Persian digits, and escaping."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from api.pages.dashboard import period_starts
+from api.pages.forms import incident_at, incident_days
+from api.pages.jalali import (
+    deadline_class,
+    duration_fa,
+    fa_digits,
+    jalali_date,
+    jalali_datetime,
+    jalali_long_date,
+    jalali_month,
+    time_left_fa,
+)
+from api.pages.rendering import ENVIRONMENT
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)  # 2 Azar 1405, 15:30 in Tehran
+
+
+def test_persian_digits_replace_every_latin_digit():
+    assert fa_digits("09121234567") == "۰۹۱۲۱۲۳۴۵۶۷"
+    assert fa_digits(2026) == "۲۰۲۶"
+    assert fa_digits(None) == ""
+
+
+def test_jalali_date_is_the_solar_hijri_date_in_tehran():
+    assert jalali_date(NOW) == "۱۴۰۵/۰۹/۰۲"
+    assert jalali_date(date(2025, 3, 21)) == "۱۴۰۴/۰۱/۰۱"  # Nowruz
+
+
+def test_a_utc_evening_is_already_the_next_day_in_tehran():
+    late = datetime(2026, 11, 23, 21, 0, tzinfo=UTC)  # 00:30 on 24 November in Tehran
+    assert jalali_datetime(late) == "۱۴۰۵/۰۹/۰۳ ساعت ۰۰:۳۰"
+
+
+def test_naive_datetimes_from_the_database_are_read_as_utc():
+    assert jalali_datetime(NOW.replace(tzinfo=None)) == "۱۴۰۵/۰۹/۰۲ ساعت ۱۵:۳۰"
+
+
+def test_long_date_and_month_name_the_weekday_and_month_in_persian():
+    assert jalali_long_date(NOW) == "دوشنبه ۲ آذر ۱۴۰۵"
+    assert jalali_month(NOW) == "آذر ۱۴۰۵"
+
+
+def test_durations_and_time_left_read_in_persian():
+    assert duration_fa(timedelta(hours=2, minutes=5)) == "۲ ساعت و ۵ دقیقه"
+    assert duration_fa(timedelta(seconds=20)) == "کمتر از یک دقیقه"
+    assert time_left_fa(NOW + timedelta(minutes=90), NOW) == "۱ ساعت و ۳۰ دقیقه مانده"
+    assert time_left_fa(NOW - timedelta(minutes=10), NOW) == "۱۰ دقیقه از مهلت گذشته"
+
+
+@pytest.mark.parametrize(
+    ("left", "colour"),
+    [(timedelta(hours=1), "deadline-ok"), (timedelta(minutes=10), "deadline-near"), (timedelta(minutes=-1), "deadline-passed")],
+)
+def test_a_deadline_changes_colour_as_it_nears_and_passes(left, colour):
+    assert deadline_class(NOW + left, NOW) == colour
+
+
+def test_incident_days_offer_the_last_thirty_jalali_days_today_first():
+    days = incident_days(date(2026, 11, 23))
+    assert len(days) == 30
+    assert days[0] == ("2026-11-23", "امروز، دوشنبه ۲ آذر ۱۴۰۵")
+    assert days[1][1].startswith("دیروز، ")
+
+
+def test_the_incident_time_is_tehran_time_stored_as_utc():
+    assert incident_at("2026-11-23", "۱۰:۳۰") == datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
+    assert incident_at("2026-11-23", "25:99") == "2026-11-23T25:99"  # left for the intake's validation
+
+
+def test_the_dashboards_periods_start_at_tehran_midnight_and_the_first_of_the_jalali_month():
+    today, month = period_starts(NOW)
+    assert today == datetime(2026, 11, 22, 20, 30, tzinfo=UTC)
+    assert month == datetime(2026, 11, 21, 20, 30, tzinfo=UTC)  # 1 Azar 1405 = 22 November
+
+
+def test_autoescape_is_on_for_every_template():
+    template = ENVIRONMENT.from_string("<p>{{ text }}</p>")
+    assert template.render(text="<script>alert(1)</script>") == "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>"
+    assert ENVIRONMENT.get_template("error.html").environment.autoescape
+
+
+def test_user_text_on_the_tracking_page_is_escaped():
+    from api.responses import PublicStatus
+    from schemas.enums import CaseStatus, Step
+
+    status = PublicStatus(
+        tracking_code="12345678903", status=CaseStatus.AWAITING_FEEDBACK, status_fa="در انتظار", step=Step.FEEDBACK,
+        step_number=6, step_fa="بازخورد", level=None, level_fa=None, registered_at=NOW, due_at=NOW,
+        breached=False, result_note='<img src=x onerror="alert(1)">', feedback_due=False, timeline=[],
+    )
+
+    class Request:  # what the base template reads
+        url = None
+
+    html = ENVIRONMENT.get_template("citizen/track.html").render(
+        request=Request(), status=status, steps=list(Step), case=None, office=None, verified=False, notice=False,
+        errors={}, form={}, csrf="t", home=None, development=False,
+    )
+    assert '<img src=x onerror="alert(1)">' not in html
+    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in html
+    assert "۱۲۳۴۵۶۷۸۹۰۳" in html

@@ -8,6 +8,7 @@ from fastapi import APIRouter, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import ensure_can_see, ensure_senior_coordinator
+from api.action_ids import ActionKey, case_action_id
 from api.deps import EngineDep, SessionDep, StaffReader, StaffUser
 from api.engine import Engine
 from api.errors import Conflict, FieldInvalid, Forbidden
@@ -25,7 +26,7 @@ from schemas.actions import (
     SendBackInput,
 )
 from schemas.case import Actor
-from schemas.enums import CaseStatus, Level, ReviewDecision, Role
+from schemas.enums import CaseStatus, Level, ReviewDecision, Role, TaskKind
 from workflows.complaint import ComplaintWorkflow
 
 router = APIRouter(prefix="/cases", tags=["actions (staff)"])
@@ -33,7 +34,12 @@ router = APIRouter(prefix="/cases", tags=["actions (staff)"])
 
 @router.post("/{tracking_code}/review", response_model=ActionResult, summary="Accept with an action order, or reject")
 async def review(
-    tracking_code: str, body: ReviewRequest, user: StaffReader, session: SessionDep, engine: EngineDep
+    tracking_code: str,
+    body: ReviewRequest,
+    user: StaffReader,
+    session: SessionDep,
+    engine: EngineDep,
+    idempotency_key: ActionKey = None,
 ) -> ActionResult:
     case = await get_case(session, tracking_code)
     ensure_senior_coordinator(user, case.agency_id)
@@ -61,7 +67,11 @@ async def review(
         chain=chain,
         referral_note=body.referral_note,
     )
-    return ActionResult.of(await engine.update(case.tracking_code, ComplaintWorkflow.review, request))
+    update_id = await case_action_id(
+        session, action="review", case=case, kind=TaskKind.REVIEW, actor=user.username, key=idempotency_key
+    )
+    reviewed = await engine.update(case.tracking_code, ComplaintWorkflow.review, request, update_id=update_id)
+    return ActionResult.of(reviewed)
 
 
 async def _senior_coordinator_update(
@@ -71,40 +81,65 @@ async def _senior_coordinator_update(
     engine: Engine,
     update: Callable[..., Any],
     request_for: Callable[[Actor], Any],
+    *,
+    kind: TaskKind | None,
+    idempotency_key: str | None,
 ) -> ActionResult:
     """The actions only the case agency's senior coordinator may take, each one Workflow Update."""
     case = await get_case(session, tracking_code)
     ensure_senior_coordinator(user, case.agency_id)
-    return ActionResult.of(await engine.update(case.tracking_code, update, request_for(user.actor)))
+    update_id = await case_action_id(
+        session, action=update.__name__, case=case, kind=kind, actor=user.username, key=idempotency_key
+    )
+    state = await engine.update(case.tracking_code, update, request_for(user.actor), update_id=update_id)
+    return ActionResult.of(state)
 
 
 @router.post("/{tracking_code}/approve", response_model=ActionResult, summary="Approve the result; the citizen is told")
 async def approve(
-    tracking_code: str, body: ApproveRequest, user: StaffReader, session: SessionDep, engine: EngineDep
+    tracking_code: str,
+    body: ApproveRequest,
+    user: StaffReader,
+    session: SessionDep,
+    engine: EngineDep,
+    idempotency_key: ActionKey = None,
 ) -> ActionResult:
     return await _senior_coordinator_update(
         tracking_code, user, session, engine, ComplaintWorkflow.approve,
         lambda actor: ApproveInput(actor=actor, result_note=body.result_note),
+        kind=TaskKind.APPROVAL, idempotency_key=idempotency_key,
     )
 
 
 @router.post("/{tracking_code}/send-back", response_model=ActionResult, summary="Send the result back to the unit")
 async def send_back(
-    tracking_code: str, body: ReasonRequest, user: StaffReader, session: SessionDep, engine: EngineDep
+    tracking_code: str,
+    body: ReasonRequest,
+    user: StaffReader,
+    session: SessionDep,
+    engine: EngineDep,
+    idempotency_key: ActionKey = None,
 ) -> ActionResult:
     return await _senior_coordinator_update(
         tracking_code, user, session, engine, ComplaintWorkflow.send_back,
         lambda actor: SendBackInput(actor=actor, reason=body.reason),
+        kind=TaskKind.APPROVAL, idempotency_key=idempotency_key,
     )
 
 
 @router.post("/{tracking_code}/close", response_model=ActionResult, summary="Close a case whose result was approved")
 async def close(
-    tracking_code: str, body: ReasonRequest, user: StaffReader, session: SessionDep, engine: EngineDep
+    tracking_code: str,
+    body: ReasonRequest,
+    user: StaffReader,
+    session: SessionDep,
+    engine: EngineDep,
+    idempotency_key: ActionKey = None,
 ) -> ActionResult:
     return await _senior_coordinator_update(
         tracking_code, user, session, engine, ComplaintWorkflow.close,
         lambda actor: CloseInput(actor=actor, reason=body.reason),
+        kind=None, idempotency_key=idempotency_key,
     )
 
 

@@ -5,6 +5,7 @@ from typing import Literal
 from fastapi import APIRouter
 
 from api.access import ensure_can_complete
+from api.action_ids import ActionKey, update_id
 from api.deps import EngineDep, SessionDep, StaffReader
 from api.errors import Forbidden
 from api.readmodel import get_task, inbox_query
@@ -46,9 +47,16 @@ async def inbox(
 
 @router.post("/{task_id}/complete", response_model=ActionResult, summary="Report the unit's outcome on its task")
 async def complete(
-    task_id: str, body: CompleteTaskRequest, user: StaffReader, session: SessionDep, engine: EngineDep
+    task_id: str,
+    body: CompleteTaskRequest,
+    user: StaffReader,
+    session: SessionDep,
+    engine: EngineDep,
+    idempotency_key: ActionKey = None,
 ) -> ActionResult:
     task = await get_task(session, task_id)
     ensure_can_complete(user, task)
     request = CompleteTaskInput(actor=user.actor, task_id=task.task_id, outcome=body.outcome, note=body.note)
-    return ActionResult.of(await engine.update(task.tracking_code, ComplaintWorkflow.complete_task, request))
+    action_id = update_id("complete_task", task.task_id, user.username, idempotency_key)
+    completed = await engine.update(task.tracking_code, ComplaintWorkflow.complete_task, request, update_id=action_id)
+    return ActionResult.of(completed)

@@ -35,7 +35,7 @@ def build_worker(
 
 async def run() -> None:
     settings = get_settings()
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, lock_timeout=settings.database_lock_timeout_seconds)
     client = await connect(settings)
     worker = build_worker(client, sessions=sessionmaker(engine), task_queue=settings.temporal_task_queue)
     log.info("worker polling %s on %s", settings.temporal_task_queue, settings.temporal_address)

@@ -11,6 +11,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import (
     RPCTimeoutOrCancelledError,
@@ -100,6 +102,17 @@ class EngineUnavailable(ApiError):
     message_fa = "سامانه گردش کار در دسترس نیست؛ کمی بعد دوباره تلاش کنید."
 
     def __init__(self, message: str = "the workflow engine is unreachable or no worker answered in time") -> None:
+        super().__init__(message, headers={"Retry-After": "5"})
+
+
+class DatabaseUnavailable(ApiError):
+    """The read model cannot be reached or stays locked (a SQLite writer holding it past the lock timeout)."""
+
+    status_code = 503
+    code = "database_unavailable"
+    message_fa = "پایگاه داده در دسترس نیست؛ کمی بعد دوباره تلاش کنید."
+
+    def __init__(self, message: str = "the read-model database is unavailable") -> None:
         super().__init__(message, headers={"Retry-After": "5"})
 
 
@@ -215,11 +228,18 @@ async def _engine_error(_request: Request, exc: Exception) -> JSONResponse:
     return _render(err)
 
 
+async def _database_error(_request: Request, exc: Exception) -> JSONResponse:
+    log.warning("read-model database unavailable: %r", exc)
+    return _render(DatabaseUnavailable())
+
+
 def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected_error)
+    app.add_exception_handler(OperationalError, _database_error)
+    app.add_exception_handler(PoolTimeoutError, _database_error)
     for exc_type in (
         WorkflowUpdateFailedError,
         RPCTimeoutOrCancelledError,

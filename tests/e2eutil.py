@@ -255,6 +255,25 @@ class Stack:
         self.children["worker"].start(self.env())
         self.wait_for_worker()
 
+    # --- the dev server's stop and restart --------------------------------------------------------
+
+    def stop_temporal(self, sig: signal.Signals) -> None:
+        """Stop the dev server with `sig` (SIGTERM: a clean shutdown; SIGKILL: a crash) and wait for it."""
+        process = self.children["temporal"].process
+        assert process is not None
+        os.killpg(process.pid, sig)
+        process.wait(30)
+        if sig is signal.SIGTERM:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)  # what the server left behind (none expected)
+            except ProcessLookupError:
+                pass
+
+    def restart_temporal(self) -> None:
+        """The same command: the same port and the same --db-filename."""
+        self.children["temporal"].start(self.env())
+        self.wait_for_temporal()
+
     # --- stopping ---------------------------------------------------------------------------------
 
     def stop(self) -> None:

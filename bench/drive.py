@@ -35,6 +35,7 @@ class Driver:
     http: httpx.AsyncClient = field(init=False)
     token: dict[str, str] = field(default_factory=dict)
     queries: int = 0  # API calls that make the API query the workflow (not in its history, billed all the same)
+    filed: list[str] = field(default_factory=list)
 
     async def __aenter__(self) -> "Driver":
         limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
@@ -58,6 +59,7 @@ class Driver:
         key = f"bench-{uuid.uuid4()}"
         headers = {"Idempotency-Key": key}
         receipt = await self.call("POST", "/complaints", 201, staff=False, json=complaint(), headers=headers)
+        self.filed.append(receipt["tracking_code"])
         return receipt["tracking_code"]
 
     # --- the read model -------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from typing import Any
 from bench.drive import Driver
 from bench.measure import cost, history_of, raw_starts, replay_seconds, rss_mb, run_at_concurrency, timer_lateness
 from bench.report import table
+from foad.temporal import workflow_id
 from tests.e2eutil import Stack, policy_env, running_stack
 
 LEVEL_SECONDS = 10.0  # each level's budget, in real seconds: an unattended case reaches the top in 3 of them
@@ -74,6 +75,12 @@ async def settle(stack: Stack, seconds: float = 120.0) -> None:
         if cases >= keys:
             return
         await asyncio.sleep(0.5)
+
+
+async def terminate(stack: Stack, codes: list[str]) -> None:
+    client = await stack.temporal_client()
+    for code in codes:
+        await client.get_workflow_handle(workflow_id(code)).terminate("benchmark: intake phase over")
 
 
 async def cases_phase(stack: Stack, driver: Driver, cases: int, concurrency: int, timer_cases: int) -> dict[str, Any]:
@@ -146,6 +153,7 @@ async def measure(args: argparse.Namespace, stack: Stack) -> dict[str, Any]:
         print("intake ...", flush=True)
         result["intake"] = await intake_phase(stack, driver, levels, args.intake_requests)
         await settle(stack)
+        await terminate(stack, driver.filed)  # left in review, they would all breach during the next phase
         print("whole cases and timers ...", flush=True)
         result |= await cases_phase(stack, driver, args.cases, args.case_concurrency, args.timer_cases)
         await settle(stack)

@@ -107,7 +107,8 @@ def cost(history: WorkflowHistory, *, queries: int) -> dict[str, int]:
         elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
             counts["activities"] += event.activity_task_started_event_attributes.attempt
     figures = {"history_events": len(history.events)}
-    figures |= {k: counts[k] for k in ("starts", "activities", "timers", "signals", "updates", "search_attribute_upserts")}
+    kinds = ("starts", "activities", "timers", "signals", "updates", "search_attribute_upserts")
+    figures |= {k: counts[k] for k in kinds}
     figures["queries"] = queries
     figures["billable_actions"] = sum(v for k, v in figures.items() if k != "history_events")
     return figures

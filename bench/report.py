@@ -4,7 +4,8 @@ from typing import Any
 
 
 def _row(cells: list[Any], widths: list[int]) -> str:
-    return "  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
+    pairs = enumerate(zip(cells, widths, strict=True))
+    return "  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in pairs)
 
 
 def _grid(title: str, header: list[str], rows: list[list[Any]]) -> str:

@@ -62,7 +62,9 @@ async def intake_phase(stack: Stack, driver: Driver, levels: list[int], total: i
         product = await run_at_concurrency(driver.file, total=total, concurrency=concurrency)
         raw = await raw_starts(client, total=total, concurrency=concurrency)
         ratio = raw["per_second"] / product["per_second"] if product["per_second"] else None
-        rows.append({"concurrency": concurrency, "intake": product, "raw_start_workflow": raw, "raw_over_intake": ratio})
+        rows.append(
+            {"concurrency": concurrency, "intake": product, "raw_start_workflow": raw, "raw_over_intake": ratio}
+        )
     return rows
 
 

@@ -53,7 +53,7 @@ def build_worker(
 
 async def run() -> None:
     settings = get_settings()
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, lock_timeout=settings.database_lock_timeout_seconds)
     sessions = sessionmaker(engine)
     client = await connect(settings)
     worker = build_worker(

@@ -41,7 +41,8 @@ API_PREFIX = "/api/v1"
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = None
     if app.state.sessions is None:
-        engine = create_engine(app.state.settings.database_url)
+        settings: Settings = app.state.settings
+        engine = create_engine(settings.database_url, lock_timeout=settings.database_lock_timeout_seconds)
         app.state.sessions = sessionmaker(engine)
     try:
         yield  # the Temporal client connects on first need (api.engine.temporal_client)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import ensure_can_complete, ensure_can_see, ensure_senior_coordinator
+from api.action_ids import case_action_id, update_id
 from api.deps import StaffUser
 from api.engine import Engine
 from api.errors import Conflict, FieldInvalid, Forbidden
@@ -27,12 +28,18 @@ from schemas.actions import (
     ReviewRequest,
 )
 from schemas.case import Actor, CaseState
-from schemas.enums import CaseStatus, Level, ReviewDecision, Role
+from schemas.enums import CaseStatus, Level, ReviewDecision, Role, TaskKind
 from workflows.complaint import ComplaintWorkflow
 
 
 async def review(
-    *, tracking_code: str, body: ReviewRequest, user: StaffUser, session: AsyncSession, engine: Engine
+    *,
+    tracking_code: str,
+    body: ReviewRequest,
+    user: StaffUser,
+    session: AsyncSession,
+    engine: Engine,
+    idempotency_key: str | None = None,
 ) -> CaseState:
     case = await get_case(session, tracking_code)
     ensure_senior_coordinator(user, case.agency_id)
@@ -63,7 +70,10 @@ async def review(
         referral_note=body.referral_note,
         inspector=body.inspector if body.decision is ReviewDecision.ACCEPT else None,
     )
-    return await engine.update(case.tracking_code, ComplaintWorkflow.review, request)
+    update_id = await case_action_id(
+        session, action="review", case=case, kind=TaskKind.REVIEW, actor=user.username, key=idempotency_key
+    )
+    return await engine.update(case.tracking_code, ComplaintWorkflow.review, request, update_id=update_id)
 
 
 async def _ensure_inspector(session: AsyncSession, username: str, agency_id: str) -> None:
@@ -90,20 +100,32 @@ async def senior_coordinator_update(
     engine: Engine,
     update: Callable[..., Any],
     request_for: Callable[[Actor], Any],
+    idempotency_key: str | None = None,
 ) -> CaseState:
     """The actions only the case agency's senior coordinator may take (approve, send back, close)."""
     case = await get_case(session, tracking_code)
     ensure_senior_coordinator(user, case.agency_id)
-    return await engine.update(case.tracking_code, update, request_for(user.actor))
+    kind = None if update is ComplaintWorkflow.close else TaskKind.APPROVAL
+    update_id = await case_action_id(
+        session, action=update.__name__, case=case, kind=kind, actor=user.username, key=idempotency_key
+    )
+    return await engine.update(case.tracking_code, update, request_for(user.actor), update_id=update_id)
 
 
 async def complete_task(
-    *, task_id: str, body: CompleteTaskRequest, user: StaffUser, session: AsyncSession, engine: Engine
+    *,
+    task_id: str,
+    body: CompleteTaskRequest,
+    user: StaffUser,
+    session: AsyncSession,
+    engine: Engine,
+    idempotency_key: str | None = None,
 ) -> CaseState:
     task = await get_task(session, task_id)
     ensure_can_complete(user, task)
     request = CompleteTaskInput(actor=user.actor, task_id=task.task_id, outcome=body.outcome, note=body.note)
-    return await engine.update(task.tracking_code, ComplaintWorkflow.complete_task, request)
+    action_id = update_id("complete_task", task.task_id, user.username, idempotency_key)
+    return await engine.update(task.tracking_code, ComplaintWorkflow.complete_task, request, update_id=action_id)
 
 
 async def escalate(*, tracking_code: str, reason: str, user: StaffUser, session: AsyncSession, engine: Engine) -> str:

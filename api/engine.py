@@ -70,24 +70,34 @@ class Engine:
         return self.client.get_workflow_handle_for(ComplaintWorkflow.run, workflow_id(tracking_code))
 
     async def start_case(self, start: CaseStart) -> None:
-        """Starts the case's workflow once: a second call for the same code attaches to the first."""
+        """Starts the case's workflow once: a second call for the same code attaches to the first.
+
+        Returns only once Temporal has the workflow, so a 2xx at intake always means the case exists; an
+        engine that does not confirm in time is a 503 (the reserved key lets the client retry)."""
         try:
-            await self.client.start_workflow(
-                ComplaintWorkflow.run,
-                start,
-                id=workflow_id(start.tracking_code),
-                task_queue=self.task_queue,
-                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                search_attributes=initial_search_attributes(start),
-                rpc_timeout=self.rpc_timeout,
-            )
+            async with self._deadline():
+                await self.client.start_workflow(
+                    ComplaintWorkflow.run,
+                    start,
+                    id=workflow_id(start.tracking_code),
+                    task_queue=self.task_queue,
+                    id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                    search_attributes=initial_search_attributes(start),
+                    rpc_timeout=self.rpc_timeout,
+                )
         except WorkflowAlreadyStartedError:
             pass  # the case ran and closed already: the same receipt stands
 
-    async def update(self, tracking_code: str, update: Callable[..., Any], arg: Any) -> CaseState:
+    async def update(
+        self, tracking_code: str, update: Callable[..., Any], arg: Any, *, update_id: str | None = None
+    ) -> CaseState:
+        """One Workflow Update. With an update_id, a retry (after a 503, say) attaches to the first attempt
+        that Temporal accepted and gets its outcome, instead of being validated afresh and refused."""
         async with self._deadline():
-            return await self.handle(tracking_code).execute_update(update, arg, rpc_timeout=self.rpc_timeout)
+            return await self.handle(tracking_code).execute_update(
+                update, arg, id=update_id, rpc_timeout=self.rpc_timeout
+            )
 
     async def signal(self, tracking_code: str, signal: Callable[..., Any], arg: Any) -> None:
         await self.handle(tracking_code).signal(signal, arg, rpc_timeout=self.rpc_timeout)

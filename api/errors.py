@@ -11,7 +11,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import (
     RPCTimeoutOrCancelledError,
@@ -126,6 +127,17 @@ class TooManyRequests(ApiError):
     def __init__(self, message: str, *, retry_after: int, **kwargs: Any) -> None:
         kwargs.setdefault("details", {"retry_after": retry_after})
         super().__init__(message, headers={"Retry-After": str(retry_after)}, **kwargs)
+
+
+class DatabaseUnavailable(ApiError):
+    """The read model cannot be reached or stays locked (a SQLite writer holding it past the lock timeout)."""
+
+    status_code = 503
+    code = "database_unavailable"
+    message_fa = "پایگاه داده در دسترس نیست؛ کمی بعد دوباره تلاش کنید."
+
+    def __init__(self, message: str = "the read-model database is unavailable") -> None:
+        super().__init__(message, headers={"Retry-After": "5"})
 
 
 class EngineError(ApiError):
@@ -286,12 +298,21 @@ async def _engine_error(request: Request, exc: Exception) -> Response:
     return _render(request, err)
 
 
+async def _database_unavailable(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, DBAPIError) and _carries_nul(exc.params):
+        return await _database_error(request, exc)
+    log.warning("read-model database unavailable: %r", exc)
+    return _render(request, DatabaseUnavailable())
+
+
 def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(Exception, _unexpected_error)
+    app.add_exception_handler(OperationalError, _database_unavailable)
+    app.add_exception_handler(PoolTimeoutError, _database_unavailable)
     for exc_type in (
         WorkflowUpdateFailedError,
         RPCTimeoutOrCancelledError,

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
 
     environment: str = Field(default="development", description="development, test or production")
     database_url: str = "sqlite+aiosqlite:///data/foad.db"
+    database_lock_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="SQLite only: how long a write waits for another writer's lock"
+    )
 
     temporal_address: str = "localhost:7233"
     temporal_namespace: str = "default"

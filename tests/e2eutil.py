@@ -167,6 +167,8 @@ class Stack:
         env = {k: v for k, v in os.environ.items() if not k.startswith("FOAD_")}
         return env | self.policy | {
             "FOAD_ENVIRONMENT": "test",
+            # one test address files for many citizens: the per-address intake budget is not what is tested here
+            "FOAD_INTAKE_PER_CLIENT_PER_HOUR": "1000000",
             "FOAD_DATABASE_URL": f"sqlite+aiosqlite:///{self.database_path}",
             "FOAD_TEMPORAL_ADDRESS": self.temporal_address,
             "FOAD_TEMPORAL_NAMESPACE": "default",
@@ -258,6 +260,25 @@ class Stack:
     def restart_worker(self) -> None:
         self.children["worker"].start(self.env())
         self.wait_for_worker()
+
+    # --- the dev server's stop and restart --------------------------------------------------------
+
+    def stop_temporal(self, sig: signal.Signals) -> None:
+        """Stop the dev server with `sig` (SIGTERM: a clean shutdown; SIGKILL: a crash) and wait for it."""
+        process = self.children["temporal"].process
+        assert process is not None
+        os.killpg(process.pid, sig)
+        process.wait(30)
+        if sig is signal.SIGTERM:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)  # what the server left behind (none expected)
+            except ProcessLookupError:
+                pass
+
+    def restart_temporal(self) -> None:
+        """The same command: the same port and the same --db-filename."""
+        self.children["temporal"].start(self.env())
+        self.wait_for_temporal()
 
     # --- stopping ---------------------------------------------------------------------------------
 

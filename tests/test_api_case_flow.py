@@ -136,8 +136,13 @@ async def test_send_back_reopens_handling_at_the_same_unit(api, seeded):
     response = await api.post(f"/cases/{code}/send-back", json={"reason": "گزارش کامل نیست"}, headers=senior)
     assert response.status_code == 200, response.text
     assert (response.json()["status"], response.json()["unit_id"]) == ("in_handling", "sso-qazvin-takestan")
-    stale = await api.post(f"/tasks/{task['task_id']}/complete", json=DONE, headers=takestan)
+    # the unit pressing complete again on its old task is the same action: it gets the first outcome, no second
+    repeated = await api.post(f"/tasks/{task['task_id']}/complete", json=DONE, headers=takestan)
+    assert repeated.status_code == 200 and repeated.json()["status"] == "awaiting_approval"
+    stale = await api.post(f"/tasks/{task['task_id']}/complete", json=DONE, headers=senior)
     assert stale.status_code == 409
+    state = await api.get(f"/cases/{code}", headers=senior)
+    assert [e["kind"] for e in state.json()["events"]].count("task_completed") == 1
 
 
 async def test_case_list_filters_and_scopes(api, seeded):
@@ -166,5 +171,9 @@ async def test_senior_coordinator_closes_a_case_awaiting_feedback(api, seeded):
     assert closed.status_code == 200, closed.text
     assert closed.json()["status"] == "closed"
     await projected(seeded, code, status="closed")
-    again = await api.post(f"/cases/{code}/close", json={"reason": "دوباره"}, headers=senior)
+    repeated = await api.post(f"/cases/{code}/close", json={"reason": "دوباره"}, headers=senior)
+    assert repeated.status_code == 200 and repeated.json()["status"] == "closed"  # the first press's outcome
+    again = await api.post(
+        f"/cases/{code}/close", json={"reason": "دوباره"}, headers=senior | {"Idempotency-Key": "another-close-01"}
+    )
     assert again.status_code == 409

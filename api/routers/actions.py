@@ -5,6 +5,7 @@ shared with the pages."""
 from fastapi import APIRouter, status
 
 from api import casework
+from api.action_ids import ActionKey
 from api.deps import EngineDep, SessionDep, StaffReader
 from api.responses import Accepted, ActionResult
 from schemas.actions import ApproveInput, ApproveRequest, CloseInput, ReasonRequest, ReviewRequest, SendBackInput
@@ -15,44 +16,70 @@ router = APIRouter(prefix="/cases", tags=["actions (staff)"])
 
 @router.post("/{tracking_code}/review", response_model=ActionResult, summary="Accept with an action order, or reject")
 async def review(
-    tracking_code: str, body: ReviewRequest, user: StaffReader, session: SessionDep, engine: EngineDep
+    tracking_code: str,
+    body: ReviewRequest,
+    user: StaffReader,
+    session: SessionDep,
+    engine: EngineDep,
+    idempotency_key: ActionKey = None,
 ) -> ActionResult:
-    state = await casework.review(tracking_code=tracking_code, body=body, user=user, session=session, engine=engine)
+    state = await casework.review(
+        tracking_code=tracking_code, body=body, user=user, session=session, engine=engine,
+        idempotency_key=idempotency_key,
+    )
     return ActionResult.of(state)
 
 
 @router.post("/{tracking_code}/approve", response_model=ActionResult, summary="Approve the result; the citizen is told")
 async def approve(
-    tracking_code: str, body: ApproveRequest, user: StaffReader, session: SessionDep, engine: EngineDep
+    tracking_code: str,
+    body: ApproveRequest,
+    user: StaffReader,
+    session: SessionDep,
+    engine: EngineDep,
+    idempotency_key: ActionKey = None,
 ) -> ActionResult:
     return ActionResult.of(
         await casework.senior_coordinator_update(
             tracking_code=tracking_code, user=user, session=session, engine=engine, update=ComplaintWorkflow.approve,
             request_for=lambda actor: ApproveInput(actor=actor, result_note=body.result_note),
+            idempotency_key=idempotency_key,
         )
     )
 
 
 @router.post("/{tracking_code}/send-back", response_model=ActionResult, summary="Send the result back to the unit")
 async def send_back(
-    tracking_code: str, body: ReasonRequest, user: StaffReader, session: SessionDep, engine: EngineDep
+    tracking_code: str,
+    body: ReasonRequest,
+    user: StaffReader,
+    session: SessionDep,
+    engine: EngineDep,
+    idempotency_key: ActionKey = None,
 ) -> ActionResult:
     return ActionResult.of(
         await casework.senior_coordinator_update(
             tracking_code=tracking_code, user=user, session=session, engine=engine, update=ComplaintWorkflow.send_back,
             request_for=lambda actor: SendBackInput(actor=actor, reason=body.reason),
+            idempotency_key=idempotency_key,
         )
     )
 
 
 @router.post("/{tracking_code}/close", response_model=ActionResult, summary="Close a case whose result was approved")
 async def close(
-    tracking_code: str, body: ReasonRequest, user: StaffReader, session: SessionDep, engine: EngineDep
+    tracking_code: str,
+    body: ReasonRequest,
+    user: StaffReader,
+    session: SessionDep,
+    engine: EngineDep,
+    idempotency_key: ActionKey = None,
 ) -> ActionResult:
     return ActionResult.of(
         await casework.senior_coordinator_update(
             tracking_code=tracking_code, user=user, session=session, engine=engine, update=ComplaintWorkflow.close,
             request_for=lambda actor: CloseInput(actor=actor, reason=body.reason),
+            idempotency_key=idempotency_key,
         )
     )
 

@@ -5,6 +5,7 @@ from typing import Literal
 from fastapi import APIRouter
 
 from api import casework
+from api.action_ids import ActionKey
 from api.deps import EngineDep, SessionDep, StaffReader
 from api.errors import Forbidden
 from api.readmodel import inbox_query
@@ -45,7 +46,14 @@ async def inbox(
 
 @router.post("/{task_id}/complete", response_model=ActionResult, summary="Report the unit's outcome on its task")
 async def complete(
-    task_id: str, body: CompleteTaskRequest, user: StaffReader, session: SessionDep, engine: EngineDep
+    task_id: str,
+    body: CompleteTaskRequest,
+    user: StaffReader,
+    session: SessionDep,
+    engine: EngineDep,
+    idempotency_key: ActionKey = None,
 ) -> ActionResult:
-    state = await casework.complete_task(task_id=task_id, body=body, user=user, session=session, engine=engine)
+    state = await casework.complete_task(
+        task_id=task_id, body=body, user=user, session=session, engine=engine, idempotency_key=idempotency_key
+    )
     return ActionResult.of(state)

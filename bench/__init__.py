@@ -1,0 +1,1 @@
+"""The benchmark, run by hand: `python -m bench.run --help`."""

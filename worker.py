@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.calendar import CalendarActivities
 from activities.case import CaseActivities
 from activities.sms import OutboxSmsSender, SmsSender
 from foad.db import create_engine, sessionmaker
@@ -25,11 +26,12 @@ def build_worker(
     sms_sender: SmsSender | None = None,
 ) -> Worker:
     case_activities = CaseActivities(sessions, sms_sender or OutboxSmsSender(sessions))
+    calendar = CalendarActivities(sessions)
     return Worker(
         client,
         task_queue=task_queue,
         workflows=[ComplaintWorkflow],
-        activities=[case_activities.record_transition, case_activities.send_sms],
+        activities=[case_activities.record_transition, case_activities.send_sms, calendar.compute_deadline],
     )
 
 

@@ -92,3 +92,27 @@ class FeedbackInput(BaseModel):
     satisfied: bool
     rating: int
     comment: str | None = None
+
+
+class InformationRequest(BaseModel):
+    what_is_needed: Annotated[PersianText, Field(min_length=3, max_length=300)] = Field(
+        description="What the citizen must send; it goes to the citizen by SMS"
+    )
+
+
+class InformationRequestInput(BaseModel):
+    actor: Actor
+    reason: str
+
+
+class CitizenReplyRequest(BaseModel):
+    mobile: Annotated[str, Field(description="The mobile the complaint was filed with, as proof")]
+    answer: Annotated[PersianText, Field(min_length=1, max_length=2000)]
+
+
+class CitizenReplyInput(BaseModel):
+    answer: str
+
+
+class CalendarChangedInput(BaseModel):
+    reason: str = Field(description="What changed: a declared closure, an office's hours")

@@ -15,14 +15,19 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    import jdatetime
+
     from activities.case import CaseActivities
     from foad.temporal import SearchAttributes
     from schemas.actions import (
         ApproveInput,
+        CalendarChangedInput,
+        CitizenReplyInput,
         CloseInput,
         CompleteTaskInput,
         EscalateInput,
         FeedbackInput,
+        InformationRequestInput,
         ReviewInput,
         SendBackInput,
     )
@@ -35,6 +40,7 @@ with workflow.unsafe.imports_passed_through():
         CaseStart,
         CaseState,
         Feedback,
+        Pause,
         SmsRequest,
         TaskInfo,
         Transition,
@@ -50,6 +56,8 @@ with workflow.unsafe.imports_passed_through():
         TaskKind,
         TaskStatus,
     )
+    from schemas.clock import Deadline
+    from workflows.clock import CaseClock, wall_deadline
     from workflows.rules import InvalidTransition, check_chain
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
@@ -62,14 +70,24 @@ class ComplaintWorkflow:
     def __init__(self, start: CaseStart) -> None:
         self._start = start
         self._policy = start.policy
+        sla = wall_deadline(start=start.registered_at, budget=start.policy.sla, pauses=[], purpose="sla")
         self._state = CaseState(
             tracking_code=start.tracking_code,
             agency_id=start.agency_id,
             status=CaseStatus.IN_REVIEW,
             step=Step.REVIEW,
             registered_at=start.registered_at,
-            due_at=start.registered_at + start.policy.sla,
+            due_at=sla.due_at,
+            sla_mode=start.policy.sla_mode,
+            deadline=sla,
         )
+        self._case_clock = CaseClock(start)
+        self._sla_started_at = start.registered_at
+        self._clock_generation = 0
+        self._sla_task: asyncio.Task | None = None
+        self._reminded: set[timedelta] = set()
+        self._reply: CitizenReplyInput | None = None
+        self._overdue_task_id: str | None = None
         self._registered = False
         self._version = 0
         self._lock = asyncio.Lock()
@@ -82,34 +100,47 @@ class ComplaintWorkflow:
 
     @workflow.run
     async def run(self, start: CaseStart) -> CaseState:
-        review = self._open_task(TaskKind.REVIEW, due_at=start.registered_at + self._policy.review_budget)
+        review_due = start.registered_at + self._policy.review_budget
+        due_time = _clock(self._state.due_at)
+        if self._case_clock.office_hours:
+            self._set_deadline(await self._sla_deadline())
+            review_deadline = await self._task_deadline(TaskKind.REVIEW, start.registered_at, None)
+            self._state.task_deadline, review_due = review_deadline, review_deadline.due_at
+            due_time = _when(self._state.due_at)
+        review = self._open_task(TaskKind.REVIEW, due_at=review_due)
         await self._record(
             EventKind.REGISTERED,
             start.filed_by,
             tasks=[review],
             start=start,
-            sms=("registered", {"due_time": _clock(self._state.due_at)}),
+            sms=("registered", {"due_time": due_time}),
         )
         self._registered = True
-        clock = asyncio.create_task(self._sla_clock(self._state.due_at))
+        self._restart_sla_clock()
         while not self._state.status.is_final:
-            if self._state.status is CaseStatus.IN_REVIEW:
+            if self._state.open_pause is not None:
+                await self._await_reply()
+            elif self._state.status is CaseStatus.IN_REVIEW:
                 await self._await_review()
             elif self._state.status is CaseStatus.IN_HANDLING:
                 await self._await_handling()
             elif self._state.status is CaseStatus.AWAITING_APPROVAL:
                 await self._wait_for_change(None)
             elif self._state.status is CaseStatus.AWAITING_FEEDBACK:
-                clock = await self._await_feedback(clock)
+                await self._await_feedback()
         await workflow.wait_condition(workflow.all_handlers_finished)
-        clock.cancel()
+        self._stop_sla_clock()
         return self._state
 
     async def _await_review(self) -> None:
         task = self._state.current_task
+        if task is not None and task.task_id == self._overdue_task_id and workflow.patched("review-overdue-once"):
+            await self._wait_for_change(None)  # recorded once; a reminder must not record it again
+            return
         if await self._wait_for_change(task.due_at if task else None):
             return
         await self._record(EventKind.REVIEW_OVERDUE, SYSTEM, task_id=task.task_id if task else None)
+        self._overdue_task_id = task.task_id if task else None
         await self._wait_for_change(None)
 
     async def _await_handling(self) -> None:
@@ -125,17 +156,17 @@ class ComplaintWorkflow:
         elif not changed:
             await self._escalate(EscalationCause.EXPIRED, SYSTEM, "level budget expired")
 
-    async def _await_feedback(self, clock: asyncio.Task) -> asyncio.Task:
+    async def _await_feedback(self) -> None:
         approved_at = self._state.result_approved_at or workflow.now()
         deadline = approved_at + self._policy.feedback_window
         await self._wait_for_change(deadline, extra=lambda: self._feedback is not None)
         if self._state.status is not CaseStatus.AWAITING_FEEDBACK:
-            return clock
+            return
         answer, self._feedback = self._feedback, None
         if answer is None:
             self._close()
             await self._record(EventKind.CLOSED, SYSTEM, note="feedback window ended without an answer")
-            return clock
+            return
         self._state.feedback = Feedback(
             satisfied=answer.satisfied, rating=answer.rating, comment=answer.comment, at=workflow.now()
         )
@@ -143,21 +174,30 @@ class ComplaintWorkflow:
         if answer.satisfied or self._state.reopened:
             self._close()
             await self._record(EventKind.FEEDBACK, CITIZEN, note=answer.comment, data=data)
-            return clock
-        clock.cancel()
-        task = self._reopen()
+            return
+        self._stop_sla_clock()
+        task = await self._reopen()
         await self._record(
             EventKind.REOPENED, CITIZEN, tasks=[task], note=answer.comment, data=data,
             sms=("reopened", {"unit": self._state.unit.name_fa if self._state.unit else ""}),
         )
-        return asyncio.create_task(self._sla_clock(self._state.due_at))
+        self._restart_sla_clock()
 
-    async def _sla_clock(self, due_at: datetime) -> None:
-        """Reminders before the deadline, then the breach at it: the case goes to the top level."""
-        done = lambda: self._state.result_approved_at is not None or self._state.status.is_final  # noqa: E731
+    async def _sla_clock(self, due_at: datetime, generation: int) -> None:
+        """Reminders before the deadline, then the breach at it: the case goes to the top level.
+
+        A pause or a recomputed deadline starts a new generation; the old clock then stops by itself."""
+        done = lambda: (  # noqa: E731
+            self._state.result_approved_at is not None
+            or self._state.status.is_final
+            or generation != self._clock_generation
+        )
         for before in sorted(self._policy.reminders_before, reverse=True):
+            if before in self._reminded:
+                continue  # sent before a pause moved the deadline
             if await self._wait_until(done, due_at - before):
                 return
+            self._reminded.add(before)
             self._state.reminders_sent += 1
             await self._record(EventKind.REMINDER, SYSTEM, data={"minutes_left": round(before.total_seconds() / 60, 2)})
         if await self._wait_until(done, due_at):
@@ -173,6 +213,11 @@ class ComplaintWorkflow:
     @workflow.update
     async def review(self, request: ReviewInput) -> CaseState:
         await self._ready(self._validate_review, request)
+        deadline: Deadline | None = None
+        if request.decision is ReviewDecision.ACCEPT:
+            unit = request.chain[-1] if self._state.breached else request.chain[0]
+            deadline = await self._task_deadline(TaskKind.HANDLING, workflow.now(), unit)
+            self._validate_review(request)  # another action may have run while the calendar answered
         review = self._take_current_task(request.actor)
         if request.decision is ReviewDecision.REJECT:
             self._state.referral_note = request.referral_note
@@ -187,7 +232,7 @@ class ComplaintWorkflow:
         self._state.chain = list(request.chain)
         self._state.action_order = request.action_order
         unit = self._state.chain[-1] if self._state.breached else self._state.chain[0]
-        task = self._assign(unit)
+        task = self._assign(unit, deadline)
         await self._record(
             EventKind.REVIEW_ACCEPTED, request.actor, tasks=[review, task], note=request.action_order,
             sms=("accepted", {"unit": unit.name_fa}),
@@ -197,6 +242,7 @@ class ComplaintWorkflow:
     @review.validator
     def _validate_review(self, request: ReviewInput) -> None:
         self._require(CaseStatus.IN_REVIEW, "the case is not awaiting review", "پرونده در انتظار بررسی نیست")
+        self._require_not_paused()
         if request.decision is ReviewDecision.ACCEPT:
             check_chain(request.chain)
 
@@ -218,6 +264,7 @@ class ComplaintWorkflow:
     @complete_task.validator
     def _validate_complete_task(self, request: CompleteTaskInput) -> None:
         self._require(CaseStatus.IN_HANDLING, "the case has no handling task open", "پرونده در مرحله رسیدگی نیست")
+        self._require_not_paused()
         if request.task_id != self._state.current_task_id:
             raise InvalidTransition(
                 f"task {request.task_id} is no longer open on this case",
@@ -246,10 +293,13 @@ class ComplaintWorkflow:
     @workflow.update
     async def send_back(self, request: SendBackInput) -> CaseState:
         await self._ready(self._validate_send_back, request)
+        unit = self._state.unit or self._state.chain[0]
+        deadline = await self._task_deadline(TaskKind.HANDLING, workflow.now(), unit)
+        self._validate_send_back(request)
         approval = self._take_current_task(request.actor, status=TaskStatus.CANCELLED, note=request.reason)
         self._state.outcome = None
         self._state.outcome_note = None
-        task = self._assign(self._state.unit or self._state.chain[0])
+        task = self._assign(unit, deadline)
         await self._record(EventKind.SENT_BACK, request.actor, tasks=[approval, task], note=request.reason)
         return self._state
 
@@ -272,11 +322,99 @@ class ComplaintWorkflow:
             "فقط پرونده‌ای که نتیجه‌اش تأیید شده بسته می‌شود",
         )
 
+    # --- the pause: asking the citizen for information ---------------------------------------------
+
+    @workflow.update
+    async def request_information(self, request: InformationRequestInput) -> CaseState:
+        """Ask the citizen for what is needed; the clock and the task's budget stop until the answer."""
+        await self._ready(self._validate_request_information, request)
+        now = workflow.now()
+        pause = Pause(
+            started_at=now, reason=request.reason, requested_by=request.actor, reply_due_at=now + self._policy.reply_window
+        )
+        self._state.pauses.append(pause)
+        self._stop_sla_clock()
+        await self._record(
+            EventKind.INFORMATION_REQUESTED, request.actor, task_id=self._state.current_task_id, note=request.reason,
+            data={"reply_due_at": pause.reply_due_at.isoformat()},
+            sms=("information_requested", {"what": request.reason, "reply_until": _when(pause.reply_due_at)}),
+        )
+        return self._state
+
+    @request_information.validator
+    def _validate_request_information(self, request: InformationRequestInput) -> None:
+        if self._state.status not in (CaseStatus.IN_REVIEW, CaseStatus.IN_HANDLING):
+            raise InvalidTransition(
+                f"information can be asked only in review or handling (status: {self._state.status.value})",
+                "فقط در مرحله بررسی یا رسیدگی می‌توان از شهروند اطلاعات خواست",
+            )
+        self._require_not_paused()
+        if self._state.breached:
+            raise InvalidTransition(
+                "the deadline has already been breached; the clock cannot be paused",
+                "مهلت رسیدگی گذشته است و توقف آن ممکن نیست",
+            )
+        if len(self._state.pauses) >= self._policy.max_information_requests:
+            raise InvalidTransition(
+                f"this case has already asked the citizen {len(self._state.pauses)} times",
+                "سقف درخواست اطلاعات از شهروند برای این پرونده پر شده است",
+            )
+
+    @workflow.signal
+    def citizen_reply(self, reply: CitizenReplyInput) -> None:
+        if self._state.open_pause is not None and self._reply is None:
+            self._reply = reply
+        else:
+            workflow.logger.warning("citizen reply ignored: no question is open")
+
+    async def _await_reply(self) -> None:
+        pause = self._state.open_pause
+        assert pause is not None
+        await self._wait_until(lambda: self._reply is not None, pause.reply_due_at)
+        reply, self._reply = self._reply, None
+        pause.ended_at = workflow.now()
+        pause.ended_by = "citizen" if reply else "reply_window"
+        pause.answer = reply.answer if reply else None
+        await self._recompute_deadlines()
+        kind, actor = (EventKind.INFORMATION_RECEIVED, CITIZEN) if reply else (EventKind.REPLY_WINDOW_ENDED, SYSTEM)
+        task = self._state.current_task
+        paused = pause.ended_at - pause.started_at
+        await self._record(
+            kind, actor, tasks=[task] if task else [], note=pause.answer,
+            data={"paused_minutes": round(paused.total_seconds() / 60, 2), "due_at": self._state.due_at.isoformat()},
+        )
+        self._restart_sla_clock()
+
+    # --- the calendar changed: recompute what has not fallen due -----------------------------------
+
+    @workflow.signal
+    async def calendar_changed(self, request: CalendarChangedInput) -> None:
+        await workflow.wait_condition(lambda: self._registered)
+        state = self._state
+        if (
+            not self._case_clock.office_hours
+            or state.status not in (CaseStatus.IN_REVIEW, CaseStatus.IN_HANDLING, CaseStatus.AWAITING_APPROVAL)
+            or state.breached
+            or state.open_pause is not None
+        ):
+            workflow.logger.info("calendar change ignored: case is %s", state.status.value)
+            return
+        before = (state.due_at, state.current_task.due_at if state.current_task else None)
+        await self._recompute_deadlines()
+        task = state.current_task
+        if before == (state.due_at, task.due_at if task else None):
+            return
+        self._restart_sla_clock()
+        await self._record(
+            EventKind.DEADLINE_RECOMPUTED, SYSTEM, tasks=[task] if task else [], note=request.reason,
+            data={"previous_due_at": before[0].isoformat(), "due_at": state.due_at.isoformat()},
+        )
+
     # --- signals and the query ---------------------------------------------------------------------
 
     @workflow.signal
     def escalate(self, request: EscalateInput) -> None:
-        if self._state.status is CaseStatus.IN_HANDLING:
+        if self._state.status is CaseStatus.IN_HANDLING and self._state.open_pause is None:
             self._escalation = request
         else:
             workflow.logger.warning("escalation ignored: case is %s", self._state.status.value)
@@ -298,6 +436,12 @@ class ComplaintWorkflow:
         """Wait for registration, then validate again: another update may have run since the validator."""
         await workflow.wait_condition(lambda: self._registered)
         validator(request)
+
+    def _require_not_paused(self) -> None:
+        if self._state.open_pause is not None:
+            raise InvalidTransition(
+                "the case is waiting for the citizen's answer", "پرونده در انتظار پاسخ شهروند است"
+            )
 
     def _require(self, status: CaseStatus, reason: str, reason_fa: str) -> None:
         if self._state.status is not status:
@@ -331,16 +475,16 @@ class ComplaintWorkflow:
         self._state.current_task_id = None
         return task
 
-    def _assign(self, unit: UnitRef) -> TaskInfo:
-        """Open a handling task for the unit, with its level's budget."""
+    def _assign(self, unit: UnitRef, deadline: Deadline | None) -> TaskInfo:
+        """Open a handling task for the unit, with its level's budget (as the clock counted it)."""
         self._state.unit = unit
         self._state.level = unit.level
         self._state.status = CaseStatus.IN_HANDLING
         self._state.step = Step.HANDLING
         self._top_exhausted = False
-        return self._open_task(
-            TaskKind.HANDLING, unit=unit, due_at=workflow.now() + self._policy.budget(unit.level)
-        )
+        self._state.task_deadline = deadline
+        due_at = deadline.due_at if deadline else workflow.now() + self._policy.budget(unit.level)
+        return self._open_task(TaskKind.HANDLING, unit=unit, due_at=due_at)
 
     async def _escalate(self, cause: EscalationCause, actor: Actor, reason: str) -> None:
         chain, unit = self._state.chain, self._state.unit
@@ -355,9 +499,13 @@ class ComplaintWorkflow:
                 )
             return
         target = chain[-1] if cause is EscalationCause.BREACH else chain[position + 1]
+        expected = self._state.current_task_id
+        deadline = await self._task_deadline(TaskKind.HANDLING, workflow.now(), target)
+        if self._state.current_task_id != expected:
+            return  # an action moved the case on while the calendar answered
         status = TaskStatus.CANCELLED if cause is EscalationCause.MANUAL else TaskStatus.EXPIRED
         moved = self._take_current_task(actor, status=status, note=reason)
-        task = self._assign(target)
+        task = self._assign(target, deadline)
         self._state.escalations += 1
         await self._record(
             EventKind.ESCALATED, actor, tasks=[moved, task], note=reason,
@@ -371,16 +519,66 @@ class ComplaintWorkflow:
         self._state.closed_at = workflow.now()
         self._state.current_task_id = None
 
-    def _reopen(self) -> TaskInfo:
+    async def _reopen(self) -> TaskInfo:
         chain, unit = self._state.chain, self._state.unit
         position = next((i for i, u in enumerate(chain) if unit and u.id == unit.id), len(chain) - 1)
+        target = chain[min(position + 1, len(chain) - 1)]
+        self._sla_started_at = workflow.now()
+        self._reminded.clear()
+        sla = await self._sla_deadline()
+        deadline = await self._task_deadline(TaskKind.HANDLING, workflow.now(), target)
         self._state.reopened = True
         self._state.result_approved_at = None
         self._state.result_note = None
         self._state.outcome = None
         self._state.outcome_note = None
-        self._state.due_at = workflow.now() + self._policy.sla
-        return self._assign(chain[min(position + 1, len(chain) - 1)])
+        self._set_deadline(sla)
+        return self._assign(target, deadline)
+
+    # --- the clock ----------------------------------------------------------------------------------
+
+    async def _sla_deadline(self) -> Deadline:
+        return await self._case_clock.deadline(
+            purpose="sla", start=self._sla_started_at, budget=self._policy.sla, pauses=self._state.pauses,
+            unit=self._start.office,
+        )
+
+    async def _task_deadline(self, kind: TaskKind, opened_at: datetime, unit: UnitRef | None) -> Deadline:
+        """A review's budget on the agency's calendar, a handling task's on its unit's."""
+        budget = self._policy.review_budget if kind is TaskKind.REVIEW else self._policy.budget(unit.level)
+        purpose = kind.value if kind is TaskKind.REVIEW else unit.level.value
+        return await self._case_clock.deadline(
+            purpose=purpose, start=opened_at, budget=budget, pauses=self._state.pauses, unit=unit
+        )
+
+    def _set_deadline(self, deadline: Deadline) -> None:
+        self._state.deadline = deadline
+        self._state.due_at = deadline.due_at
+
+    async def _recompute_deadlines(self) -> None:
+        """The SLA and the open task's due time again, after a pause or a change of calendar."""
+        task = self._state.current_task
+        sla = await self._sla_deadline()
+        task_deadline = None
+        if task is not None and task.kind is not TaskKind.APPROVAL:
+            unit = self._state.unit if task.kind is TaskKind.HANDLING else None
+            task_deadline = await self._task_deadline(task.kind, task.opened_at, unit)
+        self._set_deadline(sla)
+        current = self._state.current_task
+        if current is None or task is None or current.task_id != task.task_id:
+            return  # the case moved on meanwhile; its new task got a fresh deadline
+        if task.kind is TaskKind.APPROVAL:
+            task.due_at = self._state.due_at
+        elif task_deadline is not None:
+            task.due_at = task_deadline.due_at
+            self._state.task_deadline = task_deadline
+
+    def _restart_sla_clock(self) -> None:
+        self._clock_generation += 1
+        self._sla_task = asyncio.create_task(self._sla_clock(self._state.due_at, self._clock_generation))
+
+    def _stop_sla_clock(self) -> None:
+        self._clock_generation += 1
 
     # --- recording --------------------------------------------------------------------------------
 
@@ -491,3 +689,9 @@ def _clock(at: datetime) -> str:
     """HH:MM in Tehran time (UTC+03:30; Iran has kept no daylight saving since 2022)."""
     local = at + timedelta(hours=3, minutes=30)
     return local.strftime("%H:%M")
+
+
+def _when(at: datetime) -> str:
+    """The Jalali date and HH:MM in Tehran time, for a time that may fall on another day."""
+    local = at + timedelta(hours=3, minutes=30)
+    return f"{jdatetime.date.fromgregorian(date=local.date()).strftime('%Y/%m/%d')} ساعت {local.strftime('%H:%M')}"

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from api.errors import register_error_handlers
-from api.routers import actions, audit, auth, cases, intake, reference, tasks
+from api.routers import actions, audit, auth, calendar, cases, intake, reference, tasks
 from foad.db import create_engine, sessionmaker
 from foad.settings import Settings, get_settings
 
@@ -48,7 +48,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.task_queue = settings.temporal_task_queue
 
     api = APIRouter(prefix=API_PREFIX)
-    for router in (auth.router, intake.router, cases.router, actions.router, tasks.router, audit.router, reference.router):
+    for router in (
+        auth.router, intake.router, cases.router, actions.router, tasks.router, audit.router, reference.router,
+        calendar.router,
+    ):
         api.include_router(router)
     app.include_router(api)
     register_error_handlers(app)

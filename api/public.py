@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from api.deadline import explain, explain_stored
 from api.responses import PublicEvent, PublicStatus
 from foad.models import Case, CaseEventRow
 from schemas.case import CaseState
@@ -23,6 +24,8 @@ def _status(
     referral_note: str | None,
     result_approved: bool,
     timeline: list[PublicEvent],
+    paused: bool = False,
+    deadline_fa: list[str] | None = None,
 ) -> PublicStatus:
     return PublicStatus(
         tracking_code=tracking_code,
@@ -40,6 +43,8 @@ def _status(
         referral_note=referral_note if status is CaseStatus.REJECTED else None,
         feedback_due=status is CaseStatus.AWAITING_FEEDBACK,
         timeline=timeline,
+        paused=paused,
+        deadline_fa=deadline_fa or [],
     )
 
 
@@ -56,6 +61,8 @@ def from_read_model(case: Case, events: list[CaseEventRow]) -> PublicStatus:
         referral_note=case.referral_note,
         result_approved=case.result_approved_at is not None,
         timeline=[PublicEvent(kind=e.kind, at=e.at) for e in events if e.kind not in _HIDDEN_EVENTS],
+        paused=case.paused_since is not None,
+        deadline_fa=explained.explanation_fa if (explained := explain_stored(case.deadline)) else None,
     )
 
 
@@ -73,4 +80,6 @@ def from_state(state: CaseState) -> PublicStatus:
         referral_note=state.referral_note,
         result_approved=state.result_approved_at is not None,
         timeline=[PublicEvent(kind=e.kind.value, at=e.at) for e in state.events if e.kind.value not in _HIDDEN_EVENTS],
+        paused=state.open_pause is not None,
+        deadline_fa=explain(state.deadline).explanation_fa if state.deadline else None,
     )

@@ -6,8 +6,12 @@ office-hours deadlines) and the API (which shows how a deadline was computed).
 
 from datetime import date, datetime, time
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel, Field, model_validator
+
+from schemas.text import PersianText
+
 
 class SlaMode(StrEnum):
     """How the 3 hours and each level's budget are counted."""
@@ -144,7 +148,9 @@ class ClosureRequest(BaseModel):
 
     starts_at: datetime
     ends_at: datetime
-    reason: str = Field(min_length=3, max_length=300, description="Shown to staff and citizens, in Persian")
+    reason: Annotated[PersianText, Field(min_length=3, max_length=300)] = Field(
+        description="Shown to staff and citizens, in Persian"
+    )
     province_code: str | None = Field(default=None, description="Only this province; None: nationwide")
     agency_id: str | None = Field(default=None, description="Only this agency; None: every agency")
 

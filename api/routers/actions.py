@@ -19,6 +19,8 @@ from schemas.actions import (
     ApproveRequest,
     CloseInput,
     EscalateInput,
+    InformationRequest,
+    InformationRequestInput,
     ReasonRequest,
     ReviewInput,
     ReviewRequest,
@@ -143,3 +145,30 @@ async def escalate(
         message="escalation requested",
         message_fa="درخواست ارجاع به سطح بالاتر ثبت شد",
     )
+
+
+@router.post(
+    "/{tracking_code}/request-information",
+    response_model=ActionResult,
+    summary="Ask the citizen for information (SMS); the clock and the task's budget pause until the answer",
+    description=(
+        "The agency's senior coordinator, or the coordinator of the unit holding the current task. The pause ends "
+        "when the citizen answers (`POST /complaints/{code}/reply`) or the reply window ends; while it lasts, "
+        "review, completion and escalation are refused with a 409."
+    ),
+)
+async def request_information(
+    tracking_code: str, body: InformationRequest, user: StaffReader, session: SessionDep, engine: EngineDep
+) -> ActionResult:
+    case = await get_case(session, tracking_code)
+    if not user.is_senior_of(case.agency_id):
+        if user.role is not Role.UNIT_COORDINATOR:
+            raise Forbidden(
+                "only the agency's senior coordinator or the unit holding the task may ask the citizen",
+                message_fa="فقط راهبر ارشد دستگاه یا واحد مسئول رسیدگی می‌تواند از شهروند اطلاعات بخواهد.",
+            )
+        task = (await engine.state(case.tracking_code)).current_task
+        if task is None or not user.holds_unit(task.unit_id):
+            raise Forbidden("only the unit holding the case's current task may ask the citizen")
+    request = InformationRequestInput(actor=user.actor, reason=body.what_is_needed)
+    return ActionResult.of(await engine.update(case.tracking_code, ComplaintWorkflow.request_information, request))

@@ -14,8 +14,8 @@ from api.filing import file_complaint
 from api.readmodel import case_events, get_case
 from api.responses import Accepted, PublicStatus
 from api.tracking import is_valid_tracking_code, normalize_tracking_code
-from foad.models import IntakeKey
-from schemas.actions import FeedbackInput, FeedbackRequest
+from foad.models import Case, IntakeKey
+from schemas.actions import CitizenReplyInput, CitizenReplyRequest, FeedbackInput, FeedbackRequest
 from schemas.case import CITIZEN
 from schemas.enums import CaseStatus, Role
 from schemas.intake import ComplaintIntake, IntakeReceipt
@@ -92,6 +92,22 @@ async def complaint_status(tracking_code: str, request: Request, session: Sessio
     return public.from_read_model(case, await case_events(session, case.tracking_code))
 
 
+async def _citizens_case(session, tracking_code: str, mobile_given: str) -> Case:
+    """The case, if the mobile it was filed with is the one given (the citizen's proof; OTP comes later)."""
+    case = await get_case(session, tracking_code)
+    try:
+        mobile = _mobile.validate_python(mobile_given)
+    except ValidationError:
+        raise FieldInvalid(["body", "mobile"], "not a mobile number", reason_fa="شماره همراه نادرست است") from None
+    if mobile != case.citizen_mobile:
+        raise Forbidden(
+            "the mobile number does not match the complaint's",
+            code="mobile_mismatch",
+            message_fa="شماره همراه با شماره ثبت‌شده در شکایت یکسان نیست",
+        )
+    return case
+
+
 @router.post(
     "/{tracking_code}/feedback",
     status_code=status.HTTP_202_ACCEPTED,
@@ -101,17 +117,7 @@ async def complaint_status(tracking_code: str, request: Request, session: Sessio
 async def give_feedback(
     tracking_code: str, body: FeedbackRequest, session: SessionDep, engine: EngineDep
 ) -> Accepted:
-    case = await get_case(session, tracking_code)
-    try:
-        mobile = _mobile.validate_python(body.mobile)
-    except ValidationError:
-        raise FieldInvalid(["body", "mobile"], "not a mobile number", reason_fa="شماره همراه نادرست است") from None
-    if mobile != case.citizen_mobile:
-        raise Forbidden(
-            "the mobile number does not match the complaint's",
-            code="mobile_mismatch",
-            message_fa="شماره همراه با شماره ثبت‌شده در شکایت یکسان نیست",
-        )
+    case = await _citizens_case(session, tracking_code, body.mobile)
     state = await engine.state(case.tracking_code)
     if state.status is not CaseStatus.AWAITING_FEEDBACK:
         raise Conflict(
@@ -129,4 +135,30 @@ async def give_feedback(
         tracking_code=case.tracking_code,
         message="feedback received",
         message_fa="بازخورد شما ثبت شد؛ سپاس‌گزاریم",
+    )
+
+
+@router.post(
+    "/{tracking_code}/reply",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Accepted,
+    summary="The citizen's answer to a coordinator's question; the case's clock starts again",
+)
+async def reply_to_question(
+    tracking_code: str, body: CitizenReplyRequest, session: SessionDep, engine: EngineDep
+) -> Accepted:
+    case = await _citizens_case(session, tracking_code, body.mobile)
+    state = await engine.state(case.tracking_code)
+    if state.open_pause is None:
+        raise Conflict(
+            "no question to the citizen is open on this case",
+            code="no_question_open",
+            message_fa="پرسشی از شما در این پرونده باز نیست",
+            details={"status": state.status.value},
+        )
+    await engine.signal(case.tracking_code, ComplaintWorkflow.citizen_reply, CitizenReplyInput(answer=body.answer))
+    return Accepted(
+        tracking_code=case.tracking_code,
+        message="answer received; the case's clock runs again",
+        message_fa="پاسخ شما ثبت شد و رسیدگی ادامه می‌یابد",
     )

@@ -60,7 +60,9 @@ class CaseDriver:
             state = await self.state(handle)
             row = await self.case_row(state.tracking_code)
             if (seq is None or len(state.events) >= seq) and row and row.last_seq == len(state.events):
-                if not (await handle.describe()).raw_description.pending_activities:
+                described = (await handle.describe()).raw_description
+                # a workflow task pending may be about to schedule the next activity (the SMS after a projection)
+                if not described.pending_activities and not described.HasField("pending_workflow_task"):
                     return state
             await asyncio.sleep(0.05)
         raise AssertionError(f"case did not settle: {len(state.events)} events, read model at {row and row.last_seq}")

@@ -7,10 +7,9 @@ from sqlalchemy import update
 from foad.calendar import TEHRAN, iran_holiday
 from foad.db import transaction
 from foad.models import Agency
-from schemas.clock import OfficeHours, OpenHours, Weekday
+from schemas.clock import OfficeHours, OpenHours, SlaMode, Weekday
 from schemas.enums import Level
 from tests.factories import AGENCY, default_policy
-from schemas.clock import SlaMode
 
 THURSDAY_OPEN = OfficeHours(
     days={**OfficeHours().days, Weekday.THURSDAY: OpenHours(opens=time(7, 0), closes=time(12, 0))}

@@ -78,6 +78,18 @@ async def test_a_question_pauses_the_case_until_the_citizen_answers(api, seeded)
     assert (await api.post(f"/cases/{code}/review", json=review, headers=senior)).status_code == 200
 
 
+async def test_the_unit_holding_the_task_may_ask_and_its_case_is_not_escalated_meanwhile(api, seeded):
+    code = await file(api)
+    await projected(seeded, code)
+    review = {"decision": "accept", "unit_id": "sso-qazvin-takestan", "action_order": "با شعبه تماس بگیرید"}
+    assert (await api.post(f"/cases/{code}/review", json=review, headers=await login(api, "sso-senior"))).status_code == 200
+    takestan = await login(api, "sso-takestan")
+    response = await api.post(f"/cases/{code}/request-information", json=QUESTION, headers=takestan)
+    assert response.status_code == 200, response.text
+    escalate = await api.post(f"/cases/{code}/escalate", json={"reason": "پاسخ نمی‌دهیم"}, headers=takestan)
+    assert escalate.status_code == 409 and escalate.json()["error"]["message_fa"] == "پرونده در انتظار پاسخ شهروند است"
+
+
 async def test_a_unit_not_holding_the_task_may_not_ask(api, seeded):
     code = await file(api)
     await projected(seeded, code)

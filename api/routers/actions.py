@@ -133,6 +133,11 @@ async def escalate(
             message_fa="فقط پرونده‌ای که در مرحله رسیدگی است ارجاع به سطح بالاتر می‌شود",
             details={"status": state.status.value},
         )
+    if state.open_pause is not None:
+        raise Conflict(
+            "the case is waiting for the citizen's answer; its clock is paused",
+            message_fa="پرونده در انتظار پاسخ شهروند است",
+        )
     if state.level is Level.NATIONAL:
         raise Conflict(
             "the case is already at the national level; there is no level above it",

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.calendar import CalendarActivities
 from activities.case import CaseActivities
 from activities.hotspot import HotspotActivities
 from activities.sms import OutboxSmsSender, SmsSender
@@ -31,6 +32,7 @@ def build_worker(
 ) -> Worker:
     settings = settings or get_settings()
     case_activities = CaseActivities(sessions, sms_sender or OutboxSmsSender(sessions))
+    calendar = CalendarActivities(sessions)
     hotspot_activities = HotspotActivities(
         sessions,
         rule=settings.hotspot_rule(),
@@ -44,6 +46,7 @@ def build_worker(
         activities=[
             case_activities.record_transition,
             case_activities.send_sms,
+            calendar.compute_deadline,
             hotspot_activities.record_hotspot_review,
             hotspot_activities.scan_hotspots,
             hotspot_activities.compile_monthly_report,

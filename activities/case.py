@@ -115,8 +115,9 @@ class CaseActivities:
     @staticmethod
     def _apply_snapshot(case: Case, transition: Transition) -> None:
         snapshot = transition.snapshot
-        for field, value in snapshot.model_dump(mode="python").items():
+        for field, value in snapshot.model_dump(mode="python", exclude={"deadline"}).items():
             setattr(case, field, getattr(value, "value", value))
+        case.deadline = snapshot.deadline.model_dump(mode="json") if snapshot.deadline else None
         case.last_seq = max(case.last_seq or 0, transition.event.seq)
         case.updated_at = transition.event.at
         case.jalali_year, case.jalali_month = jalali_period(case.registered_at)

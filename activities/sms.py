@@ -28,6 +28,10 @@ TEMPLATES: dict[str, str] = {
         "لطفاً رضایت خود را در صفحه پیگیری اعلام کنید."
     ),
     "reopened": "فواد ۱۲۸: شکایت {tracking_code} دوباره باز شد و به «{unit}» سپرده شد.",
+    "information_requested": (
+        "فواد ۱۲۸: برای رسیدگی به شکایت {tracking_code} این اطلاعات لازم است: {what} "
+        "لطفاً تا {reply_until} در صفحه پیگیری پاسخ دهید. تا رسیدن پاسخ، مهلت رسیدگی متوقف است."
+    ),
 }
 
 
@@ -41,6 +45,7 @@ SEGMENT_BUDGETS: dict[str, int] = {
     "escalated": 2,
     "result": 4,
     "reopened": 2,
+    "information_requested": 4,
 }
 
 # The one parameter of each template that may be cut to fit: a unit's name or a coordinator's note.
@@ -50,6 +55,7 @@ SHORTENABLE: dict[str, str] = {
     "escalated": "unit",
     "result": "result",
     "reopened": "unit",
+    "information_requested": "what",
 }
 
 

@@ -21,6 +21,7 @@ from api.routers import (
     actions,
     audit,
     auth,
+    calendar,
     cases,
     citizen,
     codec,
@@ -69,7 +70,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.task_queue = settings.temporal_task_queue
 
     api = APIRouter(prefix=API_PREFIX)
-    routers = (auth, intake, citizen, cases, actions, tasks, audit, access_log, reference, users, reports, hotspots)
+    routers = (
+        auth, intake, citizen, cases, actions, tasks, audit, access_log, reference, users, reports, hotspots, calendar,
+    )
     for module in routers:
         api.include_router(module.router)
     app.include_router(api)

@@ -16,14 +16,17 @@ from api.deps import StaffUser
 from api.engine import Engine
 from api.errors import Conflict, FieldInvalid, Forbidden
 from api.readmodel import get_case, get_task
-from foad.models import User
+from foad.models import Case, User
 from foad.refdata import unit_chain, unit_ref
 from schemas.actions import (
+    CitizenReplyInput,
     CompleteTaskInput,
     CompleteTaskRequest,
     EscalateInput,
     FeedbackInput,
     FeedbackRequest,
+    InformationRequest,
+    InformationRequestInput,
     ReviewInput,
     ReviewRequest,
 )
@@ -145,6 +148,11 @@ async def escalate(*, tracking_code: str, reason: str, user: StaffUser, session:
             message_fa="فقط پرونده‌ای که در مرحله رسیدگی است ارجاع به سطح بالاتر می‌شود",
             details={"status": state.status.value},
         )
+    if state.open_pause is not None:
+        raise Conflict(
+            "the case is waiting for the citizen's answer; its clock is paused",
+            message_fa="پرونده در انتظار پاسخ شهروند است",
+        )
     if state.level is Level.NATIONAL:
         raise Conflict(
             "the case is already at the national level; there is no level above it",
@@ -155,10 +163,8 @@ async def escalate(*, tracking_code: str, reason: str, user: StaffUser, session:
     return case.tracking_code
 
 
-async def give_feedback(
-    *, tracking_code: str, body: FeedbackRequest, mobile: str, session: AsyncSession, engine: Engine
-) -> str:
-    """The citizen's feedback, from the mobile the complaint was filed with; returns the tracking code."""
+async def _citizens_case(session: AsyncSession, tracking_code: str, mobile: str) -> Case:
+    """The case, if `mobile` (proved by one-time code) is the one it was filed with."""
     case = await get_case(session, tracking_code)
     if mobile != case.citizen_mobile:
         raise Forbidden(
@@ -166,6 +172,14 @@ async def give_feedback(
             code="mobile_mismatch",
             message_fa="شماره همراه با شماره ثبت‌شده در شکایت یکسان نیست",
         )
+    return case
+
+
+async def give_feedback(
+    *, tracking_code: str, body: FeedbackRequest, mobile: str, session: AsyncSession, engine: Engine
+) -> str:
+    """The citizen's feedback, from the mobile the complaint was filed with; returns the tracking code."""
+    case = await _citizens_case(session, tracking_code, mobile)
     state = await engine.state(case.tracking_code)
     if state.status is not CaseStatus.AWAITING_FEEDBACK:
         raise Conflict(
@@ -180,3 +194,40 @@ async def give_feedback(
         FeedbackInput(satisfied=body.satisfied, rating=body.rating, comment=body.comment),
     )
     return case.tracking_code
+
+
+async def reply_to_question(
+    *, tracking_code: str, answer: str, mobile: str, session: AsyncSession, engine: Engine
+) -> str:
+    """The citizen's answer to a coordinator's question; the case's clock runs again. Returns the code."""
+    case = await _citizens_case(session, tracking_code, mobile)
+    state = await engine.state(case.tracking_code)
+    if state.open_pause is None:
+        raise Conflict(
+            "no question to the citizen is open on this case",
+            code="no_question_open",
+            message_fa="پرسشی از شما در این پرونده باز نیست",
+            details={"status": state.status.value},
+        )
+    await engine.signal(case.tracking_code, ComplaintWorkflow.citizen_reply, CitizenReplyInput(answer=answer))
+    return case.tracking_code
+
+
+async def request_information(
+    *, tracking_code: str, body: InformationRequest, user: StaffUser, session: AsyncSession, engine: Engine
+) -> CaseState:
+    """A question to the citizen (SMS) from the agency's senior coordinator or the unit holding the task;
+    the case's clock pauses until the answer or the end of the reply window."""
+    case = await get_case(session, tracking_code)
+    if not user.is_senior_of(case.agency_id):
+        if user.role is not Role.UNIT_COORDINATOR:
+            raise Forbidden(
+                "only the agency's senior coordinator or the unit holding the task may ask the citizen",
+                message_fa="فقط راهبر ارشد دستگاه یا واحد مسئول رسیدگی می‌تواند از شهروند اطلاعات بخواهد.",
+            )
+        task = (await engine.state(case.tracking_code)).current_task
+        if task is None or not user.holds_unit(task.unit_id):
+            raise Forbidden("only the unit holding the case's current task may ask the citizen")
+    request = InformationRequestInput(actor=user.actor, reason=body.what_is_needed)
+    # No derived update id: a second question after the first was answered is a new action, not a retry.
+    return await engine.update(case.tracking_code, ComplaintWorkflow.request_information, request)

@@ -86,7 +86,22 @@ def _activity_summary(name: str, arg: Any) -> dict[str, Any]:
         return {"case_event": event.get("kind"), "seq": event.get("seq")}
     if name == "send_sms":
         return {"template": arg.get("template")}
+    if name == "compute_deadline":
+        keep = ("purpose", "start", "budget_seconds", "unit_id", "pauses")
+        return {k: arg.get(k) for k in keep if arg.get(k) not in (None, [])}
     return {}
+
+
+def _deadline_summary(deadline: Any) -> dict[str, Any]:
+    """How an office-hours deadline was computed: what the auditor needs to check it by hand."""
+    if not isinstance(deadline, dict):
+        return {}
+    keep = ("purpose", "start", "due_at", "open_minutes_counted", "paused_minutes", "calendar", "counted")
+    summary = {k: deadline.get(k) for k in keep}
+    summary["skipped"] = [
+        f"{s.get('day')} {s.get('kind')}: {s.get('reason')}" for s in deadline.get("skipped") or [] if isinstance(s, dict)
+    ]
+    return summary
 
 
 class _Reader:
@@ -184,8 +199,9 @@ class _Reader:
         arg = await self._first(attrs.input)
         entry.name = attrs.signal_name
         actor = arg.get("actor") if isinstance(arg, dict) else None
-        # feedback carries no actor: only the citizen gives it
-        entry.actor = actor or (CITIZEN.model_dump(mode="json") if entry.name == "feedback" else None)
+        # feedback and a reply carry no actor: only the citizen gives them
+        citizens = ("feedback", "citizen_reply")
+        entry.actor = actor or (CITIZEN.model_dump(mode="json") if entry.name in citizens else None)
         entry.summary = _args_summary(arg) if isinstance(arg, dict) else {}
 
     async def _activity_scheduled(self, entry: HistoryEntry, event: HistoryEvent) -> None:
@@ -200,6 +216,8 @@ class _Reader:
         entry.name = self._activities.get(attrs.scheduled_event_id)
         if (reason := await self._failure(attrs)) is not None:
             entry.summary = {"reason": reason}
+        elif entry.name == "compute_deadline" and event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+            entry.summary = _deadline_summary(await self._first(attrs.result))
 
     async def _timer(self, entry: HistoryEntry, event: HistoryEvent) -> None:
         attrs = getattr(event, event.WhichOneof("attributes"))

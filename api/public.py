@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.engine import Engine
 from api.errors import NotFound
 from api.readmodel import case_events, get_case
+from api.deadline import explain, explain_stored
 from api.responses import PublicEvent, PublicStatus
 from api.tracking import is_valid_tracking_code, normalize_tracking_code
 from foad.models import Case, CaseEventRow, IntakeKey
@@ -31,6 +32,8 @@ def _status(
     referral_note: str | None,
     result_approved: bool,
     timeline: list[PublicEvent],
+    paused: bool = False,
+    deadline_fa: list[str] | None = None,
 ) -> PublicStatus:
     return PublicStatus(
         tracking_code=tracking_code,
@@ -48,6 +51,8 @@ def _status(
         referral_note=referral_note if status is CaseStatus.REJECTED else None,
         feedback_due=status is CaseStatus.AWAITING_FEEDBACK,
         timeline=timeline,
+        paused=paused,
+        deadline_fa=deadline_fa or [],
     )
 
 
@@ -64,6 +69,8 @@ def from_read_model(case: Case, events: list[CaseEventRow]) -> PublicStatus:
         referral_note=case.referral_note,
         result_approved=case.result_approved_at is not None,
         timeline=[PublicEvent(kind=e.kind, at=e.at) for e in events if e.kind not in _HIDDEN_EVENTS],
+        paused=case.paused_since is not None,
+        deadline_fa=explained.explanation_fa if (explained := explain_stored(case.deadline)) else None,
     )
 
 
@@ -81,6 +88,8 @@ def from_state(state: CaseState) -> PublicStatus:
         referral_note=state.referral_note,
         result_approved=state.result_approved_at is not None,
         timeline=[PublicEvent(kind=e.kind.value, at=e.at) for e in state.events if e.kind.value not in _HIDDEN_EVENTS],
+        paused=state.open_pause is not None,
+        deadline_fa=explain(state.deadline).explanation_fa if state.deadline else None,
     )
 
 

@@ -5,6 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.deadline import DeadlineOut
 from foad.models import Case, CaseEventRow, Task
 from schemas.case import CaseState
 from schemas.enums import CaseStatus, Level, Step
@@ -39,6 +40,8 @@ class PublicStatus(BaseModel):
     result_note: str | None = None
     referral_note: str | None = None
     feedback_due: bool
+    paused: bool = Field(default=False, description="The clock is stopped, waiting for the citizen's answer")
+    deadline_fa: list[str] = Field(default_factory=list, description="How the deadline was computed, in Persian")
     timeline: list[PublicEvent]
 
 
@@ -70,6 +73,8 @@ class CaseSummary(_Out):
     escalations: int
     reopened: bool
     closed_at: datetime | None
+    sla_mode: str
+    paused_since: datetime | None
 
 
 class CaseList(BaseModel):
@@ -142,6 +147,7 @@ class CaseDetail(CaseSummary):
     last_seq: int
     tasks: list[TaskOut]
     events: list[EventOut]
+    deadline: DeadlineOut | None = Field(default=None, description="How due_at was computed")
     live: CaseState | None = Field(default=None, description="The workflow's own state, when the engine answered")
     live_error: str | None = None
 
@@ -159,6 +165,7 @@ class ActionResult(BaseModel):
     due_at: datetime
     breached: bool
     escalations: int
+    paused: bool = False
 
     @classmethod
     def of(cls, state: CaseState) -> "ActionResult":
@@ -173,6 +180,7 @@ class ActionResult(BaseModel):
             due_at=state.due_at,
             breached=state.breached,
             escalations=state.escalations,
+            paused=state.open_pause is not None,
         )
 
 

@@ -54,6 +54,8 @@ class Agency(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     name_fa: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200))
+    sla_mode: Mapped[str] = mapped_column(String(16), default="wall_clock", server_default="wall_clock")
+    office_hours: Mapped[dict[str, Any] | None] = mapped_column(JSON, comment="schemas.clock.OfficeHours")
 
 
 class Unit(Base):
@@ -69,6 +71,7 @@ class Unit(Base):
     province_code: Mapped[str | None] = mapped_column(ForeignKey("provinces.code"))
     county_code: Mapped[str | None] = mapped_column(ForeignKey("counties.code"))
     village: Mapped[str | None] = mapped_column(String(100))
+    office_hours: Mapped[dict[str, Any] | None] = mapped_column(JSON, comment="overrides the agency's week")
 
 
 class User(Base):
@@ -151,6 +154,9 @@ class Case(Base):
     escalated_provincial: Mapped[int] = mapped_column(default=0, server_default="0")
     escalated_subordinate: Mapped[int] = mapped_column(default=0, server_default="0")
     escalated_national: Mapped[int] = mapped_column(default=0, server_default="0")
+    sla_mode: Mapped[str] = mapped_column(String(16), default="wall_clock", server_default="wall_clock")
+    paused_since: Mapped[datetime | None]
+    deadline: Mapped[dict[str, Any] | None] = mapped_column(JSON, comment="how due_at was computed")
 
     __table_args__ = (
         Index("ix_cases_agency_status", "agency_id", "status"),
@@ -323,3 +329,19 @@ class MonthlyReport(Base):
     jalali_month: Mapped[int] = mapped_column(primary_key=True)
     compiled_at: Mapped[datetime]
     figures: Mapped[dict[str, Any]]
+
+
+class DeclaredClosure(Base):
+    """A closure the centre declares (air pollution, say): nationwide, or for a province and/or an agency."""
+
+    __tablename__ = "declared_closures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(String(300))
+    province_code: Mapped[str | None] = mapped_column(ForeignKey("provinces.code"))
+    agency_id: Mapped[str | None] = mapped_column(ForeignKey("agencies.id"))
+    declared_by: Mapped[str] = mapped_column(String(64))
+    declared_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_declared_closures_ends", "ends_at"),)

@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     national_minutes: float = Field(default=30, gt=0)
     reminder_minutes_before: list[float] = Field(default=[60, 15])
     feedback_days: float = Field(default=3, gt=0)
+    reply_window_minutes: float = Field(default=24 * 60, gt=0, description="The citizen's time to answer a question")
+    max_information_requests: int = Field(default=2, ge=0, description="Questions to the citizen per case, at most")
 
     # SMS: the outbox is always written; a gateway drains it only when one is configured (README: SMS).
     sms_gateway: Literal["none", "kavenegar", "generic"] = "none"
@@ -146,6 +148,8 @@ class Settings(BaseSettings):
             },
             reminders_before=[self._scaled(m) for m in self.reminder_minutes_before],
             feedback_window=self._scaled(self.feedback_days * 24 * 60),
+            reply_window=self._scaled(self.reply_window_minutes),
+            max_information_requests=self.max_information_requests,
         )
 
 

@@ -95,3 +95,26 @@ class FeedbackInput(BaseModel):
     satisfied: bool
     rating: int
     comment: str | None = None
+
+
+class InformationRequest(BaseModel):
+    what_is_needed: Annotated[PersianText, Field(min_length=3, max_length=300)] = Field(
+        description="What the citizen must send; it goes to the citizen by SMS"
+    )
+
+
+class InformationRequestInput(BaseModel):
+    actor: Actor
+    reason: str
+
+
+class CitizenReplyRequest(BaseModel):
+    answer: Annotated[PersianText, Field(min_length=1, max_length=2000)]
+
+
+class CitizenReplyInput(BaseModel):
+    answer: str
+
+
+class CalendarChangedInput(BaseModel):
+    reason: str = Field(description="What changed: a declared closure, an office's hours")

@@ -5,6 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from schemas.clock import Deadline, Interval, SlaMode
 from schemas.enums import (
     CaseStatus,
     Channel,
@@ -99,6 +100,21 @@ class CaseEvent(BaseModel):
     data: dict[str, Any] = Field(default_factory=dict)
 
 
+class Pause(BaseModel):
+    """The clock stopped while the citizen is asked for information; on the record with its reason."""
+
+    started_at: datetime
+    reason: str = Field(description="What the citizen is asked for")
+    requested_by: Actor
+    reply_due_at: datetime
+    ended_at: datetime | None = None
+    ended_by: str | None = Field(default=None, description="'citizen' (answered) or 'reply_window' (no answer)")
+    answer: str | None = None
+
+    def interval(self) -> Interval | None:
+        return Interval(start=self.started_at, end=self.ended_at) if self.ended_at else None
+
+
 class Feedback(BaseModel):
     satisfied: bool
     rating: int
@@ -134,6 +150,14 @@ class CaseState(BaseModel):
     closed_at: datetime | None = None
     tasks: list[TaskInfo] = Field(default_factory=list)
     events: list[CaseEvent] = Field(default_factory=list)
+    sla_mode: SlaMode = SlaMode.WALL_CLOCK
+    deadline: Deadline | None = Field(default=None, description="How due_at was computed")
+    task_deadline: Deadline | None = Field(default=None, description="How the current task's due time was computed")
+    pauses: list[Pause] = Field(default_factory=list)
+
+    @property
+    def open_pause(self) -> Pause | None:
+        return self.pauses[-1] if self.pauses and self.pauses[-1].ended_at is None else None
 
     def task(self, task_id: str) -> TaskInfo | None:
         return next((t for t in self.tasks if t.task_id == task_id), None)
@@ -164,6 +188,9 @@ class CaseSnapshot(BaseModel):
     satisfied: bool | None
     rating: int | None
     closed_at: datetime | None
+    sla_mode: SlaMode = SlaMode.WALL_CLOCK
+    paused_since: datetime | None = None
+    deadline: Deadline | None = None
 
     @classmethod
     def of(cls, state: CaseState) -> "CaseSnapshot":
@@ -186,6 +213,9 @@ class CaseSnapshot(BaseModel):
             satisfied=state.feedback.satisfied if state.feedback else None,
             rating=state.feedback.rating if state.feedback else None,
             closed_at=state.closed_at,
+            sla_mode=state.sla_mode,
+            paused_since=state.open_pause.started_at if state.open_pause else None,
+            deadline=state.deadline,
         )
 
 

@@ -194,6 +194,10 @@ class EventKind(StrEnum):
     REOPENED = "reopened"
     CLOSED = "closed"
     IGNORED_SIGNAL = "ignored_signal"
+    INFORMATION_REQUESTED = "information_requested"
+    INFORMATION_RECEIVED = "information_received"
+    REPLY_WINDOW_ENDED = "reply_window_ended"
+    DEADLINE_RECOMPUTED = "deadline_recomputed"
 
 
 class EscalationCause(StrEnum):

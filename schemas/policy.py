@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from pydantic import BaseModel, Field, model_validator
 
+from schemas.clock import SlaMode
 from schemas.enums import Level
 
 
@@ -17,13 +18,20 @@ class Policy(BaseModel):
         default_factory=list, description="Reminders this long before the SLA deadline"
     )
     feedback_window: timedelta = Field(description="How long the citizen may answer after the result")
+    sla_mode: SlaMode = Field(
+        default=SlaMode.WALL_CLOCK, description="Count every minute, or only the office's open time (per agency)"
+    )
+    reply_window: timedelta = Field(
+        default=timedelta(hours=24), description="How long the clock waits for the citizen's answer to a question"
+    )
+    max_information_requests: int = Field(default=2, ge=0, description="Pauses a case may have, at most")
 
     @model_validator(mode="after")
     def _complete(self) -> "Policy":
         missing = [level for level in Level if level not in self.level_budgets]
         if missing:
             raise ValueError(f"level budgets missing for {', '.join(missing)}")
-        if any(d <= timedelta(0) for d in [self.sla, self.review_budget, self.feedback_window]):
+        if any(d <= timedelta(0) for d in [self.sla, self.review_budget, self.feedback_window, self.reply_window]):
             raise ValueError("durations must be positive")
         if any(d <= timedelta(0) for d in self.level_budgets.values()):
             raise ValueError("level budgets must be positive")

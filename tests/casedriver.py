@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from sqlalchemy import select
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy
 
@@ -17,6 +18,9 @@ from schemas.enums import HandlingOutcome
 from tests.factories import SENIOR, UNIT_COORDINATOR, accept, case_start, seed_test_units
 from worker import build_worker
 from workflows.complaint import ComplaintWorkflow
+
+
+_DECIDING = (EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED)
 
 
 @asynccontextmanager
@@ -60,10 +64,20 @@ class CaseDriver:
             state = await self.state(handle)
             row = await self.case_row(state.tracking_code)
             if (seq is None or len(state.events) >= seq) and row and row.last_seq == len(state.events):
-                if not (await handle.describe()).raw_description.pending_activities:
+                # an activity pending, or a workflow task about to schedule the next one (the SMS after a
+                # projection): not settled yet
+                if not (await handle.describe()).raw_description.pending_activities and not await self._deciding(handle):
                     return state
             await asyncio.sleep(0.05)
         raise AssertionError(f"case did not settle: {len(state.events)} events, read model at {row and row.last_seq}")
+
+    @staticmethod
+    async def _deciding(handle: WorkflowHandle) -> bool:
+        """True while a workflow task is scheduled or running (the test server reports none in describe)."""
+        last = None
+        async for event in handle.fetch_history_events():
+            last = event
+        return last is not None and last.event_type in _DECIDING
 
     async def advance(self, handle: WorkflowHandle, duration: timedelta, events: int) -> CaseState:
         """Skip time, then wait for the `events` new timeline entries that time should have caused."""

@@ -19,6 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from foad.temporal import SearchAttributes
     from schemas.actions import (
         ApproveInput,
+        CitizenReplyInput,
         CloseInput,
         CompleteTaskInput,
         EscalateInput,
@@ -50,6 +51,9 @@ with workflow.unsafe.imports_passed_through():
         TaskKind,
         TaskStatus,
     )
+    from schemas.clock import Deadline
+    from workflows.clock import CaseClock, jalali_when, wall_deadline
+    from workflows.clock_handlers import CaseClockHandlers
     from workflows.rules import InvalidTransition, check_chain
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
@@ -57,19 +61,29 @@ ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_inte
 
 
 @workflow.defn
-class ComplaintWorkflow:
+class ComplaintWorkflow(CaseClockHandlers):
     @workflow.init
     def __init__(self, start: CaseStart) -> None:
         self._start = start
         self._policy = start.policy
+        sla = wall_deadline(start=start.registered_at, budget=start.policy.sla, pauses=[], purpose="sla")
         self._state = CaseState(
             tracking_code=start.tracking_code,
             agency_id=start.agency_id,
             status=CaseStatus.IN_REVIEW,
             step=Step.REVIEW,
             registered_at=start.registered_at,
-            due_at=start.registered_at + start.policy.sla,
+            due_at=sla.due_at,
+            sla_mode=start.policy.sla_mode,
+            deadline=sla,
         )
+        self._case_clock = CaseClock(start)
+        self._sla_started_at = start.registered_at
+        self._clock_generation = 0
+        self._sla_task: asyncio.Task | None = None
+        self._reminded: set[timedelta] = set()
+        self._reply: CitizenReplyInput | None = None
+        self._overdue_task_id: str | None = None
         self._registered = False
         self._version = 0
         self._lock = asyncio.Lock()
@@ -82,34 +96,47 @@ class ComplaintWorkflow:
 
     @workflow.run
     async def run(self, start: CaseStart) -> CaseState:
-        review = self._open_task(TaskKind.REVIEW, due_at=start.registered_at + self._policy.review_budget)
+        review_due = start.registered_at + self._policy.review_budget
+        due_time = _clock(self._state.due_at)
+        if self._case_clock.office_hours:
+            self._set_deadline(await self._sla_deadline())
+            review_deadline = await self._task_deadline(TaskKind.REVIEW, start.registered_at, None)
+            self._state.task_deadline, review_due = review_deadline, review_deadline.due_at
+            due_time = jalali_when(self._state.due_at)
+        review = self._open_task(TaskKind.REVIEW, due_at=review_due)
         await self._record(
             EventKind.REGISTERED,
             start.filed_by,
             tasks=[review],
             start=start,
-            sms=("registered", {"due_time": _clock(self._state.due_at)}),
+            sms=("registered", {"due_time": due_time}),
         )
         self._registered = True
-        clock = asyncio.create_task(self._sla_clock(self._state.due_at))
+        self._restart_sla_clock()
         while not self._state.status.is_final:
-            if self._state.status is CaseStatus.IN_REVIEW:
+            if self._state.open_pause is not None:
+                await self._await_reply()
+            elif self._state.status is CaseStatus.IN_REVIEW:
                 await self._await_review()
             elif self._state.status is CaseStatus.IN_HANDLING:
                 await self._await_handling()
             elif self._state.status is CaseStatus.AWAITING_APPROVAL:
                 await self._wait_for_change(None)
             elif self._state.status is CaseStatus.AWAITING_FEEDBACK:
-                clock = await self._await_feedback(clock)
+                await self._await_feedback()
         await workflow.wait_condition(workflow.all_handlers_finished)
-        clock.cancel()
+        self._stop_sla_clock()
         return self._state
 
     async def _await_review(self) -> None:
         task = self._state.current_task
+        if task is not None and task.task_id == self._overdue_task_id and workflow.patched("review-overdue-once"):
+            await self._wait_for_change(None)  # recorded once; a reminder must not record it again
+            return
         if await self._wait_for_change(task.due_at if task else None):
             return
         await self._record(EventKind.REVIEW_OVERDUE, SYSTEM, task_id=task.task_id if task else None)
+        self._overdue_task_id = task.task_id if task else None
         await self._wait_for_change(None)
 
     async def _await_handling(self) -> None:
@@ -125,17 +152,17 @@ class ComplaintWorkflow:
         elif not changed:
             await self._escalate(EscalationCause.EXPIRED, SYSTEM, "level budget expired")
 
-    async def _await_feedback(self, clock: asyncio.Task) -> asyncio.Task:
+    async def _await_feedback(self) -> None:
         approved_at = self._state.result_approved_at or workflow.now()
         deadline = approved_at + self._policy.feedback_window
         await self._wait_for_change(deadline, extra=lambda: self._feedback is not None)
         if self._state.status is not CaseStatus.AWAITING_FEEDBACK:
-            return clock
+            return
         answer, self._feedback = self._feedback, None
         if answer is None:
             self._close()
             await self._record(EventKind.CLOSED, SYSTEM, note="feedback window ended without an answer")
-            return clock
+            return
         self._state.feedback = Feedback(
             satisfied=answer.satisfied, rating=answer.rating, comment=answer.comment, at=workflow.now()
         )
@@ -143,21 +170,30 @@ class ComplaintWorkflow:
         if answer.satisfied or self._state.reopened:
             self._close()
             await self._record(EventKind.FEEDBACK, CITIZEN, note=answer.comment, data=data)
-            return clock
-        clock.cancel()
-        task = self._reopen()
+            return
+        self._stop_sla_clock()
+        task = await self._reopen()
         await self._record(
             EventKind.REOPENED, CITIZEN, tasks=[task], note=answer.comment, data=data,
             sms=("reopened", {"unit": self._state.unit.name_fa if self._state.unit else ""}),
         )
-        return asyncio.create_task(self._sla_clock(self._state.due_at))
+        self._restart_sla_clock()
 
-    async def _sla_clock(self, due_at: datetime) -> None:
-        """Reminders before the deadline, then the breach at it: the case goes to the top level."""
-        done = lambda: self._state.result_approved_at is not None or self._state.status.is_final  # noqa: E731
+    async def _sla_clock(self, due_at: datetime, generation: int) -> None:
+        """Reminders before the deadline, then the breach at it: the case goes to the top level.
+
+        A pause or a recomputed deadline starts a new generation; the old clock then stops by itself."""
+        done = lambda: (  # noqa: E731
+            self._state.result_approved_at is not None
+            or self._state.status.is_final
+            or generation != self._clock_generation
+        )
         for before in sorted(self._policy.reminders_before, reverse=True):
+            if before in self._reminded:
+                continue  # sent before a pause moved the deadline
             if await self._wait_until(done, due_at - before):
                 return
+            self._reminded.add(before)
             self._state.reminders_sent += 1
             await self._record(EventKind.REMINDER, SYSTEM, data={"minutes_left": round(before.total_seconds() / 60, 2)})
         if await self._wait_until(done, due_at):
@@ -173,6 +209,11 @@ class ComplaintWorkflow:
     @workflow.update
     async def review(self, request: ReviewInput) -> CaseState:
         await self._ready(self._validate_review, request)
+        deadline: Deadline | None = None
+        if request.decision is ReviewDecision.ACCEPT:
+            unit = request.chain[-1] if self._state.breached else request.chain[0]
+            deadline = await self._task_deadline(TaskKind.HANDLING, workflow.now(), unit)
+            self._validate_review(request)  # another action may have run while the calendar answered
         review = self._take_current_task(request.actor)
         if request.decision is ReviewDecision.REJECT:
             self._state.referral_note = request.referral_note
@@ -187,7 +228,7 @@ class ComplaintWorkflow:
         self._state.chain = list(request.chain)
         self._state.action_order = request.action_order
         unit = self._state.chain[-1] if self._state.breached else self._state.chain[0]
-        task = self._assign(unit)
+        task = self._assign(unit, deadline)
         task.assignee = request.inspector
         await self._record(
             EventKind.REVIEW_ACCEPTED, request.actor, tasks=[review, task], note=request.action_order,
@@ -198,6 +239,7 @@ class ComplaintWorkflow:
     @review.validator
     def _validate_review(self, request: ReviewInput) -> None:
         self._require(CaseStatus.IN_REVIEW, "the case is not awaiting review", "پرونده در انتظار بررسی نیست")
+        self._require_not_paused()
         if request.decision is ReviewDecision.ACCEPT:
             check_chain(request.chain)
 
@@ -219,6 +261,7 @@ class ComplaintWorkflow:
     @complete_task.validator
     def _validate_complete_task(self, request: CompleteTaskInput) -> None:
         self._require(CaseStatus.IN_HANDLING, "the case has no handling task open", "پرونده در مرحله رسیدگی نیست")
+        self._require_not_paused()
         if request.task_id != self._state.current_task_id:
             raise InvalidTransition(
                 f"task {request.task_id} is no longer open on this case",
@@ -247,10 +290,13 @@ class ComplaintWorkflow:
     @workflow.update
     async def send_back(self, request: SendBackInput) -> CaseState:
         await self._ready(self._validate_send_back, request)
+        unit = self._state.unit or self._state.chain[0]
+        deadline = await self._task_deadline(TaskKind.HANDLING, workflow.now(), unit)
+        self._validate_send_back(request)
         approval = self._take_current_task(request.actor, status=TaskStatus.CANCELLED, note=request.reason)
         self._state.outcome = None
         self._state.outcome_note = None
-        task = self._assign(self._state.unit or self._state.chain[0])
+        task = self._assign(unit, deadline)
         await self._record(EventKind.SENT_BACK, request.actor, tasks=[approval, task], note=request.reason)
         return self._state
 
@@ -277,7 +323,7 @@ class ComplaintWorkflow:
 
     @workflow.signal
     def escalate(self, request: EscalateInput) -> None:
-        if self._state.status is CaseStatus.IN_HANDLING:
+        if self._state.status is CaseStatus.IN_HANDLING and self._state.open_pause is None:
             self._escalation = request
         else:
             workflow.logger.warning("escalation ignored: case is %s", self._state.status.value)
@@ -332,16 +378,16 @@ class ComplaintWorkflow:
         self._state.current_task_id = None
         return task
 
-    def _assign(self, unit: UnitRef) -> TaskInfo:
-        """Open a handling task for the unit, with its level's budget."""
+    def _assign(self, unit: UnitRef, deadline: Deadline | None) -> TaskInfo:
+        """Open a handling task for the unit, with its level's budget (as the clock counted it)."""
         self._state.unit = unit
         self._state.level = unit.level
         self._state.status = CaseStatus.IN_HANDLING
         self._state.step = Step.HANDLING
         self._top_exhausted = False
-        return self._open_task(
-            TaskKind.HANDLING, unit=unit, due_at=workflow.now() + self._policy.budget(unit.level)
-        )
+        self._state.task_deadline = deadline
+        due_at = deadline.due_at if deadline else workflow.now() + self._policy.budget(unit.level)
+        return self._open_task(TaskKind.HANDLING, unit=unit, due_at=due_at)
 
     async def _escalate(self, cause: EscalationCause, actor: Actor, reason: str) -> None:
         chain, unit = self._state.chain, self._state.unit
@@ -356,9 +402,13 @@ class ComplaintWorkflow:
                 )
             return
         target = chain[-1] if cause is EscalationCause.BREACH else chain[position + 1]
+        expected = self._state.current_task_id
+        deadline = await self._task_deadline(TaskKind.HANDLING, workflow.now(), target)
+        if self._state.current_task_id != expected:
+            return  # an action moved the case on while the calendar answered
         status = TaskStatus.CANCELLED if cause is EscalationCause.MANUAL else TaskStatus.EXPIRED
         moved = self._take_current_task(actor, status=status, note=reason)
-        task = self._assign(target)
+        task = self._assign(target, deadline)
         self._state.escalations += 1
         await self._record(
             EventKind.ESCALATED, actor, tasks=[moved, task], note=reason,
@@ -372,16 +422,21 @@ class ComplaintWorkflow:
         self._state.closed_at = workflow.now()
         self._state.current_task_id = None
 
-    def _reopen(self) -> TaskInfo:
+    async def _reopen(self) -> TaskInfo:
         chain, unit = self._state.chain, self._state.unit
         position = next((i for i, u in enumerate(chain) if unit and u.id == unit.id), len(chain) - 1)
+        target = chain[min(position + 1, len(chain) - 1)]
+        self._sla_started_at = workflow.now()
+        self._reminded.clear()
+        sla = await self._sla_deadline()
+        deadline = await self._task_deadline(TaskKind.HANDLING, workflow.now(), target)
         self._state.reopened = True
         self._state.result_approved_at = None
         self._state.result_note = None
         self._state.outcome = None
         self._state.outcome_note = None
-        self._state.due_at = workflow.now() + self._policy.sla
-        return self._assign(chain[min(position + 1, len(chain) - 1)])
+        self._set_deadline(sla)
+        return self._assign(target, deadline)
 
     # --- recording --------------------------------------------------------------------------------
 

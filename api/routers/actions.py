@@ -8,7 +8,15 @@ from api import casework
 from api.action_ids import ActionKey
 from api.deps import EngineDep, SessionDep, StaffReader
 from api.responses import Accepted, ActionResult
-from schemas.actions import ApproveInput, ApproveRequest, CloseInput, ReasonRequest, ReviewRequest, SendBackInput
+from schemas.actions import (
+    ApproveInput,
+    ApproveRequest,
+    CloseInput,
+    InformationRequest,
+    ReasonRequest,
+    ReviewRequest,
+    SendBackInput,
+)
 from workflows.complaint import ComplaintWorkflow
 
 router = APIRouter(prefix="/cases", tags=["actions (staff)"])
@@ -101,3 +109,22 @@ async def escalate(
         message="escalation requested",
         message_fa="درخواست ارجاع به سطح بالاتر ثبت شد",
     )
+
+
+@router.post(
+    "/{tracking_code}/request-information",
+    response_model=ActionResult,
+    summary="Ask the citizen for information (SMS); the clock and the task's budget pause until the answer",
+    description=(
+        "The agency's senior coordinator, or the coordinator of the unit holding the current task. The pause ends "
+        "when the citizen answers (`POST /complaints/{code}/reply`) or the reply window ends; while it lasts, "
+        "review, completion and escalation are refused with a 409."
+    ),
+)
+async def request_information(
+    tracking_code: str, body: InformationRequest, user: StaffReader, session: SessionDep, engine: EngineDep
+) -> ActionResult:
+    state = await casework.request_information(
+        tracking_code=tracking_code, body=body, user=user, session=session, engine=engine
+    )
+    return ActionResult.of(state)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Request
 
 from api.access import ensure_can_see, may_see_employee_name, may_see_personal_data
 from api.access_log import record_access
+from api.deadline import explain_stored
 from api.deps import SessionDep, StaffReader, get_engine
 from api.errors import ApiError, engine_error
 from api.readmodel import CaseFilters, case_events, case_tasks, get_case, list_cases
@@ -118,6 +119,7 @@ async def case_detail(
         last_seq=case.last_seq,
         tasks=[task_out(t) for t in await case_tasks(session, case.tracking_code)],
         events=[event_out(e) for e in await case_events(session, case.tracking_code)],
+        deadline=explain_stored(case.deadline),
         live=state,
         live_error=live_error,
     )

@@ -22,6 +22,7 @@ from api.filing import file_complaint
 from api.limits import enforce, per_hour
 from api.responses import Accepted, PublicStatus
 from schemas.actions import FeedbackRequest
+from schemas.actions import CitizenReplyRequest
 from schemas.case import CITIZEN
 from schemas.enums import Role
 from schemas.intake import ComplaintIntake, IntakeReceipt
@@ -119,4 +120,23 @@ async def give_feedback(
         tracking_code=code,
         message="feedback received",
         message_fa="بازخورد شما ثبت شد؛ سپاس‌گزاریم",
+    )
+
+
+@router.post(
+    "/{tracking_code}/reply",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Accepted,
+    summary="The citizen's answer to a coordinator's question; the case's clock starts again",
+)
+async def reply_to_question(
+    tracking_code: str, body: CitizenReplyRequest, mobile: CitizenMobile, session: SessionDep, engine: EngineDep
+) -> Accepted:
+    code = await casework.reply_to_question(
+        tracking_code=tracking_code, answer=body.answer, mobile=mobile, session=session, engine=engine
+    )
+    return Accepted(
+        tracking_code=code,
+        message="answer received; the case's clock runs again",
+        message_fa="پاسخ شما ثبت شد و رسیدگی ادامه می‌یابد",
     )

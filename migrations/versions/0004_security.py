@@ -1,7 +1,7 @@
 """security: login lockout, inspection assignees, one-time codes, rate counters, access audit
 
 Revision ID: 0004_security
-Revises: 0002_open311_sms
+Revises: 0003_office_hours
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004_security"
-down_revision: str | None = "0002_open311_sms"
+down_revision: str | None = "0003_office_hours"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

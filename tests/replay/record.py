@@ -13,13 +13,23 @@ from datetime import timedelta
 from pathlib import Path
 
 from foad.db import create_engine, sessionmaker
-from schemas.actions import CloseInput, EscalateInput, FeedbackInput, ReviewInput, SendBackInput
+from schemas.actions import (
+    CalendarChangedInput,
+    CitizenReplyInput,
+    CloseInput,
+    EscalateInput,
+    FeedbackInput,
+    InformationRequestInput,
+    ReviewInput,
+    SendBackInput,
+)
 from schemas.enums import Level, ReviewDecision
 from tests.casedriver import CaseDriver, running_cases
+from tests.clockutil import office_policy
 from tests.conftest import start_test_server
 from tests.dbutil import migrate
 from tests.replay import recording_converter
-from tests.factories import SENIOR, default_policy
+from tests.factories import SENIOR, accept, default_policy
 from workflows.complaint import ComplaintWorkflow
 
 HISTORIES = Path(__file__).parent / "histories"
@@ -82,6 +92,24 @@ async def escalated_by_hand_sent_back_and_closed(cases: CaseDriver):
     return handle
 
 
+async def office_hours_with_a_pause(cases: CaseDriver):
+    """Deadlines from the calendar activity, a question to the citizen, an answer, a calendar change."""
+    handle = await cases.start(office_policy())
+    await cases.settled(handle, 1)
+    await handle.execute_update(ComplaintWorkflow.request_information, InformationRequestInput(
+        actor=SENIOR, reason="شماره باجه را بفرستید"))
+    await cases.settled(handle, 2)
+    await handle.signal(ComplaintWorkflow.citizen_reply, CitizenReplyInput(answer="باجه ۴"))
+    await cases.settled(handle, 3)
+    state = await handle.execute_update(ComplaintWorkflow.review, accept())
+    await handle.signal(ComplaintWorkflow.calendar_changed, CalendarChangedInput(reason="تعطیلی اعلام‌شده"))
+    await cases.settled(handle, 4)
+    await cases.complete(handle, state)
+    await cases.approve(handle)
+    await handle.signal(ComplaintWorkflow.feedback, FeedbackInput(satisfied=True, rating=5))
+    return handle
+
+
 SCENARIOS: list[Callable[[CaseDriver], Awaitable]] = [
     handled_within_sla,
     escalated_to_national_and_breached,
@@ -89,6 +117,7 @@ SCENARIOS: list[Callable[[CaseDriver], Awaitable]] = [
     reopened_after_dissatisfied_feedback,
     escalated_by_hand_sent_back_and_closed,
     encrypted_handled_within_sla,
+    office_hours_with_a_pause,
 ]
 
 

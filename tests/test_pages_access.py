@@ -13,6 +13,7 @@ from api.security import create_citizen_token
 from api.tracking import new_tracking_code
 from foad.models import Case
 from tests.apiutil import MOBILE, PASSWORD, PRODUCTION, make_app, seeded  # noqa: F401  (fixture)
+from workflows.clock import wall_deadline
 
 OTHER_MOBILE = "09351112233"
 
@@ -179,3 +180,18 @@ async def test_a_citizen_can_end_its_verified_session(app):
         response = await client.post("/logout", data={"csrf": csrf})
         assert response.headers["location"] == "/"
         assert (await client.get("/complaint")).headers["location"] == "/verify?next=/complaint"
+
+
+async def test_the_case_page_explains_how_the_deadline_was_computed(app, seeded):  # noqa: F811
+    code = await _a_case(seeded)
+    async with seeded() as session:
+        case = await session.get(Case, code)
+        deadline = wall_deadline(start=case.registered_at, budget=timedelta(hours=3), pauses=[], purpose="sla")
+        case.deadline = deadline.model_dump(mode="json")
+        await session.commit()
+    async with browser_like(app) as client:
+        await log_in(client, "sso-senior")
+        response = await client.get(f"/cases/{code}?live=false")
+    assert response.status_code == 200
+    explanation = re.search(r'id="deadline-explanation">(.*?)</dd>', response.text, re.S)
+    assert explanation is not None and "<li>" in explanation.group(1)

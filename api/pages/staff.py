@@ -13,6 +13,7 @@ from api.deps import StaffUser, get_engine
 from api.errors import ApiError, engine_error
 from api.login import authenticate
 from api.pages import session as page_session
+from api.deadline import explain, explain_stored
 from api.pages.rendering import HOME, error_message_fa, page, redirect, require_staff, safe_next
 from api.readmodel import case_events, case_tasks, get_case, inbox_query
 from foad.models import Unit
@@ -154,6 +155,7 @@ async def _case_page(
         employee_name=case.employee_name if may_see_employee_name(user, case) else None,
         actions=_actions(user, case.agency_id, state), outcomes=list(HandlingOutcome), error=error,
         done=DONE_FA.get(done or ""), auditor=user.role in (Role.AUDITOR, Role.ADMIN),
+        deadline=explain(state.deadline) if state and state.deadline else explain_stored(case.deadline),
     )
 
 

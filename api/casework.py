@@ -139,15 +139,15 @@ async def escalate(*, tracking_code: str, reason: str, user: StaffUser, session:
         raise Forbidden("only the agency's senior coordinator, the unit holding the task, or an admin may escalate")
     await ensure_can_see(session, user, case)
     state = await engine.state(case.tracking_code)
-    task = state.current_task
-    if user.role is Role.UNIT_COORDINATOR and not (task is not None and user.holds_unit(task.unit_id)):
-        raise Forbidden("only the unit holding the case's current task may escalate it")
-    if state.status is not CaseStatus.IN_HANDLING:
+    if state.status is not CaseStatus.IN_HANDLING:  # first: a stale page learns why, whoever pressed
         raise Conflict(
             f"only a case in handling can be escalated (status: {state.status.value})",
             message_fa="فقط پرونده‌ای که در مرحله رسیدگی است ارجاع به سطح بالاتر می‌شود",
             details={"status": state.status.value},
         )
+    task = state.current_task
+    if user.role is Role.UNIT_COORDINATOR and not (task is not None and user.holds_unit(task.unit_id)):
+        raise Forbidden("only the unit holding the case's current task may escalate it")
     if state.open_pause is not None:
         raise Conflict(
             "the case is waiting for the citizen's answer; its clock is paused",

@@ -196,7 +196,7 @@ def _body(err: ApiError) -> dict[str, Any]:
 def _render(request: Request, err: ApiError) -> Response:
     """JSON under /api; elsewhere the pages' Persian error page, when the pages are mounted."""
     render_page = getattr(request.app.state, "render_error_page", None)
-    if render_page is not None and not request.url.path.startswith(("/api/", "/docs", "/openapi")):
+    if render_page is not None and not request.url.path.startswith(("/api/", "/codec/", "/open311/", "/docs", "/openapi")):
         return render_page(request, err)
     return JSONResponse(_body(err), status_code=err.status_code, headers=err.headers)
 

@@ -66,6 +66,7 @@ def _case(rng: random.Random, code: str, unit: dict, registered_at: datetime) ->
         "referral_note": None, "outcome": None, "outcome_note": None, "result_note": None,
         "result_approved_at": None, "satisfied": None, "rating": None, "level": "county", "unit_id": unit["id"],
         "result_seconds": None, "escalated_provincial": 0, "escalated_subordinate": 0, "escalated_national": 0,
+        "sla_mode": "wall_clock", "paused_since": None, "deadline": None,
     }
     if rng.random() < 0.07:
         events.append(event(2, "rejected", review_at, actor=senior, role="senior_coordinator"))

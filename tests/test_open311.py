@@ -17,6 +17,7 @@ from tests.apiutil import (
     FULL_NAME,
     MOBILE,
     NATIONAL_CODE,
+    PRODUCTION,
     OFFICE,
     cases_terminated,  # noqa: F401 - fixture
     http,
@@ -205,8 +206,8 @@ def test_client_apps_are_registered_listed_and_revoked_by_command(tmp_path, monk
         assert open311_clients.main(["revoke", "city-app"]) == 0
         assert open311_clients.main(["demo"]) == 0
         assert open311_clients.DEMO_API_KEY in capsys.readouterr().out
-        monkeypatch.setenv("FOAD_ENVIRONMENT", "production")
-        monkeypatch.setenv("FOAD_SECRET_KEY", "a-real-secret-for-this-test-0123456789")
+        for name, value in PRODUCTION.items():
+            monkeypatch.setenv(f"FOAD_{name.upper()}", value)
         get_settings.cache_clear()
         assert open311_clients.main(["demo"]) == 1
     finally:

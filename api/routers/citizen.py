@@ -12,7 +12,7 @@ from api.security import create_citizen_token
 from foad.models import Case, Unit
 from schemas.citizen import CitizenToken, MyCase, MyCaseDetail, OtpRequest, OtpSent, OtpVerify
 from schemas.enums import CaseStatus, Indicator, Step
-from schemas.text import mask_mobile
+from schemas.text import mask_mobile, persian_digits
 
 router = APIRouter(prefix="/citizen", tags=["citizen"])
 
@@ -29,7 +29,7 @@ async def request_code(body: OtpRequest, request: Request, sessions: SessionsDep
     )
     return OtpSent(
         expires_in=int(lifetime.total_seconds()),
-        message_fa=f"کد تأیید به شماره {mask_mobile(body.mobile)} پیامک شد.",
+        message_fa=f"کد تأیید به شماره {persian_digits(mask_mobile(body.mobile))} پیامک شد.",
     )
 
 

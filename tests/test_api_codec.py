@@ -2,7 +2,9 @@
 
 import base64
 import json
+import re
 
+import httpx
 import pytest
 from temporalio.api.common.v1 import Payload
 from temporalio.client import Client
@@ -13,6 +15,7 @@ from foad.devstack import dev_server_command
 from foad.temporal import workflow_id
 from schemas.case import CaseStart
 from tests.apiutil import (
+    PASSWORD,
     FULL_NAME,
     NATIONAL_CODE,
     api,  # noqa: F401 - fixture
@@ -179,3 +182,17 @@ def test_the_local_temporal_ui_is_pointed_at_the_api_codec_endpoint(tmp_path):
     command = dev_server_command(tmp_path, 7233, 8233, codec_endpoint="http://localhost:8000/codec")
     assert command[command.index("--ui-codec-endpoint") + 1] == "http://localhost:8000/codec"
     assert "--ui-codec-endpoint" not in dev_server_command(tmp_path, 7233, None, codec_endpoint="http://x/codec")
+
+
+@pytest.mark.parametrize(("username", "status"), [("auditor", 200), ("sso-senior", 403)])
+async def test_the_temporal_ui_may_decode_with_an_auditors_page_session(seeded, username, status):
+    """The UI, with "Include cross-origin credentials" on, sends the cookie of FOAD's pages, not a token."""
+    app = make_app(sessions=seeded)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://foad.test") as browser:
+        form = await browser.get("/login")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+        await browser.post("/login", data={"csrf": csrf, "username": username, "password": PASSWORD})
+        response = await browser.post(DECODE, json=wire([plain(1)]), headers={"Origin": "http://localhost:8233"})
+    assert response.status_code == status, response.text
+    if status == 200:
+        assert response.headers["access-control-allow-credentials"] == "true"

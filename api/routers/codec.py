@@ -19,8 +19,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from temporalio.api.common.v1 import Payload
 
 from api.access_log import record_access
-from api.deps import SessionDep, StaffUser, require_roles
-from api.errors import FieldInvalid
+from api.deps import OptionalUser, SessionDep, StaffUser
+from api.pages.rendering import staff_user
+from api.errors import FieldInvalid, Forbidden, Unauthorized
 from foad.codec import EncryptionCodec, PayloadKeyError
 from foad.temporal import payload_codec
 from schemas.enums import Role
@@ -30,7 +31,19 @@ MAX_PAYLOADS = 1000
 
 router = APIRouter(prefix=PREFIX, tags=["codec"])
 
-CodecUser = Annotated[StaffUser, Depends(require_roles(Role.AUDITOR))]
+async def codec_user(request: Request, bearer: OptionalUser) -> StaffUser:
+    """An auditor, by bearer token, or by the pages' session cookie: the Temporal UI (with "Include
+    cross-origin credentials" on) calls from another port of the same host, carrying the cookie of an auditor
+    logged in to FOAD's pages in that browser."""
+    user = bearer or await staff_user(request)
+    if user is None:
+        raise Unauthorized("a bearer token or an auditor's page session is required")
+    if user.role is not Role.AUDITOR:
+        raise Forbidden("only auditors may open sealed payloads")
+    return user
+
+
+CodecUser = Annotated[StaffUser, Depends(codec_user)]
 
 
 class WirePayload(BaseModel):

@@ -15,6 +15,7 @@ from typing import Any
 from temporalio import workflow
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHistory
+from temporalio.converter import DataConverter
 from temporalio.worker import Worker
 
 from api.replay import replay
@@ -118,12 +119,12 @@ async def history_of(client: Client, code: str) -> WorkflowHistory:
     return await client.get_workflow_handle(workflow_id(code)).fetch_history()
 
 
-async def replay_seconds(history: WorkflowHistory, rounds: int = 5) -> dict[str, float]:
+async def replay_seconds(history: WorkflowHistory, converter: DataConverter, rounds: int = 5) -> dict[str, float]:
     """Replaying one case's history against today's code, as the auditor's endpoint does: best and median."""
     times = []
     for _ in range(rounds):
         started = time.perf_counter()
-        failure = await replay(history)
+        failure = await replay(history, converter)
         times.append(time.perf_counter() - started)
         if failure is not None:
             raise RuntimeError(f"replay failed: {failure}")

@@ -107,7 +107,7 @@ async def cost_phase(stack: Stack, driver: Driver) -> dict[str, Any]:
         await asyncio.sleep(1.0)  # the workflow completes just after its last projection
         history = await history_of(client, code)
         figures[kind] = {"tracking_code": code, **cost(history, queries=driver.queries - before),
-                         "replay": await replay_seconds(history)}
+                         "replay": await replay_seconds(history, client.data_converter)}
     return figures
 
 

@@ -1,6 +1,5 @@
 """Queries over reference data (units and their hierarchy) that the API needs to build workflow inputs."""
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from foad.models import Unit

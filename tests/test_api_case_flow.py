@@ -4,7 +4,6 @@ from sqlalchemy import select
 
 from foad.models import CaseEventRow, SmsOutbox, Task
 from tests.apiutil import (
-    MOBILE,
     api,  # noqa: F401 - fixture
     cases_terminated,  # noqa: F401 - fixture
     file,

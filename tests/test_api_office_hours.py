@@ -8,7 +8,6 @@ from sqlalchemy import select
 from foad.models import CaseEventRow
 from tests.apiutil import (
     citizen_auth,
-    MOBILE,
     complaint,
     api,  # noqa: F401 - fixture
     cases_terminated,  # noqa: F401 - fixture

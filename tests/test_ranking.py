@@ -7,7 +7,6 @@ is two complaints per office.
 
 from datetime import timedelta
 
-import pytest
 
 from foad.db import transaction
 from foad.models import Task

@@ -15,22 +15,16 @@ the workflow's validator (a 409 with the reason).
 
 from typing import Annotated
 
-from fastapi import Header
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.deps import idempotency_key_header
 from foad.models import Case, Task
 from schemas.enums import TaskKind
 
 ActionKey = Annotated[
     str | None,
-    Header(
-        alias="Idempotency-Key",
-        min_length=8,
-        max_length=128,
-        pattern=r"^[A-Za-z0-9._:\-]+$",
-        description="A client-chosen key: a retry with the same key is the same action, applied at most once",
-    ),
+    idempotency_key_header("A client-chosen key: a retry with the same key is the same action, applied at most once"),
 ]
 
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -69,6 +69,13 @@ async def get_engine(request: Request) -> Engine:
         client=client,
         task_queue=request.app.state.task_queue,
         rpc_timeout=timedelta(seconds=settings.temporal_rpc_timeout_seconds),
+    )
+
+
+def idempotency_key_header(description: str) -> Any:
+    """The optional `Idempotency-Key` header, one format for intake and the coordinators' actions."""
+    return Header(
+        alias="Idempotency-Key", min_length=8, max_length=128, pattern=r"^[A-Za-z0-9._:\-]+$", description=description
     )
 
 

@@ -30,15 +30,15 @@ async def authenticate(
     now = datetime.now(UTC)
     async with transaction(sessions) as session:  # its own: a failure counts although the request then fails
         user = await session.scalar(select(User).where(User.username == username))
-        locked_for = _attempt(user, password, settings=settings, now=now)
-    if locked_for is not None:
+        attempt = _attempt(user, password, settings=settings, now=now)
+    if attempt.locked_for is not None:
         raise TooManyRequests(
             "the account is locked after repeated failed logins",
             code="account_locked",
             message_fa="حساب به دلیل ورودهای نادرست پیاپی موقتاً قفل شده است.",
-            retry_after=locked_for,
+            retry_after=attempt.locked_for,
         )
-    if user is None or user.failed_logins or not user.active:
+    if user is None or not attempt.accepted:
         raise Unauthorized(
             "wrong username or password, or the account is inactive",
             message_fa="نام کاربری یا گذرواژه نادرست است یا حساب غیرفعال است",
@@ -46,21 +46,24 @@ async def authenticate(
     return LoggedIn(user_id=user.id, role=Role(user.role))
 
 
-def _attempt(user: User | None, password: str, *, settings: Settings, now: datetime) -> int | None:
-    """Counts one login attempt on the user's row; the seconds it stays locked, or None if it is not locked.
+@dataclass(frozen=True)
+class _Attempt:
+    accepted: bool
+    locked_for: int | None = None  # seconds the account stays locked, if it is
 
-    Afterwards `failed_logins` is 0 only if the password was right (a lockout resets it, and locks).
-    """
+
+def _attempt(user: User | None, password: str, *, settings: Settings, now: datetime) -> _Attempt:
+    """Counts one login attempt on the user's row: a right password resets the count, the last wrong one locks."""
     if user is None:
-        return None
+        return _Attempt(accepted=False)
     if user.locked_until is not None and user.locked_until > now:
-        return int((user.locked_until - now).total_seconds()) + 1
+        return _Attempt(accepted=False, locked_for=int((user.locked_until - now).total_seconds()) + 1)
     if user.active and verify_password(password, user.password_hash):
         user.failed_logins, user.locked_until = 0, None
-        return None
+        return _Attempt(accepted=True)
     user.failed_logins += 1
-    if user.failed_logins >= settings.login_max_failures:
-        user.locked_until = now + timedelta(minutes=settings.login_lockout_minutes)
-        user.failed_logins = 0
-        return int(timedelta(minutes=settings.login_lockout_minutes).total_seconds())
-    return None
+    if user.failed_logins < settings.login_max_failures:
+        return _Attempt(accepted=False)
+    lockout = timedelta(minutes=settings.login_lockout_minutes)
+    user.locked_until, user.failed_logins = now + lockout, 0
+    return _Attempt(accepted=False, locked_for=int(lockout.total_seconds()))

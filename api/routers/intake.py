@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 
 from api import casework, public
 from api.access_log import client_address
@@ -16,6 +16,7 @@ from api.deps import (
     SessionsDep,
     SettingsDep,
     get_engine,
+    idempotency_key_header,
 )
 from api.errors import Forbidden, Unauthorized
 from api.filing import file_complaint
@@ -30,14 +31,7 @@ from schemas.intake import ComplaintIntake, IntakeReceipt
 router = APIRouter(prefix="/complaints", tags=["intake (public)"])
 
 IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        min_length=8,
-        max_length=128,
-        pattern=r"^[A-Za-z0-9._:\-]+$",
-        description="A client-chosen key; a retry with the same key and body gets the same case",
-    ),
+    str | None, idempotency_key_header("A client-chosen key; a retry with the same key and body gets the same case")
 ]
 
 

@@ -114,5 +114,7 @@ class OutboxSmsSender:
         except IntegrityError:
             async with self._sessions() as session:
                 return str(await session.scalar(select(SmsOutbox.id).where(SmsOutbox.key == key)))
-        log.info("sms %s to %s for %s: %s", template, mask_mobile(mobile), tracking_code, body)
+        # A one-time code never goes to the log here (in development, api.otp logs it on purpose).
+        shown = "(one-time code withheld)" if template == "otp" else body
+        log.info("sms %s to %s for %s: %s", template, mask_mobile(mobile), tracking_code, shown)
         return message_id

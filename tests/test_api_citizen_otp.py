@@ -1,5 +1,6 @@
 """A citizen proves its mobile with a one-time code sent by SMS: expiry, single use, guesses, rate limits."""
 
+import logging
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -152,3 +153,13 @@ async def test_filing_needs_the_token_of_the_complaints_own_mobile(api):
     assert response.status_code == 403 and response.json()["error"]["code"] == "mobile_mismatch"
     response = await api.post("/complaints", json=complaint(), headers=ANONYMOUS)
     assert response.status_code == 401 and response.json()["error"]["code"] == "citizen_token_required"
+
+
+async def test_the_code_reaches_the_log_only_in_development(seeded, caplog):
+    for environment, logged in (("test", False), ("development", True)):
+        caplog.clear()
+        async with http(make_app(sessions=seeded, environment=environment), citizen=None) as client:
+            with caplog.at_level(logging.INFO, logger="foad"):
+                assert (await _ask(client, "09120000009")).status_code == 202
+        code = await _sent_code(seeded, "09120000009")
+        assert (code in caplog.text) is logged, environment

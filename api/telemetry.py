@@ -17,7 +17,15 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.routing import iter_route_contexts
-from prometheus_client import CollectorRegistry, Counter, GCCollector, Histogram, PlatformCollector, ProcessCollector
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    GCCollector,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+    disable_created_metrics,
+)
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.tracking import is_valid_tracking_code, normalize_tracking_code
@@ -28,6 +36,8 @@ from foad.settings import Settings
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 UNMATCHED = "unmatched"
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+disable_created_metrics()  # no `*_created` twin beside every series: Prometheus does not need them
 
 
 class HttpMetrics:
@@ -57,8 +67,8 @@ class RouteTemplates:
         route = scope.get("route")
         if route is not None:
             if self._full is None:  # built on first use: every route is registered by then
-                app = scope["app"]
-                self._full = {id(c.original_route): c.path_format for c in iter_route_contexts(app.routes) if c.path_format}
+                contexts = iter_route_contexts(scope["app"].routes)
+                self._full = {id(c.original_route): c.path_format for c in contexts if c.path_format}
             template = self._full.get(id(route)) or getattr(route, "path_format", None)
             if template:
                 return template

@@ -113,7 +113,7 @@ class Settings(BaseSettings):
         default=None, description="If set, GET /metrics wants `Authorization: Bearer <token>` (at least 16 characters)"
     )
     metrics_cache_seconds: float = Field(
-        default=15.0, ge=0, description="How long the product gauges on /metrics are reused before the database is asked again"
+        default=15.0, ge=0, description="How long /metrics reuses the product gauges before it reads the database again"
     )
     readiness_timeout_seconds: float = Field(
         default=2.0, gt=0, description="How long /readyz waits for Temporal and for the database, each"

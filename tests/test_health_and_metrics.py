@@ -5,11 +5,13 @@ import socket
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from foad.db import create_engine, sessionmaker, transaction
 from foad.health import ProbeServer, database_check, temporal_check
 from foad.models import Case, SmsOutbox
+from foad.settings import Settings
 from tests.apiutil import make_app
 from tests.reportcases import case_row, db  # noqa: F401 - fixture
 
@@ -75,7 +77,8 @@ async def test_worker_probe_port_answers_healthz_and_readyz(temporal_env, sessio
     engine = create_engine(f"postgresql+asyncpg://foad@127.0.0.1:{_closed_port()}/foad")
     checks = {"temporal": temporal_check(temporal_env.client, 2.0), "database": database_check(sessions)}
     down = {"temporal": temporal_check(temporal_env.client, 2.0), "database": database_check(sessionmaker(engine))}
-    up, broken = ProbeServer(f"127.0.0.1:{port}", checks, timeout=2.0), ProbeServer(f"127.0.0.1:{other}", down, timeout=2.0)
+    up = ProbeServer(f"127.0.0.1:{port}", checks, timeout=2.0)
+    broken = ProbeServer(f"127.0.0.1:{other}", down, timeout=2.0)
     await up.start()
     await broken.start()
     try:
@@ -106,7 +109,8 @@ async def test_request_metrics_are_labelled_by_route_template_not_by_path(sessio
         if name == "foad_http_requests_total" and ("route", route) in labels
     }
     assert sum(by_status.values()) == 2
-    assert samples[("foad_http_requests_total", frozenset({("method", "GET"), ("route", "unmatched"), ("status", "404")}))] == 1
+    unmatched = frozenset({("method", "GET"), ("route", "unmatched"), ("status", "404")})
+    assert samples[("foad_http_requests_total", unmatched)] == 1
     assert samples[("foad_http_request_duration_seconds_count", frozenset({("method", "GET"), ("route", route)}))] == 2
 
 
@@ -161,6 +165,16 @@ async def test_metrics_want_the_bearer_token_when_one_is_set(sessions):
     app = make_app(sessions=sessions, metrics_token=token)
     async with _client(app) as client:
         assert (await client.get("/metrics")).status_code == 401
-        assert (await client.get("/metrics", headers={"Authorization": "Bearer wrong-token-0123456"})).status_code == 401
+        wrong = {"Authorization": "Bearer wrong-token-0123456"}
+        assert (await client.get("/metrics", headers=wrong)).status_code == 401
         allowed = await client.get("/metrics", headers={"Authorization": f"Bearer {token}"})
     assert allowed.status_code == 200 and "foad_open_cases" in allowed.text
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [{"temporal_metrics_address": "9464"}, {"worker_health_address": "0.0.0.0:99999"}, {"metrics_token": "short"}],
+)
+def test_observability_settings_are_refused_when_malformed(setting):
+    with pytest.raises(ValueError, match="FOAD_"):
+        Settings(**setting)

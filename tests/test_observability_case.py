@@ -33,7 +33,18 @@ from foad.metrics import sdk_runtime
 from foad.temporal import connect, workflow_id
 from foad.tracing import tracer_provider
 from schemas.actions import FeedbackInput
-from tests.apiutil import MOBILE, NATIONAL_CODE, REFDATA, _hash_once, api_settings, citizen_auth, complaint, eventually, make_app, projected
+from tests.apiutil import (
+    MOBILE,
+    NATIONAL_CODE,
+    REFDATA,
+    _hash_once,
+    api_settings,
+    citizen_auth,
+    complaint,
+    eventually,
+    make_app,
+    projected,
+)
 from tests.dbutil import migrate
 from worker import build_worker
 from workflows.complaint import ComplaintWorkflow
@@ -67,7 +78,7 @@ def _span_exporter() -> InMemorySpanExporter:
 
 
 @contextmanager
-def _json_logs(settings):
+def _logs_to_stream(settings):
     stream = io.StringIO()
     root = logging.getLogger()
     level = root.level
@@ -98,7 +109,7 @@ async def observed(temporal_env, tmp_path_factory) -> AsyncIterator[Observed]:
     }
     settings = api_settings(**overrides)
     exporter = _span_exporter()
-    with _json_logs(settings) as stream:
+    with _logs_to_stream(settings) as stream:
         client = await connect(settings)
         app = make_app(sessions=sessions, client=client, task_queue=task_queue, **overrides)
         port = free_port()
@@ -109,7 +120,8 @@ async def observed(temporal_env, tmp_path_factory) -> AsyncIterator[Observed]:
         try:
             while not server.started:
                 await asyncio.sleep(0.02)
-            async with build_worker(client, sessions=sessions, task_queue=task_queue), httpx.AsyncClient(base_url=base) as http:
+            worker = build_worker(client, sessions=sessions, task_queue=task_queue)
+            async with worker, httpx.AsyncClient(base_url=base) as http:
                 filed = await http.post(
                     "/api/v1/complaints", json=complaint(), headers={"Idempotency-Key": "observed"} | citizen_auth()
                 )
@@ -176,3 +188,12 @@ def test_a_taken_metrics_port_costs_the_sdk_metrics_not_the_connection():
         taken.listen()
         address = "127.0.0.1:%d" % taken.getsockname()[1]
         assert sdk_runtime(api_settings(temporal_metrics_address=address)) is None
+
+
+def test_text_logs_end_a_line_about_a_case_with_its_code():
+    with _logs_to_stream(api_settings(log_format="text")) as stream:
+        logging.getLogger("foad.test").info("reviewed", extra={"tracking_code": "12345678903"})
+        logging.getLogger("foad.test").info("no case here")
+    about, other = stream.getvalue().splitlines()
+    assert about.endswith("INFO foad.test reviewed [case 12345678903]")
+    assert other.endswith("INFO foad.test no case here")

@@ -29,7 +29,7 @@ from prometheus_client import (
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.tracking import is_valid_tracking_code, normalize_tracking_code
-from foad.logs import QUIET_PATHS, bind_case, bound_case
+from foad.logs import QUIET_PATHS, bind_case, current_case
 from foad.metrics import ProductMetrics
 from foad.settings import Settings
 
@@ -98,7 +98,7 @@ class RequestMetrics:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        case_token = bound_case().set(None)  # a request is about no case until it names one
+        case_token = current_case.set(None)  # a request is about no case until it names one
         method = scope["method"] if scope["method"] in METHODS else "OTHER"
         root_path = scope.get("root_path", "")
         status = 500  # what the client gets if the app raises before answering
@@ -118,7 +118,7 @@ class RequestMetrics:
         finally:
             route = self.templates.of(scope, root_path)
             self.metrics.observe(method, route, status, time.perf_counter() - started)
-            bound_case().reset(case_token)
+            current_case.reset(case_token)
 
 
 def is_probe(scope: MutableMapping[str, Any]) -> bool:

@@ -24,6 +24,7 @@ from foad.settings import parse_host_port
 log = logging.getLogger("foad.health")
 
 Check = Callable[[], Awaitable[None]]
+LIVE = {"status": "ok"}
 
 
 def temporal_check(client: Client | Callable[[], Awaitable[Client]], timeout: float) -> Check:
@@ -68,7 +69,10 @@ async def readiness(checks: dict[str, Check], *, timeout: float) -> tuple[bool, 
     return not failed, body
 
 
-LIVE = {"status": "ok"}
+async def _skip_headers(reader: asyncio.StreamReader) -> None:
+    for _ in range(100):
+        if (await reader.readline()).strip() == b"":
+            return
 
 
 class ProbeServer:
@@ -91,6 +95,7 @@ class ProbeServer:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             request_line = await asyncio.wait_for(reader.readline(), timeout=5)
+            await asyncio.wait_for(_skip_headers(reader), timeout=5)  # read it all: closing on unread data resets
             method, _, rest = request_line.decode("latin-1").partition(" ")
             path = rest.split(" ", 1)[0].split("?", 1)[0]
             if method not in ("GET", "HEAD"):

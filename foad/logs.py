@@ -29,17 +29,13 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 
-_bound_case: ContextVar[str | None] = ContextVar("foad_bound_case", default=None)
+# The case the current API request is about (set per asyncio task; api.telemetry resets it per request).
+current_case: ContextVar[str | None] = ContextVar("foad_current_case", default=None)
 
 
 def bind_case(tracking_code: str) -> None:
     """Tag every later line of the current request (its asyncio task) with this case."""
-    _bound_case.set(tracking_code)
-
-
-def bound_case() -> ContextVar[str | None]:
-    """The context variable itself, for the request middleware to reset between requests."""
-    return _bound_case
+    current_case.set(tracking_code)
 
 
 def _from_workflow_id(wid: str | None) -> tuple[str | None, str | None]:
@@ -59,7 +55,7 @@ def case_of(record: logging.LogRecord) -> tuple[str | None, str | None]:
             return _from_workflow_id(details["workflow_id"])
     if activity.in_activity():
         return _from_workflow_id(activity.info().workflow_id)
-    code = _bound_case.get()
+    code = current_case.get()
     if code:
         return code, workflow_id(code)
     return None, None

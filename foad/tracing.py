@@ -1,7 +1,7 @@
 """OpenTelemetry tracing, off unless FOAD_TRACING is true.
 
-One trace crosses the whole path of a request: the API's server span (FastAPI's own, api.telemetry), then Temporal's
-TracingInterceptor on the client, which carries the context in the workflow's headers: StartWorkflow ->
+One trace crosses the whole path of a request: the API's server span (FastAPI's own, api.telemetry), then
+Temporal's TracingInterceptor on the client, which carries the context in the workflow's headers: StartWorkflow ->
 RunWorkflow -> StartActivity -> RunActivity in the worker, which inherits the client's interceptors. The
 interceptor's workflow spans are emitted as they happen (with no duration) and never during replay, so a case
 that runs for days shows up at once and replaying it adds nothing.
@@ -23,6 +23,7 @@ from temporalio.contrib.opentelemetry import TracingInterceptor
 
 from foad.logmask import mask_personal_data
 from foad.settings import Settings
+
 
 class MaskingSpanProcessor(SpanProcessor):
     """Masks national codes and mobile numbers in the string attributes a span starts with: FastAPI's server

@@ -411,6 +411,28 @@ def running_stack(folder: Path, policy: dict[str, str], **options: Any) -> Itera
         stack.stop()
 
 
+@contextmanager
+def running_dev_server(folder: Path) -> Iterator[str]:
+    """A bare Temporal dev server with FOAD's search attributes, on a free port; yields its address.
+
+    For tests that run their worker in process and need what the time-skipping server lacks (visibility
+    queries, real time)."""
+    port = free_port()
+    server = Child("temporal", dev_server_command(folder, port, ui_port=None), folder / "temporal.log")
+    folder.mkdir(parents=True, exist_ok=True)
+    server.start({k: v for k, v in os.environ.items() if not k.startswith("FOAD_")})
+    address = f"127.0.0.1:{port}"
+
+    async def ready() -> None:
+        await ensure_search_attributes(await wait_for_temporal(address, 60, process=server.process))
+
+    try:
+        asyncio.run(ready())
+        yield address
+    finally:
+        server.stop()
+
+
 class Api:
     """The HTTP API on its real port, with a token per demo user, logged in once."""
 

@@ -103,7 +103,9 @@ def drive(stack: Stack, api: Api, i: int) -> tuple[str, list[str]]:
         unit = OFFICE if i in ESCALATED_BY_TIMER else PROVINCIAL
         ok(review_at.post(f"/cases/{code}/review", "sso-senior", json=ACCEPT | {"unit_id": unit}))
         # a county order is left alone: its budget runs out and the provincial unit gets the case
-        handling = complete_at.open_task("sso-qazvin", code, "handling", timeout=COUNTY_SECONDS + 60, level="provincial")
+        handling = complete_at.open_task(
+            "sso-qazvin", code, "handling", timeout=COUNTY_SECONDS + 60, level="provincial"
+        )
         ok(complete_at.post(f"/tasks/{handling['task_id']}/complete", "sso-qazvin", json=DONE))
         approve_at.open_task("sso-senior", code, "approval")
         assert ok(approve_at.post(f"/cases/{code}/approve", "sso-senior", json=RESULT))["status"] == "awaiting_feedback"

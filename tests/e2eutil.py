@@ -259,7 +259,7 @@ class Stack:
         )
         (self.folder / "seed.log").write_text(seeded.stdout + seeded.stderr)
         assert seeded.returncode == 0, f"python -m foad.seed failed:\n{seeded.stdout}{seeded.stderr}"
-        if self.postgres_server:
+        if self.read_model_url.startswith("postgresql"):
             self.postgres = PostgresReader(self.read_model_url)
         else:
             self.db = create_engine(f"sqlite:///{self.database_path}", connect_args={"timeout": 30})

@@ -87,6 +87,7 @@ class Pseudonyms:
     def __init__(self, rng: random.Random | None = None) -> None:
         self._rng = rng or random.SystemRandom()
         self._by_kind: dict[str, dict[str, str]] = {}
+        self._stand_ins: dict[str, str] = {}  # original -> stand-in, for `within` (usernames left out)
         self._embedded: re.Pattern | None = None
 
     def of(self, kind: str, original: str) -> str:
@@ -132,9 +133,9 @@ class Pseudonyms:
         if kind == NAME:
             name = f"{rng.choice(_FIRST_NAMES)} {rng.choice(_LAST_NAMES)}"
             return name if attempt < 20 else f"{name} {persian_digits(n)}"
-        if kind == TRACKING_CODE:
+        if kind == TRACKING_CODE:  # ten digits and a Luhn check digit, as api/tracking.py makes them
             body = str(rng.randrange(10**9, 10**10))
-            return body + str(_luhn(body)) if len(original) == 11 else str(rng.randrange(10**10, 10**11))
+            return body + str(_luhn(body))
         if kind == USERNAME:
             return f"staff-{n}"
         text = f"متن جایگزین {persian_digits(n)}"

@@ -112,10 +112,12 @@ class Pseudonyms:
             self._embedded = re.compile("|".join(map(re.escape, longest_first)) or "(?!)")
         return self._embedded.sub(lambda match: self._stand_ins[match.group()], text)
 
-    def known_username(self, text: str) -> str:
-        """The stand-in of `text` if it is a username seen in the history's payloads, else `text` (already
-        scrubbed by `within`)."""
-        return self._by_kind.get(USERNAME, {}).get(text) or self.within(text)
+    def in_protocol(self, text: str) -> str:
+        """`within`, and then each `/`-separated part that is a known username replaced by its stand-in: the
+        update ids (api/action_ids.py: action/anchor/username[/key]) and the message ids Temporal derives from
+        them."""
+        usernames = self._by_kind.get(USERNAME, {})
+        return "/".join(usernames.get(part, part) for part in self.within(text).split("/"))
 
     def originals(self) -> dict[str, list[str]]:
         """Kind -> the originals seen (for a test's own checks; never written anywhere)."""
@@ -248,18 +250,16 @@ def _payloads(event: Message) -> Iterator[Payload]:
 
 
 def _rewrite_strings(event: Message, names: Pseudonyms) -> None:
-    """Originals inside the history's own text fields (a workflow id, a failure message left in the clear), and
-    the staff username inside an update id (api/action_ids.py: action/anchor/username[/key])."""
+    """Originals inside the history's own text fields: a workflow id, a failure message left in the clear, the
+    staff username inside an update id."""
     for message in _messages(event):
         for field, value in message.ListFields():
             if field.type != field.TYPE_STRING:
                 continue
             if field.is_repeated:
-                value[:] = [names.within(item) for item in value]
-            elif field.name == "update_id":
-                setattr(message, field.name, "/".join(names.known_username(part) for part in value.split("/")))
+                value[:] = [names.in_protocol(item) for item in value]
             else:
-                setattr(message, field.name, names.within(value))
+                setattr(message, field.name, names.in_protocol(value))
 
 
 def _with_check_digit(nine: str) -> str:

@@ -156,7 +156,9 @@ async def run_cases(address: str, folder: Path) -> tuple[str, list[str]]:
         state = await cases.settled(long, 7)
         await long.execute_update(ComplaintWorkflow.complete_task, done.model_copy(update={
             "task_id": state.current_task_id}))
-        await long.execute_update(ComplaintWorkflow.approve, ApproveInput(actor=SENIOR, result_note=TEXTS["result"]))
+        # the API names its updates action/anchor/username (api/action_ids.py): the username is scrubbed there too
+        await long.execute_update(ComplaintWorkflow.approve, ApproveInput(actor=SENIOR, result_note=TEXTS["result"]),
+                                  id=f"approve/{code}-T5/{SENIOR.username}")
         await long.signal(ComplaintWorkflow.feedback, FeedbackInput(satisfied=True, rating=5, comment=TEXTS["comment"]))
 
         for _ in range(2):
@@ -233,7 +235,7 @@ def opened(payload: dict, codec: EncryptionCodec) -> Any:
 
 
 async def test_exported_histories_hold_no_personal_data_and_replay(
-    dev_server: str, finished: tuple[str, list[str]], tmp_path: Path
+    dev_server: str, finished: tuple[str, list[str]], tmp_path: Path, monkeypatch
 ) -> None:
     code, _ = finished
     out = tmp_path / "histories"
@@ -291,14 +293,11 @@ async def test_exported_histories_hold_no_personal_data_and_replay(
         if kind.value == "registered":
             await original(self, kind, actor, **kwargs)
 
-    ComplaintWorkflow._record = record_twice
-    try:
-        replayer = Replayer(workflows=[ComplaintWorkflow], data_converter=recording_converter(),
-                            workflow_runner=UnsandboxedWorkflowRunner())
-        result = await replayer.replay_workflow(WorkflowHistory.from_json("guard", long.read_text()),
-                                                raise_on_replay_failure=False)
-    finally:
-        ComplaintWorkflow._record = original
+    monkeypatch.setattr(ComplaintWorkflow, "_record", record_twice)
+    replayer = Replayer(workflows=[ComplaintWorkflow], data_converter=recording_converter(),
+                        workflow_runner=UnsandboxedWorkflowRunner())
+    result = await replayer.replay_workflow(WorkflowHistory.from_json("guard", long.read_text()),
+                                            raise_on_replay_failure=False)
     assert result.replay_failure is not None
 
 

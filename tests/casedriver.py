@@ -105,6 +105,15 @@ class CaseDriver:
         async with self.sessions() as session:
             return list(await session.scalars(select(model).where(model.tracking_code == tracking_code)))
 
+    async def rows_reaching(self, model, tracking_code: str, count: int):
+        """The rows once there are `count` of them (an SMS is queued by its own activity, after the projection)."""
+        for _ in range(200):
+            rows = await self.rows(model, tracking_code)
+            if len(rows) >= count:
+                return rows
+            await asyncio.sleep(0.05)
+        return rows
+
     async def case_row(self, tracking_code: str) -> Case:
         async with self.sessions() as session:
             return await session.get(Case, tracking_code)

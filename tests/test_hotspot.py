@@ -83,16 +83,21 @@ async def test_a_subject_with_an_open_review_is_not_found_again(db):
 
 @pytest.fixture
 async def review_worker(temporal_env, sessions, task_queue):
-    """A worker whose rule makes three complaints a hotspot; every review left open is terminated after."""
+    """A worker whose rule makes three complaints a hotspot; every review left open is decided after.
+
+    Decided while the worker runs, not terminated: a review terminated while its workflow task was due left the
+    time-skipping server's clock locked, and the next test's `sleep` then waited in real time until it failed."""
     await seed_offices(sessions)
     settings = Settings(hotspot_min_complaints=3, hotspot_review_days=14)
     started: list[str] = []
     async with build_worker(temporal_env.client, sessions=sessions, task_queue=task_queue, settings=settings):
         yield started
         for review_id in started:
-            handle = temporal_env.client.get_workflow_handle(review_id)
+            handle = temporal_env.client.get_workflow_handle_for(HotspotReviewWorkflow.run, review_id)
             if (await handle.describe()).status.name == "RUNNING":
-                await handle.terminate(reason="test over")
+                await handle.execute_update(HotspotReviewWorkflow.decide, HotspotDecisionInput(
+                    actor=ADMIN, decision=HotspotDecision.NO_ACTION, note="پایان آزمون؛ بدون اقدام"))
+                await handle.result()
 
 
 async def review_row(sessions, review_id: str, **expected) -> HotspotReview:

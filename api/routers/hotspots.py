@@ -11,9 +11,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 from sqlalchemy import select
+from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import EngineDep, SessionDep, StaffUser, require_roles
-from api.errors import EngineUnavailable, NotFound
+from api.errors import Conflict, EngineUnavailable, NotFound
 from foad.models import HotspotReview
 from schemas.enums import Role
 from schemas.hotspot import HotspotDecisionInput, HotspotDecisionRequest, HotspotState, HotspotStatus
@@ -80,3 +81,11 @@ async def decide(
             return await handle.execute_update(HotspotReviewWorkflow.decide, request, rpc_timeout=engine.rpc_timeout)
     except TimeoutError as exc:
         raise EngineUnavailable() from exc
+    except RPCError as exc:
+        # A decided review's workflow ends right after the decision: a second one finds it gone, not refused.
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise Conflict(
+                f"hotspot review {review_id} is already closed with a decision",
+                message_fa="این بررسی پیش‌تر با تصمیم بسته شده است",
+            ) from exc
+        raise

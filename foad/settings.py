@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     )
     temporal_tls: bool | None = Field(
         default=None,
-        description="TLS to Temporal: true or false; unset, on as soon as a certificate, CA, server name or API key is set",
+        description="TLS to Temporal, true or false; unset: on once a certificate, CA, server name or API key is set",
     )
     temporal_tls_cert: str | None = Field(default=None, description="Path of the client certificate (mTLS), PEM")
     temporal_tls_key: str | None = Field(default=None, description="Path of the client certificate's key, PEM")
@@ -70,12 +70,16 @@ class Settings(BaseSettings):
     worker_workflow_task_pollers: int = Field(
         default=5, ge=2, description="Concurrent long polls for workflow tasks, at most"
     )
-    worker_activity_task_pollers: int = Field(default=5, ge=1, description="Concurrent long polls for activities, at most")
+    worker_activity_task_pollers: int = Field(
+        default=5, ge=1, description="Concurrent long polls for activities, at most"
+    )
     worker_graceful_shutdown_seconds: float = Field(
         default=0.0, ge=0, description="On SIGTERM, how long running activities may finish before they are cancelled"
     )
 
-    api_host: str = Field(default="127.0.0.1", min_length=1, description="Where foad-api listens (0.0.0.0 in a container)")
+    api_host: str = Field(
+        default="127.0.0.1", min_length=1, description="Where foad-api listens (0.0.0.0 in a container)"
+    )
     api_port: int = Field(default=8000, ge=1, le=65535, description="foad-api's port")
     api_workers: int = Field(default=1, ge=1, description="uvicorn worker processes of one foad-api")
     api_forwarded_allow_ips: str = Field(

@@ -98,7 +98,8 @@ def _temporal(settings: "Settings") -> list[str]:
 
 def _temporal_cloud(settings: "Settings") -> list[str]:
     found = []
-    namespace, host = settings.temporal_namespace, split_address(settings.temporal_address)[0].lower()  # type: ignore[index]
+    namespace = settings.temporal_namespace
+    host = (split_address(settings.temporal_address) or ("", 0))[0].lower()
     if not (settings.temporal_api_key or settings.temporal_tls_cert):
         found.append(
             "FOAD_TEMPORAL_API_KEY: Temporal Cloud needs an API key, or a client certificate "

@@ -57,7 +57,9 @@ class Authority:
         self.cert = folder / f"{name}-ca.pem"
         self.cert.write_bytes(self.certificate.public_bytes(serialization.Encoding.PEM))
 
-    def issue(self, common_name: str, *, server: bool, expired: bool = False, passphrase: bytes | None = None) -> Issued:
+    def issue(
+        self, common_name: str, *, server: bool, expired: bool = False, passphrase: bytes | None = None
+    ) -> Issued:
         key = ec.generate_private_key(ec.SECP256R1())
         now = datetime.now(UTC)
         valid_from, valid_to = (now - timedelta(days=10), now - timedelta(days=1)) if expired else (

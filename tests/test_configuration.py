@@ -184,7 +184,8 @@ def test_sqlite_in_production_is_allowed_with_a_warning() -> None:
     settings = load_settings(environment="production", **secrets)
     [warning] = settings.warnings()
     assert warning.startswith("FOAD_DATABASE_URL: SQLite in production keeps the API and the worker on this one")
-    assert load_settings(environment="production", database_url="postgresql+asyncpg://db/foad", **secrets).warnings() == []
+    on_postgres = load_settings(environment="production", database_url="postgresql+asyncpg://db/foad", **secrets)
+    assert on_postgres.warnings() == []
 
 
 def test_an_api_key_beside_a_client_certificate_is_allowed_and_warned_about_on_temporal_cloud(pki: Pki) -> None:

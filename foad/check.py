@@ -9,7 +9,6 @@ container (`foad-check --wait 120`) and an operator at a shell.
 
 import argparse
 import asyncio
-import sys
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -154,4 +153,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from foad.entrypoints import exit_process
+
+    exit_process(main())

@@ -1,17 +1,30 @@
-"""The console scripts the image runs: `foad-api`, `foad-worker`, `foad-seed` (pyproject [project.scripts]).
+"""The console scripts the image runs (pyproject [project.scripts]): foad-api, foad-worker, foad-migrate,
+foad-seed, foad-check; the last two commands' code is in foad/migrate.py and foad/check.py.
 
-`foad-migrate` and `foad-check` live in foad/migrate.py and foad/check.py. Every command loads the settings
-first with settings_or_exit: a wrong configuration prints one line per problem, naming its FOAD_ variable,
-and exits with status 2 before anything starts.
+Every command loads the settings first with settings_or_exit: a wrong configuration prints one line per
+problem, naming its FOAD_ variable, and exits with status 2 before anything starts.
 """
 
+import atexit
+import os
 import signal
 import sys
+from typing import NoReturn
 
 from foad.settings import settings_or_exit
 
 # Kubernetes sends SIGTERM, waits terminationGracePeriodSeconds (30 by default), then kills: finish before that.
 API_SHUTDOWN_SECONDS = 20
+
+
+def exit_process(code: int) -> NoReturn:
+    """End a process that used a Temporal client without the interpreter's teardown, during which the SDK's Rust
+    threads can still reach for the GIL and abort it (SIGABRT, "PyGILState_Release ... finalizing":
+    temporalio/sdk-python#300, seen here on foad-migrate). atexit handlers (logging's flush) run first."""
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def api() -> None:
@@ -25,15 +38,19 @@ def api() -> None:
     # Once it has shut down gracefully, uvicorn raises the SIGTERM again for the handler it found in place: this
     # one ends the process with status 0, as uvicorn's multi-process supervisor does, so a stop is not a failure.
     signal.signal(signal.SIGTERM, _stopped)
-    uvicorn.run(
-        "api.main:app",
-        host=settings.api_host,
-        port=settings.api_port,
-        workers=settings.api_workers,
-        proxy_headers=True,
-        forwarded_allow_ips=settings.api_forwarded_allow_ips,
-        timeout_graceful_shutdown=API_SHUTDOWN_SECONDS,
-    )
+    try:
+        uvicorn.run(
+            "api.main:app",
+            host=settings.api_host,
+            port=settings.api_port,
+            workers=settings.api_workers,
+            proxy_headers=True,
+            forwarded_allow_ips=settings.api_forwarded_allow_ips,
+            timeout_graceful_shutdown=API_SHUTDOWN_SECONDS,
+        )
+    except SystemExit as stop:
+        exit_process(stop.code if isinstance(stop.code, int) else 1)
+    exit_process(0)
 
 
 def _stopped(_signum: int, _frame: object) -> None:
@@ -56,6 +73,7 @@ def worker() -> None:
     import worker as worker_module
 
     worker_module.main()
+    exit_process(0)
 
 
 def seed() -> None:
@@ -64,3 +82,15 @@ def seed() -> None:
     from foad.seed import main
 
     sys.exit(main())
+
+
+def migrate() -> NoReturn:
+    from foad.migrate import main
+
+    exit_process(main())
+
+
+def check() -> NoReturn:
+    from foad.check import main
+
+    exit_process(main())

@@ -23,11 +23,13 @@ import pytest
 from sqlalchemy import create_engine
 
 from foad.devstack import dev_server_command, wait_for_temporal
+from tests.dbutil import create_postgres_database, drop_postgres_database
 from tests.e2eutil import MOBILE, ROOT, Api, Stack, eventually
 from tests.pki import SERVER_NAME, Pki, make_pki
 from tests.tlsproxy import TlsProxy
 
 SCRIPTS = Path(sys.executable).parent
+POSTGRES_URL = os.environ.get("FOAD_TEST_POSTGRES_URL")
 
 
 def script(name: str) -> str:
@@ -169,6 +171,24 @@ def test_check_fails_on_a_fresh_deployment_until_migrate_and_seed_have_run(deplo
     ], ready.stdout
     # a single machine on SQLite is allowed in production, with a word about it
     assert "foad-check: warning: FOAD_DATABASE_URL: SQLite in production" in ready.stderr
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="FOAD_TEST_POSTGRES_URL unset")
+def test_migrate_and_check_run_on_postgresql(deployment: Deployment) -> None:
+    assert POSTGRES_URL is not None
+    url = asyncio.run(create_postgres_database(POSTGRES_URL))
+    try:
+        env = deployment.with_settings(database_url=url)
+        before = run("foad-check", "--skip-temporal", env=env)
+        assert before.returncode == 1 and "FAIL database: at no revision (never migrated)" in before.stdout
+        migrate = run("foad-migrate", "--database-only", env=env)
+        assert migrate.returncode == 0, migrate.stdout + migrate.stderr
+        after = run("foad-check", "--skip-temporal", env=env)
+        assert after.returncode == 0, after.stdout + after.stderr
+        assert "ok   database: answers, migrated to the head revision 0007_reports" in after.stdout
+        assert "warning" not in after.stderr  # production on PostgreSQL: nothing to say
+    finally:
+        asyncio.run(drop_postgres_database(POSTGRES_URL, url))
 
 
 def test_api_and_worker_serve_a_complaint_and_stop_cleanly_on_sigterm(migrated: Deployment) -> None:

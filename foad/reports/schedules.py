@@ -87,5 +87,8 @@ async def _main() -> None:
 
 
 if __name__ == "__main__":
+    from foad.entrypoints import exit_process
+
     logging.basicConfig(level=logging.INFO)
     asyncio.run(_main())
+    exit_process(0)  # past the Temporal SDK's threads, which can abort the interpreter's teardown

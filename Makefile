@@ -5,6 +5,8 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+# Test modules spread over this many processes (a module's tests stay together: they share one server).
+TEST_WORKERS ?= 2
 
 FOAD_API_HOST ?= 0.0.0.0
 
@@ -25,7 +27,7 @@ chromium:
 	test -x /usr/bin/chromium || apt-get install -y chromium || (apt-get update && apt-get install -y chromium)
 
 test: install chromium
-	$(PYTHON) -m pytest -q $(PYTEST_ARGS)
+	$(PYTHON) -m pytest -q -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # The same console scripts the image runs (pyproject [project.scripts]); FOAD_API_PORT etc. as in README.
 worker: install

@@ -14,8 +14,9 @@ from activities.case import CaseActivities
 from activities.hotspot import HotspotActivities
 from activities.sms import OutboxSmsSender, SmsSender
 from activities.sms_dispatch import SmsDispatcher, build_gateway
-from foad import logmask
+from foad import logs, tracing
 from foad.db import create_engine, sessionmaker
+from foad.health import ProbeServer, database_check, temporal_check
 from foad.settings import Settings, get_settings
 from foad.temporal import connect
 from workflows.complaint import ComplaintWorkflow
@@ -79,6 +80,12 @@ async def run() -> None:
         client, sessions=sessions, task_queue=settings.temporal_task_queue, settings=settings
     )
     log.info("worker polling %s on %s", settings.temporal_task_queue, settings.temporal_address)
+    probes = None
+    if settings.worker_health_address:  # README: Observability (what a Kubernetes probe asks a worker)
+        timeout = settings.readiness_timeout_seconds
+        checks = {"temporal": temporal_check(client, timeout), "database": database_check(sessions)}
+        probes = ProbeServer(settings.worker_health_address, checks, timeout=timeout)
+        await probes.start()
     # The SMS gateway drains the outbox beside the worker (README: SMS); with no gateway, nothing leaves.
     gateway = build_gateway(settings)
     stop = asyncio.Event()
@@ -89,6 +96,8 @@ async def run() -> None:
     try:
         await worker.run()
     finally:
+        if probes is not None:
+            await probes.close()
         stop.set()
         if dispatch is not None:
             await dispatch
@@ -98,12 +107,16 @@ async def run() -> None:
 
 
 def main() -> None:
-    logmask.install()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = get_settings()
+    logs.setup(settings)
+    provider = tracing.install(settings, service_name="foad-worker")
     try:
         asyncio.run(run())
     except KeyboardInterrupt:
         pass
+    finally:
+        if provider is not None:
+            provider.shutdown()  # flush the last spans
 
 
 if __name__ == "__main__":

@@ -8,8 +8,9 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
+from api import telemetry
 from api.bodylimit import BodySizeLimit
 from api.docs import mount_docs
 from api.errors import register_error_handlers
@@ -25,8 +26,10 @@ from api.routers import (
     cases,
     citizen,
     codec,
+    health,
     hotspots,
     intake,
+    metrics,
     reference,
     reports,
     tasks,
@@ -62,6 +65,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # api.docs serves it from local files, under the strict CSP
         redoc_url=None,
         openapi_url="/openapi.json",
+        dependencies=[Depends(telemetry.bind_case_from_path)],  # log lines of a case's request name the case
+        telemetry=telemetry.fastapi_telemetry(settings),  # server spans when FOAD_TRACING is on
     )
     app.state.settings = settings
     app.state.sessions = None
@@ -76,6 +81,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in routers:
         api.include_router(module.router)
     app.include_router(api)
+    app.include_router(health.router)  # /healthz, /readyz
+    app.include_router(metrics.router)  # /metrics
     app.include_router(open311_router)  # /open311/v2: GeoReport v2 for civic-tech clients
     codec.install(app)  # /codec: the Temporal UI's remote codec, for auditors
     mount_docs(app)
@@ -85,4 +92,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # response carries the headers (Starlette's last-resort 500 gets them from api.errors).
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders, hsts_always=settings.environment == "production")
+    telemetry.install(app, settings)  # outermost: request metrics, and the case a log line is about
     return app

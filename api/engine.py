@@ -22,6 +22,7 @@ from temporalio.common import (
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from api.errors import EngineUnavailable
+from foad.logs import bind_case
 from foad.settings import Settings
 from foad.temporal import SearchAttributes, connect, workflow_id
 from schemas.case import CaseStart, CaseState
@@ -67,6 +68,7 @@ class Engine:
     rpc_timeout: timedelta
 
     def handle(self, tracking_code: str) -> WorkflowHandle[Any, CaseState]:
+        bind_case(tracking_code)  # the request's later log lines (its access line too) name the case
         return self.client.get_workflow_handle_for(ComplaintWorkflow.run, workflow_id(tracking_code))
 
     async def start_case(self, start: CaseStart) -> None:
@@ -74,6 +76,7 @@ class Engine:
 
         Returns only once Temporal has the workflow, so a 2xx at intake always means the case exists; an
         engine that does not confirm in time is a 503 (the reserved key lets the client retry)."""
+        bind_case(start.tracking_code)
         try:
             async with self._deadline():
                 await self.client.start_workflow(

@@ -1,15 +1,15 @@
-"""The app uvicorn serves: `uvicorn api.main:app`. Log records of the API process are masked from here on.
+"""The app uvicorn serves: `uvicorn api.main:app`. Logging (foad.logs) and tracing (foad.tracing) are set up here,
+once per process, before the app is built.
 
-uvicorn configures only its own loggers; FOAD's (`foad.*`, e.g. the development-only one-time code in
-`foad.otp`) get a handler here, at INFO, like the worker's.
+uvicorn configured its own loggers before importing this module; foad.logs.setup hands them to the same
+handler as FOAD's, so every line of the process has one format (FOAD_LOG_FORMAT), masked.
 """
 
-import logging
-
 from api.app import create_app
-from foad import logmask
+from foad import logs, tracing
+from foad.settings import get_settings
 
-logmask.install()
-logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-logging.getLogger("foad").setLevel(logging.INFO)
-app = create_app()
+settings = get_settings()
+logs.setup(settings)
+tracing.install(settings, service_name="foad-api")
+app = create_app(settings)

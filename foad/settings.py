@@ -150,6 +150,30 @@ class Settings(BaseSettings):
     hotspot_review_days: float = Field(default=14, gt=0, description="The working group's deadline (time-scaled)")
     schedule_hour: int = Field(default=2, ge=0, le=23, description="Tehran hour of the daily scan and report")
 
+    # Observability (README: Observability). Ports are off when unset: several processes on one host must not clash.
+    log_format: Literal["json", "text"] | None = Field(
+        default=None, description="json (one object per line) or text; json by default in production, text otherwise"
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", description="The root log level")
+    temporal_metrics_address: str | None = Field(
+        default=None, description="host:port where the Temporal SDK serves Prometheus metrics (worker and client)"
+    )
+    metrics_token: str | None = Field(
+        default=None, description="If set, GET /metrics wants `Authorization: Bearer <token>` (at least 16 characters)"
+    )
+    metrics_cache_seconds: float = Field(
+        default=15.0, ge=0, description="How long /metrics reuses the product gauges before it reads the database again"
+    )
+    readiness_timeout_seconds: float = Field(
+        default=2.0, gt=0, description="How long /readyz waits for Temporal and for the database, each"
+    )
+    worker_health_address: str | None = Field(
+        default=None, description="host:port where worker.py answers /healthz and /readyz for probes"
+    )
+    tracing: bool = Field(
+        default=False, description="OpenTelemetry tracing, exported by OTLP/HTTP as the standard OTEL_* variables say"
+    )
+
     @model_validator(mode="after")
     def _safe_outside_development(self) -> "Settings":
         """Every problem at once, one line each naming its FOAD_ variable (settings_or_exit prints them)."""
@@ -191,6 +215,19 @@ class Settings(BaseSettings):
         """What is allowed but probably not meant (SQLite in production, say); printed at start."""
         return settings_checks.warnings(self)
 
+    @model_validator(mode="after")
+    def _observability(self) -> "Settings":
+        for name in ("temporal_metrics_address", "worker_health_address"):
+            value = getattr(self, name)
+            if value is not None:
+                parse_host_port(value, setting=f"FOAD_{name.upper()}")
+        if self.metrics_token is not None and len(self.metrics_token) < 16:
+            raise ValueError("FOAD_METRICS_TOKEN must be at least 16 characters")
+        return self
+
+    def effective_log_format(self) -> str:
+        return self.log_format or ("json" if self.environment == "production" else "text")
+
     def payload_key_ring(self) -> dict[str, bytes]:
         return parse_key_ring(self.payload_keys)
 
@@ -223,6 +260,14 @@ class Settings(BaseSettings):
             reply_window=self._scaled(self.reply_window_minutes),
             max_information_requests=self.max_information_requests,
         )
+
+
+def parse_host_port(value: str, *, setting: str) -> tuple[str, int]:
+    """`host:port` (`[::1]:9000` for IPv6) with a port from 1 to 65535, or a ValueError naming the setting."""
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{setting} must be host:port (e.g. 0.0.0.0:9464), not {value!r}")
+    return host.strip("[]"), int(port)
 
 
 class ConfigurationError(ValueError):

@@ -10,7 +10,9 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 
 from foad.codec import EncryptionCodec
+from foad.metrics import sdk_runtime
 from foad.settings import Settings
+from foad.tracing import client_interceptors
 
 WORKFLOW_ID_PREFIX = "complaint-"
 
@@ -72,10 +74,14 @@ def _tls(settings: Settings) -> TLSConfig | bool:
 
 
 async def connect(settings: Settings) -> Client:
+    """The client, with the process's metrics runtime (FOAD_TEMPORAL_METRICS_ADDRESS) and the tracing
+    interceptor (FOAD_TRACING) when they are on; a worker built on it inherits both."""
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=data_converter(settings),
         tls=_tls(settings),
         api_key=settings.temporal_api_key,
+        runtime=sdk_runtime(settings),
+        interceptors=client_interceptors(settings),
     )

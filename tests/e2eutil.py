@@ -3,6 +3,9 @@
 Everything runs on free ports in one folder (the dev server's database, the SQLite read model, one log file
 per process), with a shrunken case policy passed in FOAD_* variables. `Stack.stop()` terminates every process
 group (then kills what is left), whatever happened before; `Stack.logs()` gives the logs to print on failure.
+
+A stack may run several workers and API processes side by side (`workers=`, `apis=`), and keep its read model
+in a throwaway PostgreSQL database instead of the SQLite file (`postgres_server=`, FOAD_TEST_POSTGRES_URL).
 """
 
 import asyncio
@@ -12,6 +15,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -25,13 +29,14 @@ import httpx
 from pydantic import TypeAdapter
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.asyncio import create_async_engine
 from temporalio.client import Client
 
 from foad.devstack import dev_server_command, ensure_search_attributes, free_port, port_open, stop, wait_for_temporal
 from foad.settings import Settings
 from foad.temporal import data_converter
 from schemas.text import MobileNumber, latin_digits
-from tests.dbutil import migrate
+from tests.dbutil import create_postgres_database, drop_postgres_database, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "foad-demo-128"
@@ -139,9 +144,38 @@ class Child:
             stop(self.process, timeout=10)
 
 
+class PostgresReader:
+    """Synchronous reads of a PostgreSQL read model for test code that polls it.
+
+    asyncpg is the only PostgreSQL driver installed, so the reads run on an async engine kept on an event loop
+    of its own, in a thread: the same code reads it from a plain test and from inside another event loop."""
+
+    def __init__(self, url: str) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="postgres-reader", daemon=True)
+        self._thread.start()
+        self._engine = create_async_engine(url, pool_size=2)
+
+    def rows(self, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        async def read() -> list[dict[str, Any]]:
+            async with self._engine.connect() as connection:
+                return [dict(row._mapping) for row in await connection.execute(text(sql), params)]
+
+        return asyncio.run_coroutine_threadsafe(read(), self._loop).result(60)
+
+    def close(self) -> None:
+        asyncio.run_coroutine_threadsafe(self._engine.dispose(), self._loop).result(30)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+
+
 @dataclass
 class Stack:
-    """One dev server, one worker and one API, sharing a folder, a task queue and a SQLite read model."""
+    """One dev server, one worker and one API, sharing a folder, a task queue and a SQLite read model.
+
+    `workers` and `apis` start that many worker.py and uvicorn processes instead: named worker, worker-2, ...
+    and api, api-2, ..., each API on its own port. `postgres_server` (a server URL such as
+    FOAD_TEST_POSTGRES_URL) puts the read model in a fresh PostgreSQL database, dropped by stop()."""
 
     folder: Path
     policy: dict[str, str]
@@ -150,10 +184,37 @@ class Stack:
     task_queue: str = field(default_factory=lambda: f"e2e-{uuid.uuid4().hex[:12]}")
     children: dict[str, Child] = field(default_factory=dict)
     db: Engine | None = None
+    workers: int = 1
+    apis: int = 1
+    postgres_server: str | None = None
+    database_url: str | None = None
+    extra_api_ports: list[int] = field(default_factory=list)
+    postgres: PostgresReader | None = None
 
     @property
     def database_path(self) -> Path:
         return self.folder / "foad.db"
+
+    @property
+    def read_model_url(self) -> str:
+        """The read model's SQLAlchemy URL, as every process of the stack gets it."""
+        return self.database_url or f"sqlite+aiosqlite:///{self.database_path}"
+
+    @property
+    def worker_names(self) -> list[str]:
+        return ["worker"] + [f"worker-{n}" for n in range(2, self.workers + 1)]
+
+    @property
+    def api_names(self) -> list[str]:
+        return ["api"] + [f"api-{n}" for n in range(2, self.apis + 1)]
+
+    def api_port_of(self, name: str) -> int:
+        ports = [self.api_port, *self.extra_api_ports]
+        return ports[self.api_names.index(name)]
+
+    def api_url(self, name: str) -> str:
+        """The base URL (…/api/v1) of one API process."""
+        return f"http://127.0.0.1:{self.api_port_of(name)}/api/v1"
 
     @property
     def temporal_address(self) -> str:
@@ -169,7 +230,7 @@ class Stack:
             "FOAD_ENVIRONMENT": "test",
             # one test address files for many citizens: the per-address intake budget is not what is tested here
             "FOAD_INTAKE_PER_CLIENT_PER_HOUR": "1000000",
-            "FOAD_DATABASE_URL": f"sqlite+aiosqlite:///{self.database_path}",
+            "FOAD_DATABASE_URL": self.read_model_url,
             "FOAD_TEMPORAL_ADDRESS": self.temporal_address,
             "FOAD_TEMPORAL_NAMESPACE": "default",
             "FOAD_TEMPORAL_TASK_QUEUE": self.task_queue,
@@ -190,20 +251,31 @@ class Stack:
         temporal.start(self.env())
 
         # While the dev server boots: the read model, migrated by Alembic and seeded as an admin would.
-        migrate(f"sqlite+aiosqlite:///{self.database_path}")
+        if self.postgres_server and self.database_url is None:
+            self.database_url = asyncio.run(create_postgres_database(self.postgres_server))
+        migrate(self.read_model_url)
         seeded = subprocess.run(
             [sys.executable, "-m", "foad.seed"], cwd=ROOT, env=self.env(), capture_output=True, text=True, timeout=120
         )
         (self.folder / "seed.log").write_text(seeded.stdout + seeded.stderr)
         assert seeded.returncode == 0, f"python -m foad.seed failed:\n{seeded.stdout}{seeded.stderr}"
-        self.db = create_engine(f"sqlite:///{self.database_path}", connect_args={"timeout": 30})
+        if self.read_model_url.startswith("postgresql"):
+            self.postgres = PostgresReader(self.read_model_url)
+        else:
+            self.db = create_engine(f"sqlite:///{self.database_path}", connect_args={"timeout": 30})
 
         self.wait_for_temporal()  # the worker connects once at start and exits if Temporal is not there yet
-        self._child("worker", [sys.executable, "worker.py"]).start(self.env())
-        api = [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(self.api_port)]
-        self._child("api", api + ["--log-level", "warning"]).start(self.env())
-        self.wait_for_api()
-        self.wait_for_worker()
+        for name in self.worker_names:
+            self._child(name, [sys.executable, "worker.py"]).start(self.env())
+        self.extra_api_ports = self.extra_api_ports or [free_port() for _ in self.api_names[1:]]
+        for name in self.api_names:
+            port = str(self.api_port_of(name))
+            api = [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", port]
+            self._child(name, api + ["--log-level", "warning"]).start(self.env())
+        for name in self.api_names:
+            self.wait_for_api(name=name)
+        for name in self.worker_names:
+            self.wait_for_worker(name=name)
 
     def wait_for_temporal(self, timeout: float = 60.0) -> None:
         """The namespace answers, with our search attributes (the dev server was started with them)."""
@@ -215,29 +287,31 @@ class Stack:
 
         asyncio.run(ready())
 
-    def wait_for_api(self, timeout: float = 60.0) -> None:
+    def wait_for_api(self, timeout: float = 60.0, name: str = "api") -> None:
+        port = self.api_port_of(name)
+
         def probe() -> bool:
-            self.check_alive("api")
-            if not port_open("127.0.0.1", self.api_port):
+            self.check_alive(name)
+            if not port_open("127.0.0.1", port):
                 return False
             try:
-                return httpx.get(f"{self.base_url}/units", timeout=5).status_code == 200
+                return httpx.get(f"{self.api_url(name)}/units", timeout=5).status_code == 200
             except httpx.HTTPError:
                 return False
 
-        eventually(probe, timeout=timeout, interval=0.3, what="the API answering GET /units")
+        eventually(probe, timeout=timeout, interval=0.3, what=f"{name} answering GET /units")
 
-    def wait_for_worker(self, timeout: float = 60.0) -> None:
+    def wait_for_worker(self, timeout: float = 60.0, name: str = "worker") -> None:
         """The worker has connected and polls our task queue (it logs so just before it runs)."""
-        worker = self.children["worker"]
+        worker = self.children[name]
         marker = f"worker polling {self.task_queue}"
 
         def probe() -> bool:
-            self.check_alive("worker")
+            self.check_alive(name)
             started = worker.log.read_text(errors="replace").rsplit(f"start #{worker.generation} ", 1)[-1]
             return marker in started
 
-        eventually(probe, timeout=timeout, interval=0.2, what="the worker polling its task queue")
+        eventually(probe, timeout=timeout, interval=0.2, what=f"{name} polling its task queue")
 
     async def temporal_client(self) -> Client:
         return await Client.connect(self.temporal_address, data_converter=data_converter(Settings()))
@@ -283,8 +357,8 @@ class Stack:
     # --- stopping ---------------------------------------------------------------------------------
 
     def stop(self) -> None:
-        """API, worker, then the dev server; each group terminated, then killed. Never raises."""
-        for name in ("api", "worker", "temporal"):
+        """APIs, workers, then the dev server; each group terminated, then killed. Never raises."""
+        for name in (*self.api_names, *self.worker_names, "temporal"):
             child = self.children.get(name)
             if child is not None:
                 try:
@@ -293,6 +367,13 @@ class Stack:
                     print(f"e2e: stopping {name} failed: {error!r}", file=sys.stderr)
         if self.db is not None:
             self.db.dispose()
+        try:
+            if self.postgres is not None:
+                self.postgres.close()
+            if self.postgres_server and self.database_url:
+                asyncio.run(drop_postgres_database(self.postgres_server, self.database_url))
+        except Exception as error:  # noqa: BLE001 - a leftover database is not worth hiding the test's outcome
+            print(f"e2e: dropping the PostgreSQL read model failed: {error!r}", file=sys.stderr)
 
     def logs(self, tail: int = 200) -> str:
         parts = []
@@ -305,6 +386,8 @@ class Stack:
     # --- the read model, read directly -----------------------------------------------------------
 
     def rows(self, sql: str, **params: Any) -> list[dict[str, Any]]:
+        if self.postgres is not None:
+            return self.postgres.rows(sql, params)
         assert self.db is not None
         with self.db.connect() as connection:
             return [dict(row._mapping) for row in connection.execute(text(sql), params)]
@@ -315,8 +398,9 @@ class Stack:
 
 
 @contextmanager
-def running_stack(folder: Path, policy: dict[str, str]) -> Iterator[Stack]:
-    stack = Stack(folder=folder, policy=policy)
+def running_stack(folder: Path, policy: dict[str, str], **options: Any) -> Iterator[Stack]:
+    """A started stack, stopped on the way out; `options` go to Stack (workers, apis, postgres_server)."""
+    stack = Stack(folder=folder, policy=policy, **options)
     try:
         stack.start()
         yield stack
@@ -325,6 +409,28 @@ def running_stack(folder: Path, policy: dict[str, str]) -> Iterator[Stack]:
         raise
     finally:
         stack.stop()
+
+
+@contextmanager
+def running_dev_server(folder: Path) -> Iterator[str]:
+    """A bare Temporal dev server with FOAD's search attributes, on a free port; yields its address.
+
+    For tests that run their worker in process and need what the time-skipping server lacks (visibility
+    queries, real time)."""
+    port = free_port()
+    server = Child("temporal", dev_server_command(folder, port, ui_port=None), folder / "temporal.log")
+    folder.mkdir(parents=True, exist_ok=True)
+    server.start({k: v for k, v in os.environ.items() if not k.startswith("FOAD_")})
+    address = f"127.0.0.1:{port}"
+
+    async def ready() -> None:
+        await ensure_search_attributes(await wait_for_temporal(address, 60, process=server.process))
+
+    try:
+        asyncio.run(ready())
+        yield address
+    finally:
+        server.stop()
 
 
 class Api:
@@ -353,6 +459,13 @@ class Api:
 
     def close(self) -> None:
         self.http.close()
+
+    def at(self, base_url: str) -> "Api":
+        """The same users and citizen on another API process: a token one process signed is good at every other
+        (they share FOAD_SECRET_KEY), as behind a load balancer."""
+        other = Api(base_url)
+        other._tokens, other.citizen = self._tokens, self.citizen
+        return other
 
     def auth(self, username: str) -> dict[str, str]:
         if username not in self._tokens:

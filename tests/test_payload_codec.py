@@ -96,6 +96,7 @@ def test_sealing_a_sealed_payload_leaves_it_as_it_is():
         (KEY_A, "a", "key_id:base64key"),
         ("", "a", "at least one payload key"),
     ],
+    ids=["unknown-active-key", "not-base64", "short-key", "duplicate-id", "no-key-id", "empty"],
 )
 def test_bad_payload_key_settings_are_refused_at_start(keys, active, reason):
     with pytest.raises(ValidationError, match=reason):

@@ -1,0 +1,31 @@
+"""/healthz and /readyz: outside /api/v1 and outside auth, for load balancers and Kubernetes probes.
+
+/healthz answers 200 while the process runs (no I/O: a liveness probe must not fail because a dependency
+did). /readyz answers 200 when Temporal and the database both answer within FOAD_READINESS_TIMEOUT_SECONDS,
+else 503 naming the one that did not (foad.health). Neither writes an access-log line (foad.logs).
+"""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from api.engine import temporal_client
+from foad.health import LIVE, database_check, readiness, temporal_check
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/healthz")
+async def healthz() -> JSONResponse:
+    return JSONResponse(LIVE)
+
+
+@router.get("/readyz")
+async def readyz(request: Request) -> JSONResponse:
+    app = request.app
+    timeout = app.state.settings.readiness_timeout_seconds
+    checks = {
+        "temporal": temporal_check(lambda: temporal_client(app), timeout),
+        "database": database_check(app.state.sessions),
+    }
+    ready, body = await readiness(checks, timeout=timeout)
+    return JSONResponse(body, status_code=200 if ready else 503, headers={"Cache-Control": "no-store"})

@@ -6,8 +6,9 @@
 #   foad-check     is Temporal reachable and the database migrated? (an init container, or by hand)
 # Every command checks the FOAD_* settings first and exits with status 2, one line per problem, if they are wrong.
 #
-# No HEALTHCHECK here: the same image runs the worker and one-shot jobs, which serve no /healthz. The API's
-# probes (/healthz, /readyz) are declared where the API is deployed (compose.yaml, the Kubernetes Deployment).
+# No HEALTHCHECK here: the same image runs one-shot jobs, which serve nothing, and the API and the worker on
+# different ports (the worker's /healthz only with FOAD_WORKER_HEALTH_ADDRESS). Each role's probes are declared
+# where it is deployed (compose.yaml, the Kubernetes Deployments).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

@@ -199,15 +199,14 @@ def test_api_and_worker_serve_a_complaint_and_stop_cleanly_on_sigterm(migrated: 
     worker_child.start(migrated.env)
     stack.db = create_engine(f"sqlite:///{stack.database_path}", connect_args={"timeout": 30})
 
-    # until /readyz exists, the API is up when it serves its OpenAPI document
-    def api_up() -> bool:
+    def api_ready() -> bool:  # /readyz: 200 once Temporal and the database answer the API
         stack.check_alive("api")
         try:
-            return httpx.get(f"http://127.0.0.1:{stack.api_port}/openapi.json", timeout=5).status_code == 200
+            return httpx.get(f"http://127.0.0.1:{stack.api_port}/readyz", timeout=5).status_code == 200
         except httpx.HTTPError:
             return False
 
-    eventually(api_up, timeout=60, what="foad-api serving /openapi.json")
+    eventually(api_ready, timeout=60, what="foad-api ready (/readyz)")
     marker = f"worker polling {migrated.env['FOAD_TEMPORAL_TASK_QUEUE']}"
     eventually(lambda: stack.check_alive("worker") or marker in worker_child.log.read_text(), timeout=60,
                what="foad-worker polling its task queue")

@@ -8,7 +8,9 @@ PYTEST_ARGS ?=
 # Test modules spread over this many processes (a module's tests stay together: they share one server).
 TEST_WORKERS ?= 2
 
-.PHONY: install chromium run test worker api temporal migrate seed clean
+FOAD_API_HOST ?= 0.0.0.0
+
+.PHONY: install chromium run test worker api temporal migrate seed check clean
 
 install: $(STAMP)
 
@@ -27,20 +29,24 @@ chromium:
 test: install chromium
 	$(PYTHON) -m pytest -q -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
+# The same console scripts the image runs (pyproject [project.scripts]); FOAD_API_PORT etc. as in README.
 worker: install
-	$(PYTHON) worker.py
+	$(VENV)/bin/foad-worker
 
 api: install
-	$(PYTHON) -m uvicorn api.main:app --host 0.0.0.0 --port 8000
+	FOAD_API_HOST=$(FOAD_API_HOST) $(VENV)/bin/foad-api
 
 temporal: install
 	$(PYTHON) -m foad.devstack temporal
 
 migrate: install
-	$(PYTHON) -m alembic upgrade head
+	$(VENV)/bin/foad-migrate --database-only
 
 seed: install
-	$(PYTHON) -m foad.seed
+	$(VENV)/bin/foad-seed
+
+check: install
+	$(VENV)/bin/foad-check
 
 clean:
 	rm -rf data/

@@ -2,10 +2,12 @@
 
 import asyncio
 import logging
+from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import PollerBehaviorSimpleMaximum, Worker
 
 from activities.calendar import CalendarActivities
 from activities.case import CaseActivities
@@ -21,6 +23,19 @@ from workflows.complaint import ComplaintWorkflow
 from workflows.hotspot import HotspotReviewWorkflow, HotspotScanWorkflow, MonthlyReportWorkflow
 
 log = logging.getLogger("foad.worker")
+
+
+def worker_tuning(settings: Settings) -> dict[str, Any]:
+    """The Worker arguments an operator tunes by FOAD_WORKER_* (README: Configuration); unset maxima keep the
+    SDK's defaults. More pollers and slots let one process take more at once; more processes spread the load."""
+    return {
+        "max_concurrent_workflow_tasks": settings.worker_max_concurrent_workflow_tasks,
+        "max_concurrent_activities": settings.worker_max_concurrent_activities,
+        "max_cached_workflows": settings.worker_max_cached_workflows,
+        "workflow_task_poller_behavior": PollerBehaviorSimpleMaximum(settings.worker_workflow_task_pollers),
+        "activity_task_poller_behavior": PollerBehaviorSimpleMaximum(settings.worker_activity_task_pollers),
+        "graceful_shutdown_timeout": timedelta(seconds=settings.worker_graceful_shutdown_seconds),
+    }
 
 
 def build_worker(
@@ -52,6 +67,7 @@ def build_worker(
             hotspot_activities.scan_hotspots,
             hotspot_activities.compile_monthly_report,
         ],
+        **worker_tuning(settings),
     )
 
 

@@ -23,7 +23,7 @@ from temporalio.client import Client
 from foad import logmask
 from foad.binaries import temporal_cli
 from foad.reports.schedules import ensure_schedules
-from foad.settings import Settings
+from foad.settings import Settings, settings_or_exit
 from foad.temporal import SearchAttributes, connect, data_converter
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -200,7 +200,7 @@ async def _ensure_schedules(settings: Settings) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = Settings()
+    settings = settings_or_exit("foad")
     local = settings.temporal_address.rpartition(":")[0] in LOCAL_HOSTS and not args.no_temporal
     for path in ("worker.py", "api/main.py"):
         if not Path(path).exists():

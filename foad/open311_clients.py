@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from foad.db import create_engine, sessionmaker, transaction
 from foad.models import Open311Client
-from foad.settings import get_settings
+from foad.settings import settings_or_exit
 
 CLIENT_ID = re.compile(r"[a-z0-9][a-z0-9-]{1,47}")
 DEMO_CLIENT_ID = "demo-app"
@@ -76,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     gone.add_argument("client_id")
     commands.add_parser("demo", help=f"ensure the development demo client {DEMO_CLIENT_ID!r}")
     args = parser.parse_args(argv)
-    settings = get_settings()
+    settings = settings_or_exit("foad.open311_clients")
     if args.command == "demo" and settings.environment == "production":
         print("the demo Open311 client is for development only", file=sys.stderr)
         return 1

@@ -1,12 +1,16 @@
 """One settings class, read from FOAD_* environment variables (or a .env file)."""
 
+import re
+import sys
 from datetime import timedelta
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsError as SettingsParseError
 
+from foad import settings_checks
 from foad.codec import parse_key_ring
 
 from schemas.enums import Level
@@ -21,22 +25,67 @@ DEV_PAYLOAD_KEYS = "dev:ZGV2LW9ubHktcGF5bG9hZC1rZXktbm90LXNlY3JldCE="
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="FOAD_", env_file=".env", extra="ignore")
+    # An empty variable counts as unset, as a compose file's ${FOAD_X:-} writes it.
+    model_config = SettingsConfigDict(env_prefix="FOAD_", env_file=".env", extra="ignore", env_ignore_empty=True)
 
     environment: str = Field(default="development", description="development, test or production")
-    database_url: str = "sqlite+aiosqlite:///data/foad.db"
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///data/foad.db",
+        description="The read model's async SQLAlchemy URL: postgresql+asyncpg://... or sqlite+aiosqlite:///...",
+    )
     database_lock_timeout_seconds: float = Field(
         default=30.0, gt=0, description="SQLite only: how long a write waits for another writer's lock"
     )
 
-    temporal_address: str = "localhost:7233"
-    temporal_namespace: str = "default"
-    temporal_task_queue: str = "foad-cases"
-    temporal_tls_cert: str | None = Field(default=None, description="Path of the client certificate (mTLS)")
-    temporal_tls_key: str | None = Field(default=None, description="Path of the client key (mTLS)")
-    temporal_tls_ca: str | None = Field(default=None, description="Path of the server CA, if not public")
-    temporal_api_key: str | None = Field(default=None, description="Temporal Cloud API key")
-    temporal_rpc_timeout_seconds: float = Field(default=10.0, gt=0)
+    temporal_address: str = Field(default="localhost:7233", description="The Temporal frontend, host:port")
+    temporal_namespace: str = Field(default="default", min_length=1, description="On Temporal Cloud: name.account")
+    temporal_task_queue: str = Field(
+        default="foad-cases", min_length=1, description="The worker polls it; the API starts cases on it"
+    )
+    temporal_tls: bool | None = Field(
+        default=None,
+        description="TLS to Temporal, true or false; unset: on once a certificate, CA, server name or API key is set",
+    )
+    temporal_tls_cert: str | None = Field(default=None, description="Path of the client certificate (mTLS), PEM")
+    temporal_tls_key: str | None = Field(default=None, description="Path of the client certificate's key, PEM")
+    temporal_tls_ca: str | None = Field(default=None, description="Path of the server's CA (PEM), if not a public one")
+    temporal_tls_server_name: str | None = Field(
+        default=None, description="The name the server's certificate carries (SNI), when it is not the address's host"
+    )
+    temporal_api_key: str | None = Field(
+        default=None, repr=False, description="Temporal Cloud API key (or a cluster's bearer token); turns TLS on"
+    )
+    temporal_rpc_timeout_seconds: float = Field(default=10.0, gt=0, description="Timeout of each call to Temporal")
+
+    # Worker tuning (temporalio.worker.Worker): unset maxima keep the SDK's defaults (100 slots each).
+    worker_max_concurrent_workflow_tasks: int | None = Field(
+        default=None, ge=2, description="Workflow tasks one worker process runs at once"
+    )
+    worker_max_concurrent_activities: int | None = Field(
+        default=None, ge=1, description="Activities one worker process runs at once (each may hold a DB connection)"
+    )
+    worker_max_cached_workflows: int = Field(
+        default=1000, ge=0, description="Cases kept in the worker's memory between tasks (sticky cache)"
+    )
+    worker_workflow_task_pollers: int = Field(
+        default=5, ge=2, description="Concurrent long polls for workflow tasks, at most"
+    )
+    worker_activity_task_pollers: int = Field(
+        default=5, ge=1, description="Concurrent long polls for activities, at most"
+    )
+    worker_graceful_shutdown_seconds: float = Field(
+        default=0.0, ge=0, description="On SIGTERM, how long running activities may finish before they are cancelled"
+    )
+
+    api_host: str = Field(
+        default="127.0.0.1", min_length=1, description="Where foad-api listens (0.0.0.0 in a container)"
+    )
+    api_port: int = Field(default=8000, ge=1, le=65535, description="foad-api's port")
+    api_workers: int = Field(default=1, ge=1, description="uvicorn worker processes of one foad-api")
+    api_forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        description="Proxies trusted for X-Forwarded-For/-Proto: addresses or networks, comma-separated, or *",
+    )
 
     secret_key: str = DEV_SECRET
     token_minutes: int = Field(default=480, gt=0)
@@ -127,21 +176,44 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _safe_outside_development(self) -> "Settings":
+        """Every problem at once, one line each naming its FOAD_ variable (settings_or_exit prints them)."""
+        problems = [*self._application_problems(), *settings_checks.problems(self)]
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    def _application_problems(self) -> list[str]:
+        found = []
         if self.environment == "production" and self.secret_key == DEV_SECRET:
-            raise ValueError("FOAD_SECRET_KEY must be set to a real secret in production")
+            found.append("FOAD_SECRET_KEY must be set to a real secret in production")
         if len(self.secret_key) < 32:
-            raise ValueError("FOAD_SECRET_KEY must be at least 32 characters")
+            found.append("FOAD_SECRET_KEY must be at least 32 characters")
         if self.sms_gateway == "kavenegar" and not self.sms_gateway_api_key:
-            raise ValueError("FOAD_SMS_GATEWAY=kavenegar needs FOAD_SMS_GATEWAY_API_KEY")
+            found.append("FOAD_SMS_GATEWAY=kavenegar needs FOAD_SMS_GATEWAY_API_KEY")
         if self.sms_gateway == "generic" and not self.sms_gateway_url:
-            raise ValueError("FOAD_SMS_GATEWAY=generic needs FOAD_SMS_GATEWAY_URL")
-        ring = parse_key_ring(self.payload_keys)
+            found.append("FOAD_SMS_GATEWAY=generic needs FOAD_SMS_GATEWAY_URL")
+        try:
+            ring = parse_key_ring(self.payload_keys)
+        except ValueError as error:
+            return [*found, f"FOAD_PAYLOAD_KEYS: {error}"]
         if self.payload_key_id not in ring:
-            raise ValueError(f"FOAD_PAYLOAD_KEY_ID {self.payload_key_id!r} is not one of FOAD_PAYLOAD_KEYS")
+            found.append(f"FOAD_PAYLOAD_KEY_ID {self.payload_key_id!r} is not one of FOAD_PAYLOAD_KEYS")
         dev_key = parse_key_ring(DEV_PAYLOAD_KEYS)[DEV_PAYLOAD_KEY_ID]
         if self.environment == "production" and dev_key in ring.values():
-            raise ValueError("FOAD_PAYLOAD_KEYS must not hold the development payload key in production")
-        return self
+            found.append("FOAD_PAYLOAD_KEYS must not hold the development payload key in production")
+        return found
+
+    @property
+    def temporal_tls_enabled(self) -> bool:
+        if self.temporal_tls is not None:
+            return self.temporal_tls
+        return any(
+            (self.temporal_tls_cert, self.temporal_tls_ca, self.temporal_tls_server_name, self.temporal_api_key)
+        )
+
+    def warnings(self) -> list[str]:
+        """What is allowed but probably not meant (SQLite in production, say); printed at start."""
+        return settings_checks.warnings(self)
 
     @model_validator(mode="after")
     def _observability(self) -> "Settings":
@@ -198,6 +270,59 @@ def parse_host_port(value: str, *, setting: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
+class ConfigurationError(ValueError):
+    """Settings that cannot start a process: one line per problem, each naming its FOAD_ variable."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+_SECRET_WORDS = ("key", "secret", "password", "url")
+
+
+def _problem_lines(error: ValidationError) -> list[str]:
+    """pydantic's errors as `FOAD_NAME: reason (got 'value')`; a secret's value is never repeated."""
+    lines: list[str] = []
+    for item in error.errors():
+        message = item["msg"].removeprefix("Value error, ")
+        if not item["loc"]:  # the model validator's own lines already name their variables
+            lines += message.splitlines()
+            continue
+        field, *inner = (str(part) for part in item["loc"])
+        name = f"FOAD_{field.upper()}" + "".join(f"[{part}]" for part in inner)
+        shown = item.get("input")
+        safe = not any(word in field for word in _SECRET_WORDS) and isinstance(shown, str | int | float)
+        shown = shown[:60] if isinstance(shown, str) else shown
+        lines.append(f"{name}: {message}" + (f" (got {shown!r})" if safe else ""))
+    return lines
+
+
+def load_settings(**overrides) -> Settings:
+    """Settings from the environment (and .env), or a ConfigurationError listing every problem."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        raise ConfigurationError(_problem_lines(error)) from None
+    except SettingsParseError as error:  # a value that is not the JSON its field needs
+        field = re.search(r'field "(\w+)"', str(error))
+        name = f"FOAD_{field.group(1).upper()}" if field else "FOAD_*"
+        raise ConfigurationError([f"{name}: cannot be parsed ({error.__cause__ or error})"]) from None
+
+
+def settings_or_exit(program: str) -> Settings:
+    """What every command calls first: its settings, or one line per problem on stderr and exit status 2."""
+    try:
+        settings = load_settings()
+    except ConfigurationError as error:
+        for line in error.problems:
+            print(f"{program}: configuration: {line}", file=sys.stderr)
+        raise SystemExit(2) from None
+    for line in settings.warnings():
+        print(f"{program}: warning: {line}", file=sys.stderr)
+    return settings
+
+
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    return load_settings()

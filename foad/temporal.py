@@ -56,13 +56,21 @@ def data_converter(settings: Settings) -> DataConverter:
 
 
 def _tls(settings: Settings) -> TLSConfig | bool:
-    if settings.temporal_tls_cert or settings.temporal_tls_ca:
-        return TLSConfig(
-            client_cert=Path(settings.temporal_tls_cert).read_bytes() if settings.temporal_tls_cert else None,
-            client_private_key=Path(settings.temporal_tls_key).read_bytes() if settings.temporal_tls_key else None,
-            server_root_ca_cert=Path(settings.temporal_tls_ca).read_bytes() if settings.temporal_tls_ca else None,
-        )
-    return bool(settings.temporal_api_key)
+    """False, True (the system's CAs, as Temporal Cloud with an API key needs), or a TLSConfig with our files.
+
+    The files were checked at start (foad.settings_checks): present, PEM, the key matching the certificate.
+    `domain` overrides the name sent as SNI and checked against the server's certificate."""
+    if not settings.temporal_tls_enabled:
+        return False
+    cert, key, ca = settings.temporal_tls_cert, settings.temporal_tls_key, settings.temporal_tls_ca
+    if not (cert or ca or settings.temporal_tls_server_name):
+        return True
+    return TLSConfig(
+        client_cert=Path(cert).read_bytes() if cert else None,
+        client_private_key=Path(key).read_bytes() if key else None,
+        server_root_ca_cert=Path(ca).read_bytes() if ca else None,
+        domain=settings.temporal_tls_server_name,
+    )
 
 
 async def connect(settings: Settings) -> Client:

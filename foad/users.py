@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from foad.db import create_engine, sessionmaker, transaction
 from foad.models import Agency, Unit, User, UserUnit
 from foad.passwords import hash_password
-from foad.settings import get_settings
+from foad.settings import get_settings, settings_or_exit
 from schemas.enums import Role
 from schemas.users import UserCreate, UserOut
 
@@ -169,6 +169,7 @@ async def _run(args: argparse.Namespace) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    settings_or_exit("foad.users")
     try:
         print(asyncio.run(_run(args)))
     except UserProblem as exc:

@@ -26,7 +26,7 @@ from temporalio.client import (
     ScheduleUpdateInput,
 )
 
-from foad.settings import Settings, get_settings
+from foad.settings import Settings, settings_or_exit
 from foad.temporal import connect
 from schemas.hotspot import CompileInput, ScanInput
 from workflows.hotspot import HotspotScanWorkflow, MonthlyReportWorkflow
@@ -80,12 +80,15 @@ async def ensure_schedules(client: Client, settings: Settings) -> dict[str, str]
 
 
 async def _main() -> None:
-    settings = get_settings()
+    settings = settings_or_exit("foad.reports.schedules")
     client = await connect(settings)
     for schedule_id, what in (await ensure_schedules(client, settings)).items():
         print(f"{schedule_id}: {what}")
 
 
 if __name__ == "__main__":
+    from foad.entrypoints import exit_process
+
     logging.basicConfig(level=logging.INFO)
     asyncio.run(_main())
+    exit_process(0)  # past the Temporal SDK's threads, which can abort the interpreter's teardown

@@ -15,9 +15,9 @@ from activities.hotspot import HotspotActivities
 from activities.sms import OutboxSmsSender, SmsSender
 from activities.sms_dispatch import SmsDispatcher, build_gateway
 from foad import logs, tracing
-from foad.db import create_engine, sessionmaker
+from foad.db import engine_for, sessionmaker
 from foad.health import ProbeServer, database_check, temporal_check
-from foad.settings import Settings, get_settings
+from foad.settings import Settings, get_settings, settings_or_exit
 from foad.temporal import connect
 from workflows.complaint import ComplaintWorkflow
 from workflows.hotspot import HotspotReviewWorkflow, HotspotScanWorkflow, MonthlyReportWorkflow
@@ -73,7 +73,7 @@ def build_worker(
 
 async def run() -> None:
     settings = get_settings()
-    engine = create_engine(settings.database_url, lock_timeout=settings.database_lock_timeout_seconds)
+    engine = engine_for(settings)
     sessions = sessionmaker(engine)
     client = await connect(settings)
     worker = build_worker(
@@ -107,7 +107,7 @@ async def run() -> None:
 
 
 def main() -> None:
-    settings = get_settings()
+    settings = settings_or_exit("worker")
     logs.setup(settings)
     provider = tracing.install(settings, service_name="foad-worker")
     try:

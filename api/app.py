@@ -35,7 +35,7 @@ from api.routers import (
     tasks,
     users,
 )
-from foad.db import create_engine, sessionmaker
+from foad.db import engine_for, sessionmaker
 from foad.settings import Settings, get_settings
 
 API_PREFIX = "/api/v1"
@@ -46,7 +46,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = None
     if app.state.sessions is None:
         settings: Settings = app.state.settings
-        engine = create_engine(settings.database_url, lock_timeout=settings.database_lock_timeout_seconds)
+        engine = engine_for(settings)
         app.state.sessions = sessionmaker(engine)
     try:
         yield  # the Temporal client connects on first need (api.engine.temporal_client)

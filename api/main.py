@@ -7,9 +7,9 @@ handler as FOAD's, so every line of the process has one format (FOAD_LOG_FORMAT)
 
 from api.app import create_app
 from foad import logs, tracing
-from foad.settings import get_settings
+from foad.settings import settings_or_exit
 
-settings = get_settings()
+settings = settings_or_exit("api")  # a bad setting: one line per problem and exit 2, not a traceback
 logs.setup(settings)
 tracing.install(settings, service_name="foad-api")
 app = create_app(settings)

@@ -24,7 +24,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
-from foad.db import create_engine
+from foad.db import engine_for
 from foad.settings import Settings, settings_or_exit
 
 PROGRAM = "foad-migrate"
@@ -51,7 +51,7 @@ def head_revision(config: Config) -> str:
 
 async def current_revision(settings: Settings) -> str | None:
     """The database's Alembic revision (None before the first migration); raises if the database does not answer."""
-    engine = create_engine(settings.database_url, lock_timeout=settings.database_lock_timeout_seconds)
+    engine = engine_for(settings)
     try:
         async with engine.connect() as connection:
             await connection.execute(text("SELECT 1"))

@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     database_lock_timeout_seconds: float = Field(
         default=30.0, gt=0, description="SQLite only: how long a write waits for another writer's lock"
     )
+    database_pool_size: int = Field(default=10, gt=0, description="PostgreSQL: connections each process keeps open")
+    database_max_overflow: int = Field(
+        default=20, ge=0, description="PostgreSQL: connections a process may open beyond the pool at a peak"
+    )
 
     temporal_address: str = Field(default="localhost:7233", description="The Temporal frontend, host:port")
     temporal_namespace: str = Field(default="default", min_length=1, description="On Temporal Cloud: name.account")

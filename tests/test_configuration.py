@@ -255,3 +255,18 @@ def test_worker_tuning_reaches_the_worker_arguments(monkeypatch) -> None:
     assert tuning["graceful_shutdown_timeout"].total_seconds() == 10
     monkeypatch.delenv("FOAD_WORKER_MAX_CONCURRENT_ACTIVITIES")  # unset: the SDK's own default
     assert worker_tuning(load_settings())["max_concurrent_activities"] is None
+
+
+async def test_the_database_pool_of_each_process_is_set_by_its_settings(monkeypatch) -> None:
+    from foad.db import engine_for
+
+    monkeypatch.setenv("FOAD_DATABASE_URL", "postgresql+asyncpg://foad@db.example:5432/foad")
+    monkeypatch.setenv("FOAD_DATABASE_POOL_SIZE", "4")
+    monkeypatch.setenv("FOAD_DATABASE_MAX_OVERFLOW", "0")
+    engine = engine_for(load_settings())  # builds the pool; connects only when first used
+    try:
+        assert (engine.pool.size(), engine.pool._max_overflow) == (4, 0)
+    finally:
+        await engine.dispose()
+    monkeypatch.setenv("FOAD_DATABASE_POOL_SIZE", "0")
+    assert any(line.startswith("FOAD_DATABASE_POOL_SIZE") for line in problems())

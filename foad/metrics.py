@@ -1,7 +1,9 @@
 """Metrics: the Temporal SDK's own Prometheus endpoint, and the product's figures read from the read model.
 
 The SDK's runtime (worker and client alike) serves `temporal_*` metrics on FOAD_TEMPORAL_METRICS_ADDRESS; one
-runtime per process and address, since a second one could not bind the port. The product gauges are what the
+runtime per process and address, since a second one could not bind the port. The same runtime forwards the
+SDK core's own log lines (Rust, otherwise printed straight to stderr in a format of their own) to the Python
+logger `temporalio.core`, so they too come out through foad.logs: JSON in production, masked. The product gauges are what the
 centre watches (open cases by step and level, breaches, the SMS outbox backlog); they are read from the
 database when /metrics is scraped and reused for FOAD_METRICS_CACHE_SECONDS, so that many scrapers (or
 many replicas' scrapes) do not turn into many queries.
@@ -18,7 +20,14 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
+from temporalio.runtime import (
+    LogForwardingConfig,
+    LoggingConfig,
+    PrometheusConfig,
+    Runtime,
+    TelemetryConfig,
+    TelemetryFilter,
+)
 
 from foad.models import Case, SmsOutbox
 from foad.settings import Settings
@@ -29,24 +38,37 @@ NO_LEVEL = "none"  # a case in review has no level yet
 # Every outbox status but `sent` (the rows that are done): the backlog and the rows that need a person.
 SMS_BACKLOG_STATUSES = ("pending", "sending", "checking", "unknown", "unconfirmed", "failed")
 
+CORE_LOGGER = "temporalio.core"
+
 log = logging.getLogger("foad.metrics")
-_runtimes: dict[str, Runtime | None] = {}
+_runtimes: dict[tuple[str | None, str], Runtime] = {}
 
 
-def sdk_runtime(settings: Settings) -> Runtime | None:
-    """The Temporal runtime serving Prometheus metrics on FOAD_TEMPORAL_METRICS_ADDRESS, or None (the SDK's
-    default runtime, no metrics endpoint) when it is unset or its port is taken: a second process on the
-    same address (`uvicorn --workers 4`, say) runs on without SDK metrics rather than without Temporal."""
+def _core_logging(core_level: str) -> LoggingConfig:
+    return LoggingConfig(
+        filter=TelemetryFilter(core_level=core_level, other_level="ERROR"),
+        forwarding=LogForwardingConfig(logger=logging.getLogger(CORE_LOGGER)),
+    )
+
+
+def sdk_runtime(settings: Settings) -> Runtime:
+    """The process's Temporal runtime: the core's logs forwarded to Python logging and, when
+    FOAD_TEMPORAL_METRICS_ADDRESS is set, Prometheus metrics served there. If that port is taken (a second
+    process on the same address, `uvicorn --workers 4` say), the process runs on without SDK metrics rather
+    than without Temporal."""
     address = settings.temporal_metrics_address
-    if address is None:
-        return None
-    if address not in _runtimes:
-        try:
-            _runtimes[address] = Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=address)))
-        except ValueError as exc:  # the SDK's word for "could not bind"
-            log.error("no Temporal SDK metrics in this process: %s on %s", exc, address)
-            _runtimes[address] = None
-    return _runtimes[address]
+    core_level = "DEBUG" if settings.log_level == "DEBUG" else "WARN"
+    key = (address, core_level)
+    if key not in _runtimes:
+        if address is not None:
+            try:
+                _runtimes[key] = Runtime(telemetry=TelemetryConfig(
+                    logging=_core_logging(core_level), metrics=PrometheusConfig(bind_address=address)))
+            except ValueError as exc:  # the SDK's word for "could not bind"
+                log.error("no Temporal SDK metrics in this process: %s on %s", exc, address)
+        if key not in _runtimes:
+            _runtimes[key] = Runtime(telemetry=TelemetryConfig(logging=_core_logging(core_level)))
+    return _runtimes[key]
 
 
 @dataclass

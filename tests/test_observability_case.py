@@ -24,6 +24,7 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from temporalio import activity, workflow
+from temporalio.common import MetricMeter
 
 import foad.seed
 from foad import logs
@@ -165,6 +166,13 @@ def test_every_log_line_about_the_case_names_it_and_hides_personal_data(observed
     assert not any("/healthz" in line["message"] for line in lines)
 
 
+def test_the_sdk_cores_own_warnings_come_out_as_json_lines_too(observed):
+    """The core warns when a worker starts on a server without a capability it wants (the test server lacks
+    one); that line reaches the JSON handler instead of stderr in the core's own format."""
+    core = [line for line in observed.lines if line["logger"].startswith("temporalio.core")]
+    assert core and all(line["level"] in {"WARNING", "ERROR"} for line in core), core
+
+
 def test_one_trace_runs_from_the_http_request_to_the_activities(observed):
     server = [s for s in observed.spans if s.attributes.get("http.route") == "/api/v1/complaints"]
     assert len(server) == 1, [s.name for s in observed.spans]
@@ -187,7 +195,10 @@ def test_a_taken_metrics_port_costs_the_sdk_metrics_not_the_connection():
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         address = "127.0.0.1:%d" % taken.getsockname()[1]
-        assert sdk_runtime(api_settings(temporal_metrics_address=address)) is None
+        without_metrics = sdk_runtime(api_settings(temporal_metrics_address=address))
+        assert without_metrics is sdk_runtime(api_settings(temporal_metrics_address=address))  # one per process
+        assert without_metrics is not sdk_runtime(api_settings(temporal_metrics_address=None))
+        assert without_metrics.metric_meter is MetricMeter.noop  # a runtime all the same: the client connects
 
 
 def test_text_logs_end_a_line_about_a_case_with_its_code():

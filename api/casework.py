@@ -35,6 +35,16 @@ from schemas.enums import CaseStatus, Level, ReviewDecision, Role, TaskKind
 from workflows.complaint import ComplaintWorkflow
 
 
+async def _update(
+    engine: Engine, session: AsyncSession, tracking_code: str, update: Callable[..., Any], arg: Any, **kwargs: Any
+) -> CaseState:
+    """The Workflow Update, with the request's database connection handed back first: the update waits for a
+    worker (up to the RPC timeout), and a connection held meanwhile is one fewer for every other request of
+    the process. Nothing was written before it; the session opens a new transaction if the caller reads on."""
+    await session.commit()
+    return await engine.update(tracking_code, update, arg, **kwargs)
+
+
 async def review(
     *,
     tracking_code: str,
@@ -76,7 +86,7 @@ async def review(
     update_id = await case_action_id(
         session, action="review", case=case, kind=TaskKind.REVIEW, actor=user.username, key=idempotency_key
     )
-    return await engine.update(case.tracking_code, ComplaintWorkflow.review, request, update_id=update_id)
+    return await _update(engine, session, case.tracking_code, ComplaintWorkflow.review, request, update_id=update_id)
 
 
 async def _ensure_inspector(session: AsyncSession, username: str, agency_id: str) -> None:
@@ -112,7 +122,7 @@ async def senior_coordinator_update(
     update_id = await case_action_id(
         session, action=update.__name__, case=case, kind=kind, actor=user.username, key=idempotency_key
     )
-    return await engine.update(case.tracking_code, update, request_for(user.actor), update_id=update_id)
+    return await _update(engine, session, case.tracking_code, update, request_for(user.actor), update_id=update_id)
 
 
 async def complete_task(
@@ -128,7 +138,9 @@ async def complete_task(
     ensure_can_complete(user, task)
     request = CompleteTaskInput(actor=user.actor, task_id=task.task_id, outcome=body.outcome, note=body.note)
     action_id = update_id("complete_task", task.task_id, user.username, idempotency_key)
-    return await engine.update(task.tracking_code, ComplaintWorkflow.complete_task, request, update_id=action_id)
+    return await _update(
+        engine, session, task.tracking_code, ComplaintWorkflow.complete_task, request, update_id=action_id
+    )
 
 
 async def escalate(*, tracking_code: str, reason: str, user: StaffUser, session: AsyncSession, engine: Engine) -> str:
@@ -230,4 +242,4 @@ async def request_information(
             raise Forbidden("only the unit holding the case's current task may ask the citizen")
     request = InformationRequestInput(actor=user.actor, reason=body.what_is_needed)
     # No derived update id: a second question after the first was answered is a new action, not a retry.
-    return await engine.update(case.tracking_code, ComplaintWorkflow.request_information, request)
+    return await _update(engine, session, case.tracking_code, ComplaintWorkflow.request_information, request)

@@ -1,5 +1,6 @@
 """When the workflow engine is down or no worker answers: 503, and nothing lost."""
 
+import asyncio
 import socket
 from collections.abc import AsyncIterator
 
@@ -91,3 +92,21 @@ def test_no_poller_refusal_from_the_server_is_a_503_not_a_502():
     refusal = RPCError("no poller seen for task queue recently", RPCStatusCode.FAILED_PRECONDITION, b"")
     error = engine_error(refusal)
     assert (error.status_code, error.code) == (503, "engine_unavailable")
+
+
+async def test_an_action_waiting_on_the_engine_holds_no_database_connection(own_test_server, seeded, task_queue):
+    """An update waits for a worker for up to the RPC timeout; the request's connection goes back to the pool
+    first, so a slow engine does not drain the pool every other request of the process needs."""
+    client = own_test_server.client
+    app = make_app(sessions=seeded, client=client, task_queue=task_queue, temporal_rpc_timeout_seconds=3)
+    pool = seeded.kw["bind"].pool
+    async with http(app) as api_client:
+        async with build_worker(client, sessions=seeded, task_queue=task_queue):
+            code = (await api_client.post("/complaints", json=complaint())).json()["tracking_code"]
+            await projected(seeded, code)
+        senior = await login(api_client, "sso-senior")
+        body = {"decision": "reject", "referral_note": "به شعبه مراجعه کنید"}
+        review = asyncio.create_task(api_client.post(f"/cases/{code}/review", json=body, headers=senior))
+        await asyncio.sleep(1.5)  # its reads take milliseconds; the update then waits for the missing worker
+        assert not review.done() and pool.checkedout() == 0
+        assert (await review).status_code == 503

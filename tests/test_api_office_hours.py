@@ -6,6 +6,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from foad.models import CaseEventRow
+from foad.temporal import workflow_id
 from tests.apiutil import (
     citizen_auth,
     complaint,
@@ -136,3 +137,23 @@ async def test_closure_validation_and_access(api, seeded):
     bad_hours = {"sla_mode": "office_hours", "office_hours": {"days": {"saturday": {"opens": "14:00", "closes": "07:00"}}}}
     assert (await api.put("/admin/agencies/sso/clock", json=bad_hours, headers=admin)).status_code == 422
     assert (await api.put("/admin/agencies/nope/clock", json=OFFICE_HOURS, headers=admin)).status_code == 404
+
+
+async def test_a_closure_skips_a_case_whose_workflow_just_ended_and_reaches_the_rest(api, seeded, temporal_env):
+    """The read model still shows the ended case open (its projection lags or never came): the closure is
+    declared all the same, and the other case recomputes."""
+    ended, _ = await _office_hours_case(api, seeded)
+    code, _ = await _office_hours_case(api, seeded)
+    case = await projected(seeded, code, sla_mode="office_hours")
+    await temporal_env.client.get_workflow_handle(workflow_id(ended)).terminate(reason="ended meanwhile")
+    closure = {
+        "starts_at": (case.due_at - timedelta(minutes=30)).isoformat(),
+        "ends_at": (case.due_at + timedelta(days=1)).isoformat(),
+        "reason": "تعطیلی ادارات استان قزوین به دلیل برف سنگین",
+        "province_code": "IR-26",
+    }
+    response = await api.post("/admin/closures", json=closure, headers=await login(api, "admin"))
+    assert response.status_code == 201, response.text
+    assert response.json()["cases_signalled"] == 1
+    moved = await projected(seeded, code, last_seq=2)
+    assert moved.due_at > case.due_at

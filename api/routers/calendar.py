@@ -1,8 +1,12 @@
 """The centre admin's calendar: each agency's SLA mode and working week, a unit's own week, declared closures.
 
 A change reaches the open office-hours cases it may move: each gets a `calendar_changed` signal and
-recomputes what has not fallen due (the workflow ignores it where nothing can move).
+recomputes what has not fallen due (the workflow ignores it where nothing can move). The signals go out
+SIGNAL_CONCURRENCY at a time: a closure of a whole province reaches its thousands of open cases in a few
+round trips' time, not one after another.
 """
+
+import asyncio
 
 from datetime import UTC, datetime
 from typing import Annotated
@@ -11,6 +15,7 @@ from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import EngineDep, SessionDep, SessionsDep, StaffUser, require_roles
 from api.engine import Engine
@@ -27,6 +32,7 @@ router = APIRouter(prefix="/admin", tags=["calendar (centre admin)"])
 
 Admin = Annotated[StaffUser, Depends(require_roles(Role.ADMIN))]
 _OPEN = [CaseStatus.IN_REVIEW.value, CaseStatus.IN_HANDLING.value, CaseStatus.AWAITING_APPROVAL.value]
+SIGNAL_CONCURRENCY = 16
 
 
 class AgencyClockOut(BaseModel):
@@ -55,7 +61,10 @@ class ClosureOut(BaseModel):
 
 
 async def _notify(session: AsyncSession, engine: Engine, reason: str, *conditions) -> int:
-    """Signal every open office-hours case matching the conditions; the number signalled."""
+    """Signal every open office-hours case matching the conditions; the number signalled.
+
+    A case whose workflow ended since the read model last saw it open has nothing left to recompute: it is
+    skipped, not a reason to fail the change for the cases after it."""
     codes = list(
         await session.scalars(
             select(Case.tracking_code).where(
@@ -64,9 +73,21 @@ async def _notify(session: AsyncSession, engine: Engine, reason: str, *condition
             )
         )
     )
-    for code in codes:
-        await engine.signal(code, ComplaintWorkflow.calendar_changed, CalendarChangedInput(reason=reason))
-    return len(codes)
+    await session.commit()  # the signals take a while: give the connection back meanwhile
+    gate = asyncio.Semaphore(SIGNAL_CONCURRENCY)
+    change = CalendarChangedInput(reason=reason)
+
+    async def signal(code: str) -> bool:
+        async with gate:
+            try:
+                await engine.signal(code, ComplaintWorkflow.calendar_changed, change)
+            except RPCError as exc:
+                if exc.status == RPCStatusCode.NOT_FOUND:
+                    return False
+                raise
+            return True
+
+    return sum(await asyncio.gather(*(signal(code) for code in codes)))
 
 
 @router.put("/agencies/{agency_id}/clock", response_model=AgencyClockOut, summary="An agency's SLA mode and week")

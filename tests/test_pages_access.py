@@ -12,6 +12,7 @@ from api.pages.session import COOKIE
 from api.security import create_citizen_token
 from api.tracking import new_tracking_code
 from foad.models import Case
+from schemas.text import persian_digits
 from tests.apiutil import MOBILE, PASSWORD, PRODUCTION, make_app, seeded  # noqa: F401  (fixture)
 from workflows.clock import wall_deadline
 
@@ -195,3 +196,20 @@ async def test_the_case_page_explains_how_the_deadline_was_computed(app, seeded)
     assert response.status_code == 200
     explanation = re.search(r'id="deadline-explanation">(.*?)</dd>', response.text, re.S)
     assert explanation is not None and "<li>" in explanation.group(1)
+
+
+async def test_an_action_the_engine_cannot_take_now_keeps_the_coordinator_on_the_case_page(seeded):  # noqa: F811
+    """Temporal unreachable: a Persian notice above the case's forms, a 503 with Retry-After, nothing lost."""
+    from foad.devstack import free_port
+
+    app = make_app(sessions=seeded, temporal_address=f"127.0.0.1:{free_port()}", temporal_rpc_timeout_seconds=1)
+    code = await _a_case(seeded)
+    async with browser_like(app) as client:
+        await log_in(client, "sso-senior")
+        form = {"csrf": await csrf_of(client, f"/cases/{code}"), "decision": "reject",
+                "referral_note": "به دفتر پیشخوان دولت مراجعه کنید"}
+        response = await client.post(f"/cases/{code}/review", data=form)
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+    assert 'dir="rtl"' in response.text and persian_digits(code) in response.text  # the case's own page
+    notice = re.search(r'id="action-error">([^<]+)<', response.text)
+    assert notice and "سامانه گردش کار در دسترس نیست" in notice.group(1)

@@ -213,7 +213,13 @@ async def case_action(request: Request, tracking_code: str, action: str) -> Resp
         )
     except Exception as exc:
         err = exc if isinstance(exc, ApiError) else engine_error(exc)
-        if err is None or err.status_code in (401, 403, 404) or err.status_code >= 500:
+        if err is None or err.status_code in (401, 403, 404) or err.status_code >= 500 and err.status_code != 503:
             raise
-        return await _case_page(request, user, tracking_code, status_code=err.status_code, error=error_message_fa(err))
+        # A refused action (409, 422) or an engine that did not answer (503): the coordinator stays on the case,
+        # with the reason above its forms, and may press again (the action's update id makes a retry safe).
+        response = await _case_page(
+            request, user, tracking_code, status_code=err.status_code, error=error_message_fa(err)
+        )
+        response.headers.update(err.headers or {})
+        return response
     return redirect(request, f"/cases/{code}?done={action}")

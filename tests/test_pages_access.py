@@ -213,3 +213,17 @@ async def test_an_action_the_engine_cannot_take_now_keeps_the_coordinator_on_the
     assert 'dir="rtl"' in response.text and persian_digits(code) in response.text  # the case's own page
     notice = re.search(r'id="action-error">([^<]+)<', response.text)
     assert notice and "سامانه گردش کار در دسترس نیست" in notice.group(1)
+
+
+async def test_the_operators_intake_page_lists_its_own_latest_filings_only(app, seeded):  # noqa: F811
+    mine, theirs = await _a_case(seeded), await _a_case(seeded)
+    async with seeded() as session:
+        (await session.get(Case, mine)).filed_by = "operator1"
+        (await session.get(Case, theirs)).filed_by = "operator2"
+        await session.commit()
+    async with browser_like(app) as client:
+        await log_in(client, "operator1")
+        response = await client.get("/operator/intake")
+    filings = re.search(r'id="my-filings">(.*?)</section>', response.text, re.S).group(1)
+    assert persian_digits(mine) in filings and persian_digits(theirs) not in filings
+    assert "در انتظار بررسی راهبر ارشد" in filings  # the status, in Persian

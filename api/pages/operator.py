@@ -5,6 +5,7 @@ import uuid
 
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
+from sqlalchemy import select
 from starlette.responses import Response
 
 from api.deps import get_engine
@@ -14,6 +15,7 @@ from api.pages import session as page_session
 from api.pages.forms import INDICATORS, incident_days, intake_fields, load_places
 from api.pages.rendering import error_message_fa, field_errors, page, redirect, require_staff
 from api.tracking import is_valid_tracking_code, normalize_tracking_code
+from foad.models import Case
 from schemas.enums import Role
 from schemas.intake import ComplaintIntake
 
@@ -22,14 +24,22 @@ router = APIRouter(include_in_schema=False)
 INTAKE_ROLES = (Role.OPERATOR, Role.ADMIN)
 
 
+RECENT_FILINGS = 15
+
+
 async def _intake_form(request: Request, user, status_code: int = 200, **context: object) -> Response:
+    """The form, and below it the operator's own latest filings: a caller who rings back can be told where
+    their case stands (an operator sees only the cases it filed, api.access)."""
     async with request.app.state.sessions() as session:
         places = await load_places(session)
+        filings = list(await session.scalars(
+            select(Case).where(Case.filed_by == user.username).order_by(Case.registered_at.desc()).limit(RECENT_FILINGS)
+        ))
     context.setdefault("form", {})
     context.setdefault("errors", {})
     return page(
         request, "staff/intake.html", status_code, user=user, places=places, indicators=INDICATORS,
-        days=incident_days(), idempotency_key=str(uuid.uuid4()), **context,
+        days=incident_days(), idempotency_key=str(uuid.uuid4()), filings=filings, **context,
     )
 
 

@@ -192,7 +192,13 @@ class SmsDispatcher:
         try:
             receipt = await self._gateway.find(str(row.id))
         except GatewayUnsure as exc:
-            await self._unsure(row, f"look-up failed: {exc}", report)
+            # A failed look-up spends an attempt too: a gateway that never answers it leaves the row to a person
+            # once the attempts are spent, instead of asking for ever.
+            attempts = row.attempts + 1
+            if attempts >= self._settings.sms_max_attempts:
+                await self._give_up(row, f"look-up failed and the attempts are spent: {exc}", report, attempts=attempts)
+            else:
+                await self._unsure(row, f"look-up failed: {exc}", report, attempts=attempts)
             return
         if receipt is not None:
             await self._accepted(row, receipt, report)
@@ -201,14 +207,15 @@ class SmsDispatcher:
             await self._settle(row, status="pending", next_attempt_at=None)
             report.retrying.append(row.id)
         else:
-            # Resending could text the citizen twice: leave it to a person (README: SMS).
-            await self._settle(
-                row,
-                status="unconfirmed",
-                gateway=self._gateway.name,
-                last_error=f"{row.last_error}; the gateway cannot say whether it was sent, so it is not resent",
+            await self._give_up(
+                row, f"{row.last_error}; the gateway cannot say whether it was sent, so it is not resent", report
             )
-            report.unconfirmed.append(row.id)
+
+    async def _give_up(self, row: SmsOutbox, reason: str, report: DispatchRound, **values: Any) -> None:
+        """Resending could text the citizen twice: the row is left `unconfirmed`, to a person (README: SMS)."""
+        await self._settle(row, status="unconfirmed", gateway=self._gateway.name, last_error=reason, **values)
+        report.unconfirmed.append(row.id)
+        log.warning("sms %d: unconfirmed (%s)", row.id, reason)
 
     async def _accepted(self, row: SmsOutbox, receipt: GatewayReceipt, report: DispatchRound) -> None:
         now = self._now()
@@ -238,9 +245,11 @@ class SmsDispatcher:
         await self._settle(row, status="pending", next_attempt_at=self._now() + wait, last_error=str(exc))
         report.retrying.append(row.id)
 
-    async def _unsure(self, row: SmsOutbox, reason: str, report: DispatchRound) -> None:
+    async def _unsure(self, row: SmsOutbox, reason: str, report: DispatchRound, *, attempts: int | None = None) -> None:
+        attempts = row.attempts if attempts is None else attempts
         await self._settle(
-            row, status="unknown", next_attempt_at=self._now() + self.backoff(row.attempts), last_error=reason
+            row, status="unknown", next_attempt_at=self._now() + self.backoff(attempts), last_error=reason,
+            attempts=attempts,
         )
         report.unknown.append(row.id)
         log.warning("sms %d: outcome unknown (%s)", row.id, reason)

@@ -14,17 +14,28 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A "timeout" answer is written after the client gave up on it: the broken pipe is the point, not news."""
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class FakeGateway:
     def __init__(self, api_key: str = "test-key", slow_seconds: float = 1.5) -> None:
         self.api_key = api_key
         self.slow_seconds = slow_seconds
         self.script: deque[str] = deque()
+        self.failing_lookups = False  # True: every look-up of a local id answers 500
         self.requests: list[tuple[str, dict[str, str]]] = []  # every call, in order
         self.accepted: dict[str, dict] = {}  # local id -> the message the gateway took
         self.delivered: set[str] = set()  # message ids the handset has confirmed
         self._next_id = 1000
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = _QuietServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -93,6 +104,8 @@ class FakeGateway:
                     local_id = self.headers.get("Idempotency-Key") if generic else params.get("localid")
                     return self._send(generic, local_id or "", params)
                 if path.endswith("/statuslocalmessageid.json"):
+                    if gateway.failing_lookups:
+                        return self._kavenegar(500, "خطای سرور")
                     entry = gateway.accepted.get(params.get("localid", ""))
                     found = {"messageid": 0, "localid": params.get("localid"), "status": 100}  # "not found"
                     if entry:

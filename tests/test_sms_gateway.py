@@ -286,3 +286,21 @@ async def test_a_filed_complaints_sms_reaches_the_gateway_in_persian(api, seeded
     async with seeded() as session:
         row = await session.scalar(select(SmsOutbox).where(SmsOutbox.tracking_code == code))
     assert row is not None and row.status == "sent" and row.gateway_message_id
+
+
+async def test_a_look_up_that_keeps_failing_ends_unconfirmed_instead_of_asking_for_ever(sessions, fake, dispatch):
+    dispatcher, clock = dispatch()  # three attempts
+    fake.script.append("timeout")
+    [row_id] = await queue(sessions)
+    assert (await dispatcher.run_once()).unknown == [row_id]  # attempt 1: the send's answer never came
+    fake.failing_lookups = True
+    clock.advance(600)
+    assert (await dispatcher.run_once()).unknown == [row_id]  # attempt 2: the look-up failed
+    clock.advance(600)
+    assert (await dispatcher.run_once()).unconfirmed == [row_id]  # attempt 3: left to a person
+    clock.advance(6000)
+    assert (await dispatcher.run_once()).unconfirmed == []
+    unconfirmed = await row(sessions, row_id)
+    assert (unconfirmed.status, unconfirmed.attempts) == ("unconfirmed", 3)
+    assert "look-up failed" in unconfirmed.last_error
+    assert len(fake.sends()) == 1

@@ -19,7 +19,10 @@ from api.readmodel import get_case, get_task
 from foad.models import Case, User
 from foad.refdata import unit_chain, unit_ref
 from schemas.actions import (
+    ApproveInput,
+    ApproveRequest,
     CitizenReplyInput,
+    CloseInput,
     CompleteTaskInput,
     CompleteTaskRequest,
     EscalateInput,
@@ -27,8 +30,10 @@ from schemas.actions import (
     FeedbackRequest,
     InformationRequest,
     InformationRequestInput,
+    ReasonRequest,
     ReviewInput,
     ReviewRequest,
+    SendBackInput,
 )
 from schemas.case import Actor, CaseState
 from schemas.enums import CaseStatus, Level, ReviewDecision, Role, TaskKind
@@ -105,24 +110,33 @@ async def _ensure_inspector(session: AsyncSession, username: str, agency_id: str
         )
 
 
-async def senior_coordinator_update(
+# The actions only the case agency's senior coordinator may take: each one's update and its input.
+SENIOR_ACTIONS: dict[str, tuple[Callable[..., Any], Callable[[Actor, Any], Any]]] = {
+    "approve": (ComplaintWorkflow.approve, lambda actor, body: ApproveInput(actor=actor, result_note=body.result_note)),
+    "send-back": (ComplaintWorkflow.send_back, lambda actor, body: SendBackInput(actor=actor, reason=body.reason)),
+    "close": (ComplaintWorkflow.close, lambda actor, body: CloseInput(actor=actor, reason=body.reason)),
+}
+
+
+async def senior_coordinator_action(
+    action: str,
     *,
     tracking_code: str,
+    body: ApproveRequest | ReasonRequest,
     user: StaffUser,
     session: AsyncSession,
     engine: Engine,
-    update: Callable[..., Any],
-    request_for: Callable[[Actor], Any],
     idempotency_key: str | None = None,
 ) -> CaseState:
-    """The actions only the case agency's senior coordinator may take (approve, send back, close)."""
+    """Approve, send back or close (SENIOR_ACTIONS), for the JSON API and the pages alike."""
+    update, input_for = SENIOR_ACTIONS[action]
     case = await get_case(session, tracking_code)
     ensure_senior_coordinator(user, case.agency_id)
     kind = None if update is ComplaintWorkflow.close else TaskKind.APPROVAL
     update_id = await case_action_id(
         session, action=update.__name__, case=case, kind=kind, actor=user.username, key=idempotency_key
     )
-    return await _update(engine, session, case.tracking_code, update, request_for(user.actor), update_id=update_id)
+    return await _update(engine, session, case.tracking_code, update, input_for(user.actor, body), update_id=update_id)
 
 
 async def complete_task(

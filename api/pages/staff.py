@@ -17,19 +17,10 @@ from api.deadline import explain, explain_stored
 from api.pages.rendering import HOME, error_message_fa, page, redirect, require_staff, safe_next
 from api.readmodel import case_events, case_tasks, get_case, inbox_query
 from foad.models import Unit
-from schemas.actions import (
-    ApproveInput,
-    ApproveRequest,
-    CloseInput,
-    CompleteTaskRequest,
-    ReasonRequest,
-    ReviewRequest,
-    SendBackInput,
-)
+from schemas.actions import ApproveRequest, CompleteTaskRequest, ReasonRequest, ReviewRequest
 from schemas.case import CaseState
 from schemas.enums import CaseStatus, HandlingOutcome, Level, Role, TaskKind, TaskStatus
 from schemas.text import mask_mobile, mask_national_code
-from workflows.complaint import ComplaintWorkflow
 
 router = APIRouter(include_in_schema=False)
 
@@ -183,20 +174,15 @@ async def _act(request: Request, user: StaffUser, tracking_code: str, action: st
         if action == "escalate":
             reason = ReasonRequest(reason=form.get("reason", "")).reason
             return await casework.escalate(tracking_code=tracking_code, reason=reason, **common)
+        if action not in casework.SENIOR_ACTIONS:
+            raise ApiError(
+                f"unknown action {action}", code="not_found", status_code=404, message_fa="این اقدام وجود ندارد."
+            )
         if action == "approve":
-            note = ApproveRequest(result_note=form.get("result_note", "")).result_note
-            update, request_for = ComplaintWorkflow.approve, lambda actor: ApproveInput(actor=actor, result_note=note)
-        elif action == "send-back":
-            reason = ReasonRequest(reason=form.get("reason", "")).reason
-            update, request_for = ComplaintWorkflow.send_back, lambda actor: SendBackInput(actor=actor, reason=reason)
-        elif action == "close":
-            reason = ReasonRequest(reason=form.get("reason", "")).reason
-            update, request_for = ComplaintWorkflow.close, lambda actor: CloseInput(actor=actor, reason=reason)
+            body = ApproveRequest(result_note=form.get("result_note", ""))
         else:
-            raise ApiError(f"unknown action {action}", code="not_found", status_code=404, message_fa="این اقدام وجود ندارد.")
-        state = await casework.senior_coordinator_update(
-            tracking_code=tracking_code, update=update, request_for=request_for, **common
-        )
+            body = ReasonRequest(reason=form.get("reason", ""))
+        state = await casework.senior_coordinator_action(action, tracking_code=tracking_code, body=body, **common)
         return state.tracking_code
 
 

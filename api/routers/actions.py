@@ -8,16 +8,7 @@ from api import casework
 from api.action_ids import ActionKey
 from api.deps import EngineDep, SessionDep, StaffReader
 from api.responses import Accepted, ActionResult
-from schemas.actions import (
-    ApproveInput,
-    ApproveRequest,
-    CloseInput,
-    InformationRequest,
-    ReasonRequest,
-    ReviewRequest,
-    SendBackInput,
-)
-from workflows.complaint import ComplaintWorkflow
+from schemas.actions import ApproveRequest, InformationRequest, ReasonRequest, ReviewRequest
 
 router = APIRouter(prefix="/cases", tags=["actions (staff)"])
 
@@ -48,9 +39,8 @@ async def approve(
     idempotency_key: ActionKey = None,
 ) -> ActionResult:
     return ActionResult.of(
-        await casework.senior_coordinator_update(
-            tracking_code=tracking_code, user=user, session=session, engine=engine, update=ComplaintWorkflow.approve,
-            request_for=lambda actor: ApproveInput(actor=actor, result_note=body.result_note),
+        await casework.senior_coordinator_action(
+            "approve", tracking_code=tracking_code, body=body, user=user, session=session, engine=engine,
             idempotency_key=idempotency_key,
         )
     )
@@ -66,9 +56,8 @@ async def send_back(
     idempotency_key: ActionKey = None,
 ) -> ActionResult:
     return ActionResult.of(
-        await casework.senior_coordinator_update(
-            tracking_code=tracking_code, user=user, session=session, engine=engine, update=ComplaintWorkflow.send_back,
-            request_for=lambda actor: SendBackInput(actor=actor, reason=body.reason),
+        await casework.senior_coordinator_action(
+            "send-back", tracking_code=tracking_code, body=body, user=user, session=session, engine=engine,
             idempotency_key=idempotency_key,
         )
     )
@@ -84,9 +73,8 @@ async def close(
     idempotency_key: ActionKey = None,
 ) -> ActionResult:
     return ActionResult.of(
-        await casework.senior_coordinator_update(
-            tracking_code=tracking_code, user=user, session=session, engine=engine, update=ComplaintWorkflow.close,
-            request_for=lambda actor: CloseInput(actor=actor, reason=body.reason),
+        await casework.senior_coordinator_action(
+            "close", tracking_code=tracking_code, body=body, user=user, session=session, engine=engine,
             idempotency_key=idempotency_key,
         )
     )

@@ -12,7 +12,7 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
 
-from tests.replay import recording_converter
+from tests.replay import record_registration_twice, recording_converter
 from workflows.complaint import ComplaintWorkflow
 from workflows.hotspot import HotspotReviewWorkflow
 
@@ -44,14 +44,7 @@ async def test_a_changed_workflow_fails_the_replay(monkeypatch):
     path = next(p for p in HISTORIES if p.stem == "handled_within_sla")
     history = WorkflowHistory.from_json("replay-guard", path.read_text())
 
-    original = ComplaintWorkflow._record
-
-    async def record_twice(self, kind, actor, **kwargs):
-        await original(self, kind, actor, **kwargs)
-        if kind.value == "registered":
-            await original(self, kind, actor, **kwargs)
-
-    monkeypatch.setattr(ComplaintWorkflow, "_record", record_twice)
+    record_registration_twice(monkeypatch)
     replayer = Replayer(
         workflows=[ComplaintWorkflow], data_converter=DATA_CONVERTER, workflow_runner=UnsandboxedWorkflowRunner()
     )

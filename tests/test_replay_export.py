@@ -54,7 +54,7 @@ from tests.casedriver import running_cases
 from tests.dbutil import migrate
 from tests.e2eutil import ROOT, running_dev_server
 from tests.factories import CHAIN, case_start
-from tests.replay import recording_converter
+from tests.replay import record_registration_twice, recording_converter
 from tests.test_replay import HISTORIES
 from workflows.complaint import ComplaintWorkflow
 from workflows.hotspot import HotspotReviewWorkflow, HotspotScanWorkflow, MonthlyReportWorkflow
@@ -286,14 +286,7 @@ async def test_exported_histories_hold_no_personal_data_and_replay(
     assert task_ids and {t.rsplit("-T", 1)[0] for t in task_ids} == one["tracking_code"]
 
     # the gate catches a change of the workflow's commands on an exported history
-    original = ComplaintWorkflow._record
-
-    async def record_twice(self, kind, actor, **kwargs):
-        await original(self, kind, actor, **kwargs)
-        if kind.value == "registered":
-            await original(self, kind, actor, **kwargs)
-
-    monkeypatch.setattr(ComplaintWorkflow, "_record", record_twice)
+    record_registration_twice(monkeypatch)
     replayer = Replayer(workflows=[ComplaintWorkflow], data_converter=recording_converter(),
                         workflow_runner=UnsandboxedWorkflowRunner())
     result = await replayer.replay_workflow(WorkflowHistory.from_json("guard", long.read_text()),
@@ -306,14 +299,7 @@ async def test_a_history_todays_code_cannot_replay_is_reported_not_written(
 ) -> None:
     """Workflow code that schedules other commands than production's histories: the export refuses them and
     says why (the unscrubbed history fails too). Unsandboxed, so that the replayer sees the changed method."""
-    original = ComplaintWorkflow._record
-
-    async def record_twice(self, kind, actor, **kwargs):
-        await original(self, kind, actor, **kwargs)
-        if kind.value == "registered":
-            await original(self, kind, actor, **kwargs)
-
-    monkeypatch.setattr(ComplaintWorkflow, "_record", record_twice)
+    record_registration_twice(monkeypatch)
     unsandboxed = functools.partial(Replayer, workflow_runner=UnsandboxedWorkflowRunner())
     monkeypatch.setattr(replay_export, "Replayer", unsandboxed)
     settings = production_settings(dev_server)

@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 	touch $@
 
 run: install
-	$(PYTHON) -m foad.devstack run
+	$(PYTHON) -m cli.devstack run
 
 # The browser tests drive Debian's chromium (Playwright's own browser download does not work here).
 chromium:
@@ -37,7 +37,7 @@ api: install
 	FOAD_API_HOST=$(FOAD_API_HOST) $(VENV)/bin/foad-api
 
 temporal: install
-	$(PYTHON) -m foad.devstack temporal
+	$(PYTHON) -m cli.devstack temporal
 
 migrate: install
 	$(VENV)/bin/foad-migrate --database-only

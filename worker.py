@@ -12,13 +12,13 @@ from temporalio.worker import PollerBehaviorSimpleMaximum, Worker
 from activities.calendar import CalendarActivities
 from activities.case import CaseActivities
 from activities.hotspot import HotspotActivities
-from activities.sms import OutboxSmsSender, SmsSender
-from activities.sms_dispatch import SmsDispatcher, build_gateway
-from foad import logs, tracing
-from foad.db import engine_for, sessionmaker
-from foad.health import ProbeServer, database_check, temporal_check
-from foad.settings import Settings, get_settings, settings_or_exit
-from foad.temporal import connect
+from database.sessions import engine_for, sessionmaker
+from infra import logs, tracing
+from infra.health import ProbeServer, database_check, temporal_check
+from infra.settings import Settings, get_settings, settings_or_exit
+from infra.temporal import connect
+from sms.dispatch import SmsDispatcher, build_gateway
+from sms.sender import OutboxSmsSender, SmsSender
 from workflows.complaint import ComplaintWorkflow
 from workflows.hotspot import HotspotReviewWorkflow, HotspotScanWorkflow, MonthlyReportWorkflow
 
@@ -76,9 +76,7 @@ async def run() -> None:
     engine = engine_for(settings)
     sessions = sessionmaker(engine)
     client = await connect(settings)
-    worker = build_worker(
-        client, sessions=sessions, task_queue=settings.temporal_task_queue, settings=settings
-    )
+    worker = build_worker(client, sessions=sessions, task_queue=settings.temporal_task_queue, settings=settings)
     log.info("worker polling %s on %s", settings.temporal_task_queue, settings.temporal_address)
     probes = None
     if settings.worker_health_address:  # README: Observability (what a Kubernetes probe asks a worker)

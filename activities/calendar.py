@@ -7,7 +7,7 @@ the workflow keeps the answer in its history, so replay never asks again.
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
-from foad.calendar_store import deadline_for
+from database.office_calendar import deadline_for
 from schemas.clock import Deadline, DeadlineRequest
 
 

@@ -9,13 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.sms import SmsSender, render
-from foad.db import transaction
-from foad.models import Case, CaseEventRow, Task
-from foad.reports.calendar import jalali_period
-from foad.temporal import workflow_id
+from database.models import Case, CaseEventRow, Task
+from database.sessions import transaction
 from schemas.case import CaseStart, SmsRequest, TaskInfo, Transition
 from schemas.enums import EventKind, Level
+from sms.sender import SmsSender, render
+from timekeeping.jalali import jalali_period
+from workflows.visibility import workflow_id
 
 
 def _new_case(start: CaseStart) -> Case:
@@ -139,5 +139,3 @@ class CaseActivities:
             )
             session.add(row)
         _apply_task(row, info)
-
-

@@ -9,13 +9,13 @@ from temporalio import activity
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from foad.db import transaction
-from foad.models import HotspotReview, MonthlyReport
-from foad.reports.calendar import jalali_period, previous_month
-from foad.reports.figures import compute
-from foad.reports.hotspots import find_hotspots
+from database.models import HotspotReview, MonthlyReport
+from database.sessions import transaction
+from reports.figures import compute
+from reports.hotspots import find_hotspots
 from schemas.hotspot import CompileInput, HotspotOpen, HotspotRule, HotspotState, ScanInput, ScanResult
 from schemas.reports import Figures, ReportSlice
+from timekeeping.jalali import jalali_period, previous_month
 from workflows.hotspot import HotspotReviewWorkflow
 
 
@@ -45,7 +45,12 @@ class HotspotActivities:
             row.window_start, row.window_end = finding.window_start, finding.window_end
             row.complaints, row.baseline = finding.complaints, finding.baseline
             row.top_indicator, row.top_indicator_count = finding.top_indicator, finding.top_indicator_count
-            row.status, row.opened_at, row.due_at, row.overdue = state.status.value, state.opened_at, state.due_at, state.overdue
+            row.status, row.opened_at, row.due_at, row.overdue = (
+                state.status.value,
+                state.opened_at,
+                state.due_at,
+                state.overdue,
+            )
             row.decision = state.decision.value if state.decision else None
             row.decision_note, row.decided_by, row.decided_at = state.decision_note, state.decided_by, state.decided_at
 
@@ -60,7 +65,10 @@ class HotspotActivities:
             start = HotspotOpen(review_id=finding.review_id, finding=finding, review_period=self._review_period)
             try:
                 await client.start_workflow(
-                    HotspotReviewWorkflow.run, start, id=finding.review_id, task_queue=info.task_queue,
+                    HotspotReviewWorkflow.run,
+                    start,
+                    id=finding.review_id,
+                    task_queue=info.task_queue,
                     id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 )
             except WorkflowAlreadyStartedError:
@@ -77,9 +85,13 @@ class HotspotActivities:
         async with transaction(self._sessions) as session:
             if await session.get(MonthlyReport, (year, month)) is not None:
                 return None
-            figures = (await compute(session, ReportSlice(), year=year, month=month, sla_seconds=self._sla_seconds))
-            session.add(MonthlyReport(
-                jalali_year=year, jalali_month=month, compiled_at=now,
-                figures=figures.get(None, Figures()).model_dump(mode="json"),
-            ))
+            figures = await compute(session, ReportSlice(), year=year, month=month, sla_seconds=self._sla_seconds)
+            session.add(
+                MonthlyReport(
+                    jalali_year=year,
+                    jalali_month=month,
+                    compiled_at=now,
+                    figures=figures.get(None, Figures()).model_dump(mode="json"),
+                )
+            )
         return [year, month]

@@ -10,13 +10,13 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI
 
-from api import telemetry
-from api.bodylimit import BodySizeLimit
-from api.docs import mount_docs
-from api.errors import register_error_handlers
-from api.headers import SecurityHeaders
-from api.pages import mount_pages
+from api.edge import telemetry
+from api.edge.bodylimit import BodySizeLimit
+from api.edge.docs import mount_docs
+from api.edge.errors import register_error_handlers
+from api.edge.headers import SecurityHeaders
 from api.open311.router import router as open311_router
+from api.pages import mount_pages
 from api.routers import (
     access_log,
     actions,
@@ -35,8 +35,8 @@ from api.routers import (
     tasks,
     users,
 )
-from foad.db import engine_for, sessionmaker
-from foad.settings import Settings, get_settings
+from database.sessions import engine_for, sessionmaker
+from infra.settings import Settings, get_settings
 
 API_PREFIX = "/api/v1"
 
@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="فوریت‌های اداری ۱۲۸ — administrative-emergency complaints, each a durable Temporal workflow",
         version="1.0.0",
         lifespan=_lifespan,
-        docs_url=None,  # api.docs serves it from local files, under the strict CSP
+        docs_url=None,  # api.edge.docs serves it from local files, under the strict CSP
         redoc_url=None,
         openapi_url="/openapi.json",
         dependencies=[Depends(telemetry.bind_case_from_path)],  # log lines of a case's request name the case
@@ -76,7 +76,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     api = APIRouter(prefix=API_PREFIX)
     routers = (
-        auth, intake, citizen, cases, actions, tasks, audit, access_log, reference, users, reports, hotspots, calendar,
+        auth,
+        intake,
+        citizen,
+        cases,
+        actions,
+        tasks,
+        audit,
+        access_log,
+        reference,
+        users,
+        reports,
+        hotspots,
+        calendar,
     )
     for module in routers:
         api.include_router(module.router)
@@ -89,7 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     mount_pages(app)
     register_error_handlers(app)
     # Added last, so outermost of ours: the size limit refuses before anything reads the body, and every
-    # response carries the headers (Starlette's last-resort 500 gets them from api.errors).
+    # response carries the headers (Starlette's last-resort 500 gets them from api.edge.errors).
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders, hsts_always=settings.environment == "production")
     telemetry.install(app, settings)  # outermost: request metrics, and the case a log line is about

@@ -10,11 +10,11 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from api.auth.tokens import mobile_from_token, user_id_from_token
+from api.edge.errors import Forbidden, Unauthorized
 from api.engine import Engine, temporal_client
-from api.errors import Forbidden, Unauthorized
-from api.security import mobile_from_token, user_id_from_token
-from foad.models import User, UserUnit
-from foad.settings import Settings
+from database.models import User, UserUnit
+from infra.settings import Settings
 from schemas.case import Actor
 from schemas.enums import Role
 

@@ -1,7 +1,7 @@
 """The API's side of the workflow engine: the Temporal client (connected on first need) and typed calls.
 
 Every call carries the RPC timeout from settings, so an update that no worker picks up fails fast
-(mapped to a 503 by api.errors) instead of hanging the request.
+(mapped to a 503 by api.edge.errors) instead of hanging the request.
 """
 
 import asyncio
@@ -21,13 +21,14 @@ from temporalio.common import (
 )
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from api.errors import EngineUnavailable
-from foad.logs import bind_case
-from foad.settings import Settings
-from foad.temporal import SearchAttributes, connect, workflow_id
+from api.edge.errors import EngineUnavailable
+from infra.logs import bind_case
+from infra.settings import Settings
+from infra.temporal import connect
 from schemas.case import CaseStart, CaseState
 from schemas.enums import CaseStatus, Step
 from workflows.complaint import ComplaintWorkflow
+from workflows.visibility import SearchAttributes, workflow_id
 
 
 async def temporal_client(app: FastAPI) -> Client:
@@ -43,7 +44,9 @@ async def temporal_client(app: FastAPI) -> Client:
                     connect(settings), timeout=settings.temporal_rpc_timeout_seconds
                 )
             except (RuntimeError, OSError, TimeoutError) as exc:
-                raise EngineUnavailable(f"cannot connect to the workflow engine at {settings.temporal_address}") from exc
+                raise EngineUnavailable(
+                    f"cannot connect to the workflow engine at {settings.temporal_address}"
+                ) from exc
     return app.state.temporal_client
 
 

@@ -18,8 +18,8 @@ from temporalio.client import Client, WorkflowHistory
 from temporalio.converter import DataConverter
 from temporalio.worker import Worker
 
-from api.replay import replay
-from foad.temporal import workflow_id
+from api.services.replay import replay
+from workflows.visibility import workflow_id
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:
@@ -141,7 +141,7 @@ def timer_lateness(database: Path, codes: list[str]) -> dict[str, Any]:
     with sqlite3.connect(database) as db:
         for code in codes:
             due_at = _parse(db.execute("SELECT due_at FROM cases WHERE tracking_code = ?", (code,)).fetchone()[0])
-            for kind, at, task_id in db.execute(
+            for kind, at, _task_id in db.execute(
                 "SELECT e.kind, e.at, e.task_id FROM case_events e WHERE e.tracking_code = ? ORDER BY e.seq", (code,)
             ):
                 if kind == "breached":

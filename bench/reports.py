@@ -4,7 +4,7 @@
     .venv/bin/python -m bench.reports --no-load          # time the queries of a database loaded before
 
 It creates the database (default foad_bench on the local server) if missing, migrates it, loads the
-reference data and the synthetic history (foad.generate), runs ANALYZE, then times every monthly report for
+reference data and the synthetic history (cli.generate), runs ANALYZE, then times every monthly report for
 each kind of slice (each report is two months of figures: the month and the one before), the annual report,
 the ranking and the hotspot scan, and prints the plans (EXPLAIN ANALYZE) of the national monthly report's
 queries. A monthly report over one second is marked SLOW.
@@ -30,16 +30,16 @@ import asyncpg
 from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import make_url
 
-from foad.db import create_engine, sessionmaker
-from foad.generate import generate
-from foad.models import Case, Unit
-from foad.reports.calendar import month_bounds
-from foad.reports.hotspots import find_hotspots
-from foad.reports.ranking import ranking
-from foad.reports.service import annual_report, monthly_report
-from foad.seed import seed
+from cli.generate import generate
+from cli.seed import seed
+from database.models import Case, Unit
+from database.sessions import create_engine, sessionmaker
+from reports.hotspots import find_hotspots
+from reports.ranking import ranking
+from reports.service import annual_report, monthly_report
 from schemas.hotspot import HotspotRule
 from schemas.reports import RankingWeights, ReportSlice
+from timekeeping.jalali import month_bounds
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/foad_bench"
@@ -71,6 +71,7 @@ async def prepare(url: str, *, cases: int, months: int, end: tuple[int, int]) ->
 
 async def slices(session) -> dict[str, ReportSlice]:
     """One slice of every kind, each its busiest value, so the timings are the heavy cases."""
+
     async def busiest(column, *where):
         statement = select(column).where(*where).group_by(column).order_by(func.count().desc()).limit(1)
         return await session.scalar(statement)
@@ -139,17 +140,25 @@ async def measure(url: str, year: int, month: int) -> None:
                 worst = max(worst, elapsed)
             print(f"  worst monthly report: {worst * 1000:.0f} ms ({'under' if worst < 1 else 'OVER'} 1 s)")
             print("other queries:")
-            await timed("annual / nationwide (12 months)",
-                        lambda: annual_report(session, ReportSlice(), year=year, sla_seconds=SLA))
-            await timed("ranking / units, the year", lambda: ranking(
-                session, scope="unit", year=year, min_cases=30, weights=RankingWeights(), sla_seconds=SLA))
+            await timed(
+                "annual / nationwide (12 months)",
+                lambda: annual_report(session, ReportSlice(), year=year, sla_seconds=SLA),
+            )
+            await timed(
+                "ranking / units, the year",
+                lambda: ranking(
+                    session, scope="unit", year=year, min_cases=30, weights=RankingWeights(), sla_seconds=SLA
+                ),
+            )
             now = month_bounds(year, month)[1]
-            await timed("hotspot scan (30-day window, 6 before)",
-                        lambda: find_hotspots(session, now=now, rule=HotspotRule()))
+            await timed(
+                "hotspot scan (30-day window, 6 before)", lambda: find_hotspots(session, now=now, rule=HotspotRule())
+            )
         async with sessions() as session:
             print("\nplans of the nationwide monthly report:")
-            await explain(engine, lambda: monthly_report(session, ReportSlice(), year=year, month=month,
-                                                         sla_seconds=SLA))
+            await explain(
+                engine, lambda: monthly_report(session, ReportSlice(), year=year, month=month, sla_seconds=SLA)
+            )
     finally:
         await engine.dispose()
 

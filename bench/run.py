@@ -27,8 +27,8 @@ from typing import Any
 from bench.drive import Driver
 from bench.measure import cost, history_of, raw_starts, replay_seconds, rss_mb, run_at_concurrency, timer_lateness
 from bench.report import table
-from foad.temporal import workflow_id
 from tests.e2eutil import Stack, policy_env, running_stack
+from workflows.visibility import workflow_id
 
 LEVEL_SECONDS = 10.0  # each level's budget, in real seconds: an unattended case reaches the top in 3 of them
 SLA_SECONDS = 45.0
@@ -50,8 +50,14 @@ def arguments() -> argparse.Namespace:
 
 def policy() -> dict[str, str]:
     return policy_env(
-        sla=SLA_SECONDS, review=300, county=LEVEL_SECONDS, provincial=LEVEL_SECONDS, subordinate=LEVEL_SECONDS,
-        national=LEVEL_SECONDS, reminders_before=[], feedback=300,
+        sla=SLA_SECONDS,
+        review=300,
+        county=LEVEL_SECONDS,
+        provincial=LEVEL_SECONDS,
+        subordinate=LEVEL_SECONDS,
+        national=LEVEL_SECONDS,
+        reminders_before=[],
+        feedback=300,
     ) | {"FOAD_TEMPORAL_RPC_TIMEOUT_SECONDS": "10"}
 
 
@@ -98,16 +104,22 @@ async def cases_phase(stack: Stack, driver: Driver, cases: int, concurrency: int
 
 async def cost_phase(stack: Stack, driver: Driver) -> dict[str, Any]:
     client = await stack.temporal_client()
-    kinds = {"first_level": driver.first_level, "escalated_to_top": lambda: driver.escalated_to_top(LEVEL_SECONDS),
-             "reopened": driver.reopened}
+    kinds = {
+        "first_level": driver.first_level,
+        "escalated_to_top": lambda: driver.escalated_to_top(LEVEL_SECONDS),
+        "reopened": driver.reopened,
+    }
     figures = {}
     for kind, run in kinds.items():
         before = driver.queries
         code = await run()
         await asyncio.sleep(1.0)  # the workflow completes just after its last projection
         history = await history_of(client, code)
-        figures[kind] = {"tracking_code": code, **cost(history, queries=driver.queries - before),
-                         "replay": await replay_seconds(history, client.data_converter)}
+        figures[kind] = {
+            "tracking_code": code,
+            **cost(history, queries=driver.queries - before),
+            "replay": await replay_seconds(history, client.data_converter),
+        }
     return figures
 
 
@@ -139,8 +151,14 @@ async def soak_phase(stack: Stack, driver: Driver, minutes: float, rate: float) 
     if running:
         await asyncio.wait(running, timeout=300)
     samples.append({"t_s": time.monotonic() - started} | {f"{n}_rss_mb": rss_mb(p) for n, p in pids.items()})
-    return {"minutes": minutes, "rate_per_s": rate, "cases_closed": done, "errors": len(errors),
-            "error_samples": errors[:5], "memory": samples}
+    return {
+        "minutes": minutes,
+        "rate_per_s": rate,
+        "cases_closed": done,
+        "errors": len(errors),
+        "error_samples": errors[:5],
+        "memory": samples,
+    }
 
 
 async def measure(args: argparse.Namespace, stack: Stack) -> dict[str, Any]:

@@ -5,9 +5,9 @@ import asyncio
 from alembic import context
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from foad.db import create_engine
-from foad.models import Base
-from foad.settings import get_settings
+from database.models import Base
+from database.sessions import create_engine
+from infra.settings import get_settings
 
 config = context.config
 target_metadata = Base.metadata

@@ -80,9 +80,7 @@ class CloseInput(BaseModel):
 class EscalateInput(BaseModel):
     actor: Actor
     reason: str
-    from_task_id: str | None = Field(
-        default=None, description="The task the caller saw; a stale escalation is ignored"
-    )
+    from_task_id: str | None = Field(default=None, description="The task the caller saw; a stale escalation is ignored")
 
 
 class FeedbackRequest(BaseModel):

@@ -11,6 +11,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, model_validator
 
 from schemas.text import PersianText
+from timekeeping.tehran import TEHRAN
 
 
 class SlaMode(StrEnum):
@@ -49,12 +50,22 @@ class Weekday(StrEnum):
 
 
 _WEEKDAY_NUMBERS = {
-    Weekday.MONDAY: 0, Weekday.TUESDAY: 1, Weekday.WEDNESDAY: 2, Weekday.THURSDAY: 3,
-    Weekday.FRIDAY: 4, Weekday.SATURDAY: 5, Weekday.SUNDAY: 6,
+    Weekday.MONDAY: 0,
+    Weekday.TUESDAY: 1,
+    Weekday.WEDNESDAY: 2,
+    Weekday.THURSDAY: 3,
+    Weekday.FRIDAY: 4,
+    Weekday.SATURDAY: 5,
+    Weekday.SUNDAY: 6,
 }
 _WEEKDAY_LABELS_FA = {
-    Weekday.SATURDAY: "شنبه", Weekday.SUNDAY: "یکشنبه", Weekday.MONDAY: "دوشنبه", Weekday.TUESDAY: "سه‌شنبه",
-    Weekday.WEDNESDAY: "چهارشنبه", Weekday.THURSDAY: "پنجشنبه", Weekday.FRIDAY: "جمعه",
+    Weekday.SATURDAY: "شنبه",
+    Weekday.SUNDAY: "یکشنبه",
+    Weekday.MONDAY: "دوشنبه",
+    Weekday.TUESDAY: "سه‌شنبه",
+    Weekday.WEDNESDAY: "چهارشنبه",
+    Weekday.THURSDAY: "پنجشنبه",
+    Weekday.FRIDAY: "جمعه",
 }
 
 
@@ -156,8 +167,6 @@ class ClosureRequest(BaseModel):
 
     @model_validator(mode="after")
     def _ordered(self) -> "ClosureRequest":
-        from foad.calendar import TEHRAN  # schemas stay free of the calendar module's imports otherwise
-
         if self.starts_at.tzinfo is None:
             self.starts_at = self.starts_at.replace(tzinfo=TEHRAN)
         if self.ends_at.tzinfo is None:

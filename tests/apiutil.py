@@ -15,14 +15,14 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from temporalio.service import RPCError
 
+import cli.seed
 from api.app import create_app
-from api.security import create_citizen_token
-import foad.seed
-from foad.models import Case, IntakeKey
-from foad.passwords import hash_password
-from foad.temporal import workflow_id
-from foad.settings import Settings
+from api.auth.tokens import create_citizen_token
+from database.models import Case, IntakeKey
+from infra.passwords import hash_password
+from infra.settings import Settings
 from worker import build_worker
+from workflows.visibility import workflow_id
 
 REFDATA = Path(__file__).resolve().parent.parent / "refdata"
 PASSWORD = "foad-demo-128"
@@ -149,8 +149,8 @@ def _hash_once(password: str) -> str:
 @pytest.fixture
 async def seeded(sessions, monkeypatch):
     """The shipped reference data and demo users; argon2 runs once per password, not once per user and test."""
-    monkeypatch.setattr(foad.seed, "hash_password", _hash_once)
-    await foad.seed.seed(sessions, REFDATA)
+    monkeypatch.setattr(cli.seed, "hash_password", _hash_once)
+    await cli.seed.seed(sessions, REFDATA)
     return sessions
 
 

@@ -13,14 +13,20 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from foad.devstack import free_port
+from cli.devstack import free_port
 from schemas.text import latin_digits
 from tests.apiutil import PASSWORD, make_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 # The policy another change will send in production; here the test server sends it, so a page that needs an
 # inline script or style fails its test.

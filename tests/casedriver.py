@@ -10,15 +10,14 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy
 
-from foad.models import Case
-from foad.temporal import workflow_id
+from database.models import Case
 from schemas.actions import ApproveInput, CompleteTaskInput
 from schemas.case import CaseState
 from schemas.enums import HandlingOutcome
 from tests.factories import SENIOR, UNIT_COORDINATOR, accept, case_start, seed_test_units
 from worker import build_worker
 from workflows.complaint import ComplaintWorkflow
-
+from workflows.visibility import workflow_id
 
 _DECIDING = (EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED)
 
@@ -49,7 +48,10 @@ class CaseDriver:
     async def start(self, policy=None, **kwargs) -> WorkflowHandle:
         start = case_start(policy, registered_at=await self.env.get_current_time(), **kwargs)
         handle = await self.env.client.start_workflow(
-            ComplaintWorkflow.run, start, id=workflow_id(start.tracking_code), task_queue=self.task_queue,
+            ComplaintWorkflow.run,
+            start,
+            id=workflow_id(start.tracking_code),
+            task_queue=self.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         )
         self.handles.append(handle)
@@ -66,7 +68,9 @@ class CaseDriver:
             if (seq is None or len(state.events) >= seq) and row and row.last_seq == len(state.events):
                 # an activity pending, or a workflow task about to schedule the next one (the SMS after a
                 # projection): not settled yet
-                if not (await handle.describe()).raw_description.pending_activities and not await self._deciding(handle):
+                if not (await handle.describe()).raw_description.pending_activities and not await self._deciding(
+                    handle
+                ):
                     return state
             await asyncio.sleep(0.05)
         raise AssertionError(f"case did not settle: {len(state.events)} events, read model at {row and row.last_seq}")
@@ -92,13 +96,18 @@ class CaseDriver:
     async def complete(self, handle: WorkflowHandle, state: CaseState) -> CaseState:
         return await handle.execute_update(
             ComplaintWorkflow.complete_task,
-            CompleteTaskInput(actor=UNIT_COORDINATOR, task_id=state.current_task_id,
-                              outcome=HandlingOutcome.SUBSTITUTE_ASSIGNED, note="کارمند جایگزین به باجه اعزام شد"),
+            CompleteTaskInput(
+                actor=UNIT_COORDINATOR,
+                task_id=state.current_task_id,
+                outcome=HandlingOutcome.SUBSTITUTE_ASSIGNED,
+                note="کارمند جایگزین به باجه اعزام شد",
+            ),
         )
 
     async def approve(self, handle: WorkflowHandle) -> CaseState:
         return await handle.execute_update(
-            ComplaintWorkflow.approve, ApproveInput(actor=SENIOR, result_note="کارمند جایگزین مستقر شد و خدمت ادامه یافت")
+            ComplaintWorkflow.approve,
+            ApproveInput(actor=SENIOR, result_note="کارمند جایگزین مستقر شد و خدمت ادامه یافت"),
         )
 
     async def rows(self, model, tracking_code: str):

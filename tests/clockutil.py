@@ -4,12 +4,12 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import update
 
-from foad.calendar import TEHRAN, iran_holiday
-from foad.db import transaction
-from foad.models import Agency
+from database.models import Agency
+from database.sessions import transaction
 from schemas.clock import OfficeHours, OpenHours, SlaMode, Weekday
 from schemas.enums import Level
 from tests.factories import AGENCY, default_policy
+from timekeeping.office_hours import TEHRAN, iran_holiday
 
 THURSDAY_OPEN = OfficeHours(
     days={**OfficeHours().days, Weekday.THURSDAY: OpenHours(opens=time(7, 0), closes=time(12, 0))}
@@ -35,7 +35,8 @@ def _days_after(now: datetime):
 def wednesday_before_holiday(now: datetime) -> date:
     """The next working Wednesday whose Thursday is an official holiday."""
     return next(
-        d for d in _days_after(now)
+        d
+        for d in _days_after(now)
         if Weekday.of(d) is Weekday.WEDNESDAY and _working(d, OfficeHours()) and iran_holiday(d + timedelta(days=1))
     )
 
@@ -72,7 +73,7 @@ async def skip_to(env, moment: datetime) -> None:
 async def set_agency_calendar(sessions, *, mode: SlaMode = SlaMode.OFFICE_HOURS, hours: OfficeHours | None = None):
     async with transaction(sessions) as session:
         await session.execute(
-            update(Agency).where(Agency.id == AGENCY).values(
-                sla_mode=mode.value, office_hours=hours.model_dump(mode="json") if hours else None
-            )
+            update(Agency)
+            .where(Agency.id == AGENCY)
+            .values(sla_mode=mode.value, office_hours=hours.model_dump(mode="json") if hours else None)
         )

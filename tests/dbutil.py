@@ -30,7 +30,7 @@ def migrate(url: str) -> None:
     def run() -> None:
         try:
             _upgrade(url.replace("%", "%%"))
-        except BaseException as exc:  # re-raised in the caller's thread
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
             failure.append(exc)
 
     thread = threading.Thread(target=run, name="alembic-upgrade")
@@ -69,4 +69,3 @@ def _asyncpg_dsn(server_url: str) -> str:
     """asyncpg speaks plain postgresql:// URLs; connect to the maintenance database `postgres`."""
     url = make_url(server_url).set(drivername="postgresql", database="postgres")
     return url.render_as_string(hide_password=False)
-

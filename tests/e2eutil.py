@@ -32,9 +32,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import create_async_engine
 from temporalio.client import Client
 
-from foad.devstack import dev_server_command, ensure_search_attributes, free_port, port_open, stop, wait_for_temporal
-from foad.settings import Settings
-from foad.temporal import data_converter
+from cli.devstack import dev_server_command, free_port, port_open, stop, wait_for_temporal
+from infra.settings import Settings
+from infra.temporal import data_converter, ensure_search_attributes
 from schemas.text import MobileNumber, latin_digits
 from tests.dbutil import create_postgres_database, drop_postgres_database, migrate
 
@@ -47,7 +47,7 @@ PROVINCIAL = "sso-qazvin"
 NATIONAL_CODE = "0499370899"
 MOBILE = "09121234567"
 
-# Which SMS template each timeline event sends (activities/sms.py); other events send none.
+# Which SMS template each timeline event sends (sms/sender.py); other events send none.
 SMS_OF_EVENT = {
     "registered": "registered",
     "review_accepted": "accepted",
@@ -102,8 +102,8 @@ def _die_with_parent() -> None:
     if sys.platform.startswith("linux"):
         import ctypes
 
-        PR_SET_PDEATHSIG = 1
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
 @dataclass
@@ -226,16 +226,20 @@ class Stack:
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("FOAD_")}
-        return env | self.policy | {
-            "FOAD_ENVIRONMENT": "test",
-            # one test address files for many citizens: the per-address intake budget is not what is tested here
-            "FOAD_INTAKE_PER_CLIENT_PER_HOUR": "1000000",
-            "FOAD_DATABASE_URL": self.read_model_url,
-            "FOAD_TEMPORAL_ADDRESS": self.temporal_address,
-            "FOAD_TEMPORAL_NAMESPACE": "default",
-            "FOAD_TEMPORAL_TASK_QUEUE": self.task_queue,
-            "PYTHONUNBUFFERED": "1",
-        }
+        return (
+            env
+            | self.policy
+            | {
+                "FOAD_ENVIRONMENT": "test",
+                # one test address files for many citizens: the per-address intake budget is not what is tested here
+                "FOAD_INTAKE_PER_CLIENT_PER_HOUR": "1000000",
+                "FOAD_DATABASE_URL": self.read_model_url,
+                "FOAD_TEMPORAL_ADDRESS": self.temporal_address,
+                "FOAD_TEMPORAL_NAMESPACE": "default",
+                "FOAD_TEMPORAL_TASK_QUEUE": self.task_queue,
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
 
     def _child(self, name: str, command: list[str]) -> Child:
         child = self.children[name] = Child(name, command, self.folder / f"{name}.log")
@@ -255,10 +259,10 @@ class Stack:
             self.database_url = asyncio.run(create_postgres_database(self.postgres_server))
         migrate(self.read_model_url)
         seeded = subprocess.run(
-            [sys.executable, "-m", "foad.seed"], cwd=ROOT, env=self.env(), capture_output=True, text=True, timeout=120
+            [sys.executable, "-m", "cli.seed"], cwd=ROOT, env=self.env(), capture_output=True, text=True, timeout=120
         )
         (self.folder / "seed.log").write_text(seeded.stdout + seeded.stderr)
-        assert seeded.returncode == 0, f"python -m foad.seed failed:\n{seeded.stdout}{seeded.stderr}"
+        assert seeded.returncode == 0, f"python -m cli.seed failed:\n{seeded.stdout}{seeded.stderr}"
         if self.read_model_url.startswith("postgresql"):
             self.postgres = PostgresReader(self.read_model_url)
         else:

@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from foad.db import transaction
-from foad.models import Agency, County, Province, Unit
-from foad.settings import Settings
+from database.models import Agency, County, Province, Unit
+from database.sessions import transaction
+from infra.settings import Settings
 from schemas.actions import ReviewInput
 from schemas.case import Actor, CaseStart, Citizen, UnitRef
 from schemas.enums import Channel, Indicator, Level, ReviewDecision, Role
@@ -43,8 +43,13 @@ async def seed_test_units(sessions: async_sessionmaker[AsyncSession]) -> None:
         for ref in reversed(CHAIN):
             session.add(
                 Unit(
-                    id=ref.id, agency_id=AGENCY, parent_id=parent, level=ref.level.value,
-                    name_fa=ref.name_fa, name_en=ref.id, province_code="IR-26",
+                    id=ref.id,
+                    agency_id=AGENCY,
+                    parent_id=parent,
+                    level=ref.level.value,
+                    name_fa=ref.name_fa,
+                    name_en=ref.id,
+                    province_code="IR-26",
                     county_code="IR-26-takestan" if ref.level is Level.COUNTY else None,
                 )
             )

@@ -93,7 +93,7 @@ class FakeGateway:
             def _kavenegar(self, code: int, message: str, entries: list | None = None, **headers: str) -> None:
                 self._reply(code, {"return": {"status": code, "message": message}, "entries": entries}, headers)
 
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            def do_POST(self) -> None:
                 path = urlparse(self.path).path
                 params = self._params()
                 gateway.requests.append((path, params))
@@ -123,11 +123,17 @@ class FakeGateway:
                 if behaviour == "5xx":
                     return self._reply(502, {"error": "bad gateway"}) if generic else self._kavenegar(500, "خطای سرور")
                 if behaviour == "429":
-                    return self._reply(429, {"error": "slow down"}, {"Retry-After": "1"}) if generic else (
-                        self._kavenegar(429, "تعداد درخواست بیش از حد مجاز", **{"Retry-After": "1"})
+                    return (
+                        self._reply(429, {"error": "slow down"}, {"Retry-After": "1"})
+                        if generic
+                        else (self._kavenegar(429, "تعداد درخواست بیش از حد مجاز", **{"Retry-After": "1"}))
                     )
                 if behaviour == "reject":
-                    return self._reply(400, {"error": "bad receptor"}) if generic else self._kavenegar(411, "گیرنده نامعتبر")
+                    return (
+                        self._reply(400, {"error": "bad receptor"})
+                        if generic
+                        else self._kavenegar(411, "گیرنده نامعتبر")
+                    )
                 if behaviour == "timeout":
                     time.sleep(gateway.slow_seconds)
                     return self._reply(504, {"error": "too late"})

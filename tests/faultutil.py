@@ -13,9 +13,9 @@ import httpx
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowExecutionStatus
 
-from foad.passwords import hash_password
-from foad.temporal import workflow_id
+from infra.passwords import hash_password
 from tests.e2eutil import PASSWORD, Api, Stack, check_no_step_lost_or_doubled, eventually
+from workflows.visibility import workflow_id
 
 PATH_KINDS = ["registered", "review_accepted", "task_completed", "result_approved", "feedback"]
 PATH_SMS = ["accepted", "registered", "result"]

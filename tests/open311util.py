@@ -11,7 +11,7 @@ import pytest
 import uvicorn
 from georeport import GeoReport
 
-from foad.open311_clients import register
+from database.open311_clients import register
 from tests.apiutil import FULL_NAME, MOBILE, NATIONAL_CODE, OFFICE, make_app
 
 T = TypeVar("T")

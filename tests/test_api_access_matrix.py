@@ -35,8 +35,18 @@ DENIED = {401, 403}
 
 # Who speaks: a demo user, a citizen (own: the mobile of case A; other: another mobile), or nobody.
 ROLES = (
-    "anonymous", "citizen", "other-citizen", "operator1", "sso-senior", "nigc-senior", "sso-takestan",
-    "sso-eslamshahr", "inspector1", "inspector2", "auditor", "admin",
+    "anonymous",
+    "citizen",
+    "other-citizen",
+    "operator1",
+    "sso-senior",
+    "nigc-senior",
+    "sso-takestan",
+    "sso-eslamshahr",
+    "inspector1",
+    "inspector2",
+    "auditor",
+    "admin",
 )
 
 
@@ -64,30 +74,68 @@ SEE_B = {"operator1", "nigc-senior", "auditor", "admin"}
 AUDIT = {"auditor", "admin"}
 
 
-def _matrix(a: str, b: str, handling_task: str, review_task_b: str) -> list[tuple[str, str, str, dict[str, Any], dict[str, bool]]]:
+def _matrix(
+    a: str, b: str, handling_task: str, review_task_b: str
+) -> list[tuple[str, str, str, dict[str, Any], dict[str, bool]]]:
     """(label, method, path, request kwargs, who is allowed)."""
     reason = {"json": {"reason": "بررسی دسترسی"}}
     return [
         ("file", "POST", "/complaints", {"json": complaint()}, _expected({"citizen", "operator1", "admin"})),
         ("public status", "GET", f"/complaints/{a}", {}, _expected(set(ROLES))),
         ("own case (citizen)", "GET", f"/citizen/cases/{a}", {}, _expected({"citizen"})),
-        ("feedback", "POST", f"/complaints/{a}/feedback", {"json": {"satisfied": True, "rating": 4}},
-         _expected({"citizen"})),
+        (
+            "feedback",
+            "POST",
+            f"/complaints/{a}/feedback",
+            {"json": {"satisfied": True, "rating": 4}},
+            _expected({"citizen"}),
+        ),
         ("case A", "GET", f"/cases/{a}?live=false", {}, _expected(SEE_A)),
         ("case B", "GET", f"/cases/{b}?live=false", {}, _expected(SEE_B)),
-        ("review A (in handling: 409)", "POST", f"/cases/{a}/review",
-         {"json": {"decision": "reject", "referral_note": "خارج از حیطه"}}, _expected({"sso-senior"})),
-        ("approve A (409)", "POST", f"/cases/{a}/approve", {"json": {"result_note": "انجام شد"}},
-         _expected({"sso-senior"})),
+        (
+            "review A (in handling: 409)",
+            "POST",
+            f"/cases/{a}/review",
+            {"json": {"decision": "reject", "referral_note": "خارج از حیطه"}},
+            _expected({"sso-senior"}),
+        ),
+        (
+            "approve A (409)",
+            "POST",
+            f"/cases/{a}/approve",
+            {"json": {"result_note": "انجام شد"}},
+            _expected({"sso-senior"}),
+        ),
         ("send back A (409)", "POST", f"/cases/{a}/send-back", reason, _expected({"sso-senior"})),
         ("close A (409)", "POST", f"/cases/{a}/close", reason, _expected({"sso-senior"})),
-        ("complete B's review task (409)", "POST", f"/tasks/{review_task_b}/complete",
-         {"json": {"outcome": "resolved_by_phone", "note": "تماس گرفته شد"}}, _expected({"nigc-senior"})),
+        (
+            "complete B's review task (409)",
+            "POST",
+            f"/tasks/{review_task_b}/complete",
+            {"json": {"outcome": "resolved_by_phone", "note": "تماس گرفته شد"}},
+            _expected({"nigc-senior"}),
+        ),
         ("history A", "GET", f"/cases/{a}/history", {}, _expected(AUDIT)),
         ("access log", "GET", "/access-log", {}, _expected(AUDIT)),
         ("users", "GET", "/users", {}, _expected({"admin"})),
-        ("task inbox", "GET", "/tasks", {}, _expected({"sso-senior", "nigc-senior", "sso-takestan", "sso-eslamshahr",
-                                                       "inspector1", "inspector2", "auditor", "admin"})),
+        (
+            "task inbox",
+            "GET",
+            "/tasks",
+            {},
+            _expected(
+                {
+                    "sso-senior",
+                    "nigc-senior",
+                    "sso-takestan",
+                    "sso-eslamshahr",
+                    "inspector1",
+                    "inspector2",
+                    "auditor",
+                    "admin",
+                }
+            ),
+        ),
     ]
 
 
@@ -96,8 +144,13 @@ async def cases(api, seeded):
     admin = await login(api, "admin")
     created = await api.post(
         "/users",
-        json={"username": "inspector2", "full_name": "بازرس دوم", "role": "inspector", "agency_id": "sso",
-              "password": PASSWORD},
+        json={
+            "username": "inspector2",
+            "full_name": "بازرس دوم",
+            "role": "inspector",
+            "agency_id": "sso",
+            "password": PASSWORD,
+        },
         headers=admin,
     )
     assert created.status_code == 201, created.text
@@ -128,14 +181,30 @@ async def test_every_role_is_allowed_exactly_where_its_scope_says(api, cases):
 async def test_inboxes_and_lists_show_each_role_only_its_own(api, cases):
     a, b, handling_task, _ = cases
     seen: dict[str, set[str]] = {}
-    for role in ("operator1", "sso-senior", "nigc-senior", "sso-takestan", "sso-eslamshahr", "inspector1",
-                 "inspector2", "auditor", "admin"):
+    for role in (
+        "operator1",
+        "sso-senior",
+        "nigc-senior",
+        "sso-takestan",
+        "sso-eslamshahr",
+        "inspector1",
+        "inspector2",
+        "auditor",
+        "admin",
+    ):
         listed = await api.get("/cases", headers=await login(api, role))
         assert listed.status_code == 200, (role, listed.text)
         seen[role] = {c["tracking_code"] for c in listed.json()["items"]} & {a, b}
     assert seen == {
-        "operator1": {b}, "sso-senior": {a}, "nigc-senior": {b}, "sso-takestan": {a}, "sso-eslamshahr": set(),
-        "inspector1": {a}, "inspector2": set(), "auditor": {a, b}, "admin": {a, b},
+        "operator1": {b},
+        "sso-senior": {a},
+        "nigc-senior": {b},
+        "sso-takestan": {a},
+        "sso-eslamshahr": set(),
+        "inspector1": {a},
+        "inspector2": set(),
+        "auditor": {a, b},
+        "admin": {a, b},
     }
     inbox = {t["task_id"] for t in (await api.get("/tasks", headers=await login(api, "inspector1"))).json()}
     assert handling_task in inbox
@@ -173,8 +242,13 @@ async def test_the_named_employee_is_shown_to_the_senior_coordinator_and_auditor
         detail = await api.get(f"/cases/{code}?live=false", headers=await login(api, role))
         assert detail.status_code == 200, (role, detail.text)
         names[role] = detail.json()["employee_name"]
-    assert names == {"sso-senior": "آقای رحمانی", "auditor": "آقای رحمانی", "admin": "آقای رحمانی",
-                     "sso-takestan": None, "inspector1": None}
+    assert names == {
+        "sso-senior": "آقای رحمانی",
+        "auditor": "آقای رحمانی",
+        "admin": "آقای رحمانی",
+        "sso-takestan": None,
+        "inspector1": None,
+    }
     public = await api.get(f"/complaints/{code}")
     mine = await api.get(f"/citizen/cases/{code}")
     assert "رحمانی" not in public.text and "رحمانی" not in mine.text

@@ -2,7 +2,7 @@
 
 from sqlalchemy import update
 
-from foad.models import Case
+from database.models import Case
 from tests.apiutil import (
     api,  # noqa: F401 - fixture
     cases_terminated,  # noqa: F401 - fixture

@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 import jwt
 from sqlalchemy import update
 
-from api.security import ALGORITHM
-from foad.models import User
-from foad.settings import DEV_SECRET
+from api.auth.tokens import ALGORITHM
+from database.models import User
+from infra.settings import DEV_SECRET
 from tests.apiutil import (
     PASSWORD,
     api,  # noqa: F401 - fixture
@@ -59,7 +59,9 @@ async def test_staff_endpoints_need_a_token(api):
 async def test_forged_or_expired_token_is_401(api):
     now = datetime.now(UTC)
     forged = jwt.encode({"sub": "1", "exp": now + timedelta(hours=1)}, "x" * 40, algorithm=ALGORITHM)
-    expired = jwt.encode({"sub": "1", "typ": "staff", "exp": now - timedelta(minutes=1)}, DEV_SECRET, algorithm=ALGORITHM)
+    expired = jwt.encode(
+        {"sub": "1", "typ": "staff", "exp": now - timedelta(minutes=1)}, DEV_SECRET, algorithm=ALGORITHM
+    )
     for token in (forged, expired, "not-a-jwt"):
         response = await api.get("/cases", headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 401

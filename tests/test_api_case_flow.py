@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from foad.models import CaseEventRow, SmsOutbox, Task
+from database.models import CaseEventRow, SmsOutbox, Task
 from tests.apiutil import (
     api,  # noqa: F401 - fixture
     cases_terminated,  # noqa: F401 - fixture
@@ -14,7 +14,11 @@ from tests.apiutil import (
     worker,  # noqa: F401 - fixture
 )
 
-ACCEPT = {"decision": "accept", "unit_id": "sso-qazvin-takestan", "action_order": "با شعبه تماس بگیرید و جایگزین بفرستید"}
+ACCEPT = {
+    "decision": "accept",
+    "unit_id": "sso-qazvin-takestan",
+    "action_order": "با شعبه تماس بگیرید و جایگزین بفرستید",
+}
 DONE = {"outcome": "substitute_assigned", "note": "کارمند جایگزین به باجه اعزام شد"}
 
 
@@ -52,7 +56,11 @@ async def test_case_runs_from_intake_to_closed_through_the_api(api, seeded):
         tasks = list(await session.scalars(select(Task).where(Task.tracking_code == code).order_by(Task.task_id)))
         kinds = list(await session.scalars(select(CaseEventRow.kind).where(CaseEventRow.tracking_code == code)))
         sms = list(await session.scalars(select(SmsOutbox.template).where(SmsOutbox.tracking_code == code)))
-    assert [(t.kind, t.status) for t in tasks] == [("review", "completed"), ("handling", "completed"), ("approval", "completed")]
+    assert [(t.kind, t.status) for t in tasks] == [
+        ("review", "completed"),
+        ("handling", "completed"),
+        ("approval", "completed"),
+    ]
     assert tasks[1].closed_by == "sso-takestan"
     assert kinds == ["registered", "review_accepted", "task_completed", "result_approved", "feedback"]
     assert {"registered", "accepted", "result"} <= set(sms)

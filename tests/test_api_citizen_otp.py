@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
-from foad.models import AccessRecord, OtpChallenge, SmsOutbox
+from database.models import AccessRecord, OtpChallenge, SmsOutbox
 from schemas.text import latin_digits
 from tests.apiutil import (
     MOBILE,
@@ -132,7 +132,9 @@ async def test_requests_and_guesses_from_one_address_are_limited(seeded):
     app = make_app(sessions=seeded, otp_per_client_per_hour=2, otp_verify_per_client_per_hour=2)
     async with http(app, citizen=None) as client:
         assert [(await _ask(client, m)).status_code for m in ("09120000001", "09120000002", "09120000003")] == [
-            202, 202, 429,
+            202,
+            202,
+            429,
         ]
         guesses = [(await _verify(client, "000000", "09120000001")).status_code for _ in range(3)]
         assert guesses == [401, 401, 429]

@@ -10,14 +10,13 @@ from temporalio.api.common.v1 import Payload
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from foad.codec import ENCODING, KEY_ID
-from foad.devstack import dev_server_command
-from foad.temporal import workflow_id
+from cli.devstack import dev_server_command
+from infra.codec import ENCODING, KEY_ID
 from schemas.case import CaseStart
 from tests.apiutil import (
-    PASSWORD,
     FULL_NAME,
     NATIONAL_CODE,
+    PASSWORD,
     api,  # noqa: F401 - fixture
     cases_terminated,  # noqa: F401 - fixture
     complaint,
@@ -29,6 +28,7 @@ from tests.apiutil import (
     seeded,  # noqa: F401 - fixture
     worker,  # noqa: F401 - fixture
 )
+from workflows.visibility import workflow_id
 
 DECODE, ENCODE = "http://foad.test/codec/decode", "http://foad.test/codec/encode"
 UI_ORIGIN = "http://localhost:8233"
@@ -39,8 +39,10 @@ ACTION_ORDER = "با آقای علی رضایی تماس بگیرید"
 def wire(payloads: list[Payload]) -> dict:
     return {
         "payloads": [
-            {"metadata": {k: base64.b64encode(v).decode() for k, v in p.metadata.items()},
-             "data": base64.b64encode(p.data).decode()}
+            {
+                "metadata": {k: base64.b64encode(v).decode() for k, v in p.metadata.items()},
+                "data": base64.b64encode(p.data).decode(),
+            }
             for p in payloads
         ]
     }
@@ -119,7 +121,9 @@ async def test_each_decode_is_recorded_as_an_access_to_personal_data(codec_api):
     response = await codec_api.post(DECODE, json=wire([plain(1), plain(2)]), headers=headers)
     assert response.status_code == 200
     log = await codec_api.get("/access-log", headers=headers)
-    assert [(r["what"], r["username"], r["role"]) for r in log.json()] == [("codec.decode:default:2", "auditor", "auditor")]
+    assert [(r["what"], r["username"], r["role"]) for r in log.json()] == [
+        ("codec.decode:default:2", "auditor", "auditor")
+    ]
 
 
 async def test_codec_endpoint_needs_a_token(codec_api):

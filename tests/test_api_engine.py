@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from temporalio.testing import WorkflowEnvironment
 
-from foad.models import IntakeKey
+from database.models import IntakeKey
 from tests.apiutil import (
     api,  # noqa: F401 - fixture
     cases_terminated,  # noqa: F401 - fixture
@@ -87,7 +87,7 @@ async def test_update_with_no_worker_polling_is_503(own_test_server, seeded, tas
 def test_no_poller_refusal_from_the_server_is_a_503_not_a_502():
     from temporalio.service import RPCError, RPCStatusCode
 
-    from api.errors import engine_error
+    from api.edge.errors import engine_error
 
     refusal = RPCError("no poller seen for task queue recently", RPCStatusCode.FAILED_PRECONDITION, b"")
     error = engine_error(refusal)

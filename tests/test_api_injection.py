@@ -4,7 +4,7 @@ gives exactly the normalised input), the SQL tables stay intact, and an over-lon
 
 from sqlalchemy import func, select, text
 
-from foad.models import Case
+from database.models import Case
 from schemas.text import normalize_text
 from tests.apiutil import (
     MOBILE,
@@ -78,7 +78,9 @@ async def test_hostile_text_in_every_staff_and_citizen_field_comes_back_inert(ap
         "close_reason": hostile("close"),
     }
     assert len(normalize_text(fields["description"])) == 2000
-    body = complaint(description=fields["description"], full_name=fields["full_name"], employee_name=fields["employee_name"])
+    body = complaint(
+        description=fields["description"], full_name=fields["full_name"], employee_name=fields["employee_name"]
+    )
     code = await file(api, body)
     senior = await login(api, "sso-senior")
     await open_task(api, senior, code, "review")
@@ -97,7 +99,9 @@ async def test_hostile_text_in_every_staff_and_citizen_field_comes_back_inert(ap
         assert completed.status_code == 200, completed.text
         await open_task(api, senior, code, "approval")
         if note == "note":
-            sent_back = await api.post(f"/cases/{code}/send-back", json={"reason": fields["send_back_reason"]}, headers=senior)
+            sent_back = await api.post(
+                f"/cases/{code}/send-back", json={"reason": fields["send_back_reason"]}, headers=senior
+            )
             assert sent_back.status_code == 200, sent_back.text
     approved = await api.post(f"/cases/{code}/approve", json={"result_note": fields["result_note"]}, headers=senior)
     assert approved.status_code == 200, approved.text
@@ -113,7 +117,15 @@ async def test_hostile_text_in_every_staff_and_citizen_field_comes_back_inert(ap
     assert detail["action_order"] == inert(fields["action_order"])
     assert detail["result_note"] == inert(fields["result_note"])
     notes = {e["note"] for e in detail["events"]}
-    for key in ("action_order", "escalate_reason", "note", "send_back_reason", "note_again", "result_note", "close_reason"):
+    for key in (
+        "action_order",
+        "escalate_reason",
+        "note",
+        "send_back_reason",
+        "note_again",
+        "result_note",
+        "close_reason",
+    ):
         assert inert(fields[key]) in notes, key
     public = (await api.get(f"/complaints/{code}")).json()
     assert public["result_note"] == inert(fields["result_note"])

@@ -4,11 +4,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-import foad.seed
-from api.tracking import is_valid_tracking_code, new_tracking_code
-from foad.db import create_engine, sessionmaker
-from foad.models import IntakeKey
-from foad.temporal import workflow_id
+import cli.seed
+from api.services.tracking import is_valid_tracking_code, new_tracking_code
+from database.models import IntakeKey
+from database.sessions import create_engine, sessionmaker
 from tests.apiutil import (
     FULL_NAME,
     MOBILE,
@@ -29,6 +28,7 @@ from tests.apiutil import (
 )
 from tests.dbutil import migrate
 from worker import build_worker
+from workflows.visibility import workflow_id
 
 
 def _fields(response) -> dict[str, str]:
@@ -137,12 +137,13 @@ async def test_public_status_answers_from_the_workflow_before_the_read_model_has
     elsewhere_url = f"sqlite+aiosqlite:///{tmp_path / 'elsewhere.db'}"
     migrate(elsewhere_url)
     elsewhere = create_engine(elsewhere_url)
-    await foad.seed.seed(sessionmaker(elsewhere), REFDATA, demo_users=False)
+    await cli.seed.seed(sessionmaker(elsewhere), REFDATA, demo_users=False)
     app = make_app(sessions=seeded, client=temporal_env.client, task_queue=task_queue)
     try:
-        async with build_worker(temporal_env.client, sessions=sessionmaker(elsewhere), task_queue=task_queue), http(
-            app
-        ) as client:
+        async with (
+            build_worker(temporal_env.client, sessions=sessionmaker(elsewhere), task_queue=task_queue),
+            http(app) as client,
+        ):
             code = await file(client)
             response = await client.get(f"/complaints/{code}")
     finally:
@@ -185,4 +186,3 @@ async def test_feedback_without_a_citizen_token_is_401(api, seeded):
     )
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "citizen_token_required"
-

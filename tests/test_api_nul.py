@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-import foad.seed
-from foad.db import create_engine, sessionmaker
+import cli.seed
+from database.sessions import create_engine, sessionmaker
 from tests.apiutil import REFDATA, _hash_once, complaint, http, login, make_app
 from tests.dbutil import create_postgres_database, drop_postgres_database, migrate
 
@@ -30,8 +30,8 @@ async def seeded_db(request, tmp_path, monkeypatch) -> AsyncIterator[tuple[str, 
     try:
         migrate(url)
         engine = create_engine(url)
-        monkeypatch.setattr(foad.seed, "hash_password", _hash_once)
-        await foad.seed.seed(sessionmaker(engine), REFDATA)
+        monkeypatch.setattr(cli.seed, "hash_password", _hash_once)
+        await cli.seed.seed(sessionmaker(engine), REFDATA)
         yield request.param, sessionmaker(engine)
         await engine.dispose()
     finally:

@@ -5,19 +5,19 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from foad.models import CaseEventRow
-from foad.temporal import workflow_id
+from database.models import CaseEventRow
 from tests.apiutil import (
-    citizen_auth,
-    complaint,
     api,  # noqa: F401 - fixture
     cases_terminated,  # noqa: F401 - fixture
+    citizen_auth,
+    complaint,
     file,
     login,
     projected,
     seeded,  # noqa: F401 - fixture
     worker,  # noqa: F401 - fixture
 )
+from workflows.visibility import workflow_id
 
 OFFICE_HOURS = {"sla_mode": "office_hours", "office_hours": None}
 QUESTION = {"what_is_needed": "شماره باجه و ساعت مراجعه را بفرستید"}
@@ -27,8 +27,9 @@ async def _office_hours_case(api, seeded) -> tuple[str, dict]:
     admin = await login(api, "admin")
     response = await api.put("/admin/agencies/sso/clock", json=OFFICE_HOURS, headers=admin)
     assert response.status_code == 200, response.text
-    key_response = await api.post("/complaints", json=complaint(),
-                                  headers={"Idempotency-Key": f"office-hours-{uuid.uuid4()}"})
+    key_response = await api.post(
+        "/complaints", json=complaint(), headers={"Idempotency-Key": f"office-hours-{uuid.uuid4()}"}
+    )
     assert key_response.status_code == 201, key_response.text
     receipt = key_response.json()
     await projected(seeded, receipt["tracking_code"])
@@ -38,7 +39,9 @@ async def _office_hours_case(api, seeded) -> tuple[str, dict]:
 async def test_an_office_hours_agency_gets_deadlines_counted_in_open_time_and_explained(api, seeded):
     code, receipt = await _office_hours_case(api, seeded)
     case = await projected(seeded, code, sla_mode="office_hours")
-    assert case.due_at.isoformat() == receipt["due_at"].replace("Z", "+00:00"), "the receipt counts as the workflow does"
+    assert case.due_at.isoformat() == receipt["due_at"].replace("Z", "+00:00"), (
+        "the receipt counts as the workflow does"
+    )
     assert case.deadline["open_minutes_counted"] == 180 and case.deadline["mode"] == "office_hours"
     detail = (await api.get(f"/cases/{code}", headers=await login(api, "sso-senior"))).json()
     assert detail["sla_mode"] == "office_hours"
@@ -83,7 +86,9 @@ async def test_the_unit_holding_the_task_may_ask_and_its_case_is_not_escalated_m
     code = await file(api)
     await projected(seeded, code)
     review = {"decision": "accept", "unit_id": "sso-qazvin-takestan", "action_order": "با شعبه تماس بگیرید"}
-    assert (await api.post(f"/cases/{code}/review", json=review, headers=await login(api, "sso-senior"))).status_code == 200
+    assert (
+        await api.post(f"/cases/{code}/review", json=review, headers=await login(api, "sso-senior"))
+    ).status_code == 200
     takestan = await login(api, "sso-takestan")
     response = await api.post(f"/cases/{code}/request-information", json=QUESTION, headers=takestan)
     assert response.status_code == 200, response.text
@@ -94,7 +99,9 @@ async def test_the_unit_holding_the_task_may_ask_and_its_case_is_not_escalated_m
 async def test_a_unit_not_holding_the_task_may_not_ask(api, seeded):
     code = await file(api)
     await projected(seeded, code)
-    response = await api.post(f"/cases/{code}/request-information", json=QUESTION, headers=await login(api, "sso-qazvin"))
+    response = await api.post(
+        f"/cases/{code}/request-information", json=QUESTION, headers=await login(api, "sso-qazvin")
+    )
     assert response.status_code == 403
 
 
@@ -134,7 +141,10 @@ async def test_closure_validation_and_access(api, seeded):
     assert response.status_code == 422 and response.json()["error"]["details"][0]["field"] == "body.province_code"
     senior = await login(api, "sso-senior")
     assert (await api.post("/admin/closures", json=unknown, headers=senior)).status_code == 403
-    bad_hours = {"sla_mode": "office_hours", "office_hours": {"days": {"saturday": {"opens": "14:00", "closes": "07:00"}}}}
+    bad_hours = {
+        "sla_mode": "office_hours",
+        "office_hours": {"days": {"saturday": {"opens": "14:00", "closes": "07:00"}}},
+    }
     assert (await api.put("/admin/agencies/sso/clock", json=bad_hours, headers=admin)).status_code == 422
     assert (await api.put("/admin/agencies/nope/clock", json=OFFICE_HOURS, headers=admin)).status_code == 404
 

@@ -63,7 +63,9 @@ async def test_no_generated_request_gets_a_500(temporal_env, seeded, task_queue,
 
         for result in schema.get_all_operations():
             operation = result.ok()
-            cases = st.one_of(operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE))
+            cases = st.one_of(
+                operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE)
+            )
 
             @settings(
                 max_examples=EXAMPLES_PER_OPERATION,
@@ -82,7 +84,8 @@ async def test_no_generated_request_gets_a_500(temporal_env, seeded, task_queue,
                 response = asyncio.run_coroutine_threadsafe(send(kwargs), loop).result(timeout=60)
                 unavailable = response.status_code == 503 and "engine_unavailable" in response.text
                 if response.status_code >= 500 and not unavailable:
-                    failures.append(f"{kwargs['method']} {operation.path} as {role}: {response.status_code} {response.text[:300]} <- {kwargs}")
+                    answer = f"{response.status_code} {response.text[:300]}"
+                    failures.append(f"{kwargs['method']} {case.operation.path} as {role}: {answer} <- {kwargs}")
 
             await asyncio.to_thread(probe)
     assert not failures, "\n".join(failures[:20])
@@ -101,6 +104,8 @@ FOUND_500S = [
 async def test_inputs_that_once_gave_a_500_are_422s_on_their_field(seeded, method, path, params, body, field):
     async with http(make_app(sessions=seeded)) as api:
         headers = await login(api, "auditor")
-        response = await api.request(method, path, params=params, json=complaint(**body) if body else None, headers=headers)
+        response = await api.request(
+            method, path, params=params, json=complaint(**body) if body else None, headers=headers
+        )
     assert response.status_code == 422, response.text
     assert field in {d["field"] for d in response.json()["error"]["details"]}

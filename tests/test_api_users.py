@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from foad.models import User
+from database.models import User
 from tests.apiutil import (
     PASSWORD,
     http,
@@ -16,8 +16,13 @@ from tests.apiutil import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-NEW = {"username": "sso-karaj", "full_name": "هماهنگ‌کننده کرج", "role": "unit_coordinator", "agency_id": "sso",
-       "unit_ids": ["sso-qazvin-takestan"]}
+NEW = {
+    "username": "sso-karaj",
+    "full_name": "هماهنگ‌کننده کرج",
+    "role": "unit_coordinator",
+    "agency_id": "sso",
+    "unit_ids": ["sso-qazvin-takestan"],
+}
 
 
 async def _client(sessions, **settings):
@@ -85,9 +90,13 @@ async def test_repeated_failures_lock_the_account_until_the_admin_resets_it(seed
         admin = await login(api, "admin")
         listed = {u["username"]: u for u in (await api.get("/users", headers=admin)).json()}
         assert listed["operator1"]["locked"] is True
-        reset = await api.post("/users/operator1/reset-password", json={"password": "a-brand-new-password"}, headers=admin)
+        reset = await api.post(
+            "/users/operator1/reset-password", json={"password": "a-brand-new-password"}, headers=admin
+        )
         assert reset.status_code == 200 and reset.json()["password"] is None and reset.json()["locked"] is False
-        assert (await api.get("/auth/me", headers=await login(api, "operator1", "a-brand-new-password"))).status_code == 200
+        assert (
+            await api.get("/auth/me", headers=await login(api, "operator1", "a-brand-new-password"))
+        ).status_code == 200
 
 
 async def test_a_right_password_resets_the_failure_count(seeded):
@@ -109,13 +118,13 @@ def test_the_command_line_creates_disables_and_resets_accounts(tmp_path):
         return subprocess.run([sys.executable, *args], env=env, cwd=ROOT, capture_output=True, text=True)
 
     assert run("-m", "alembic", "upgrade", "head").returncode == 0
-    assert run("-m", "foad.seed").returncode == 0
-    created = run("-m", "foad.users", "create", "centre-auditor", "--full-name", "حسابرس مرکز", "--role", "auditor")
+    assert run("-m", "cli.seed").returncode == 0
+    created = run("-m", "cli.users", "create", "centre-auditor", "--full-name", "حسابرس مرکز", "--role", "auditor")
     assert created.returncode == 0, created.stderr
     assert "password (shown once)" in created.stdout
-    assert run("-m", "foad.users", "disable", "centre-auditor").returncode == 0
-    assert "centre-auditor\tauditor\t-\tdisabled" in run("-m", "foad.users", "list").stdout
-    reset = run("-m", "foad.users", "reset", "centre-auditor")
+    assert run("-m", "cli.users", "disable", "centre-auditor").returncode == 0
+    assert "centre-auditor\tauditor\t-\tdisabled" in run("-m", "cli.users", "list").stdout
+    reset = run("-m", "cli.users", "reset", "centre-auditor")
     assert reset.returncode == 0 and "new password" in reset.stdout
-    refused = run("-m", "foad.users", "create", "x-coordinator", "--full-name", "هماهنگ", "--role", "unit_coordinator")
+    refused = run("-m", "cli.users", "create", "x-coordinator", "--full-name", "هماهنگ", "--role", "unit_coordinator")
     assert refused.returncode == 1 and "agency" in refused.stderr

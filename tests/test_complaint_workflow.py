@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
-from foad.models import CaseEventRow, SmsOutbox, Task
+from database.models import CaseEventRow, SmsOutbox, Task
 from schemas.actions import (
     ApproveInput,
     CloseInput,
@@ -54,15 +54,23 @@ async def test_case_handled_within_sla_closes_satisfied_and_projects_everything(
 
     assert final.status is CaseStatus.CLOSED and not final.breached
     assert final.result_approved_at <= final.due_at
-    assert kinds(final) == [EventKind.REGISTERED, EventKind.REVIEW_ACCEPTED, EventKind.TASK_COMPLETED,
-                            EventKind.RESULT_APPROVED, EventKind.FEEDBACK]
+    assert kinds(final) == [
+        EventKind.REGISTERED,
+        EventKind.REVIEW_ACCEPTED,
+        EventKind.TASK_COMPLETED,
+        EventKind.RESULT_APPROVED,
+        EventKind.FEEDBACK,
+    ]
     code = final.tracking_code
     row = await cases.case_row(code)
     assert (row.status, row.step, row.satisfied, row.rating, row.last_seq) == ("closed", "feedback", True, 5, 5)
     assert [e.seq for e in await cases.rows(CaseEventRow, code)] == [1, 2, 3, 4, 5]
     tasks = {t.task_id: t for t in await cases.rows(Task, code)}
     assert [(t.kind, t.status) for t in tasks.values()] == [
-        ("review", "completed"), ("handling", "completed"), ("approval", "completed")]
+        ("review", "completed"),
+        ("handling", "completed"),
+        ("approval", "completed"),
+    ]
     assert tasks[f"{code}-T2"].closed_by == UNIT_COORDINATOR.username
     sms = await cases.rows(SmsOutbox, code)
     assert [m.template for m in sms] == ["registered", "accepted", "result"]
@@ -80,8 +88,11 @@ async def test_county_expiry_escalates_through_every_level_to_national(cases):
     assert state.escalations == 3
     handling = [t for t in state.tasks if t.kind is TaskKind.HANDLING]
     assert [(t.level, t.status) for t in handling] == [
-        (Level.COUNTY, TaskStatus.EXPIRED), (Level.PROVINCIAL, TaskStatus.EXPIRED),
-        (Level.SUBORDINATE, TaskStatus.EXPIRED), (Level.NATIONAL, TaskStatus.OPEN)]
+        (Level.COUNTY, TaskStatus.EXPIRED),
+        (Level.PROVINCIAL, TaskStatus.EXPIRED),
+        (Level.SUBORDINATE, TaskStatus.EXPIRED),
+        (Level.NATIONAL, TaskStatus.OPEN),
+    ]
     state = await cases.advance(handle, policy.budget(Level.NATIONAL) + timedelta(seconds=1), events=1)
     assert EventKind.ESCALATION_EXHAUSTED in kinds(state)
     assert state.current_task.status is TaskStatus.OPEN, "at the top the task stays open, not lost"
@@ -92,8 +103,10 @@ async def test_county_expiry_escalates_through_every_level_to_national(cases):
 
 async def test_manual_escalation_moves_the_case_one_level_up(cases):
     handle, state = await cases.handling()
-    await handle.signal(ComplaintWorkflow.escalate, EscalateInput(
-        actor=SENIOR, reason="واحد شهرستان پاسخگو نیست", from_task_id=state.current_task_id))
+    await handle.signal(
+        ComplaintWorkflow.escalate,
+        EscalateInput(actor=SENIOR, reason="واحد شهرستان پاسخگو نیست", from_task_id=state.current_task_id),
+    )
     state = await cases.settled(handle, 3)
     assert state.level is Level.PROVINCIAL, [(e.kind.value, e.at.isoformat()) for e in state.events]
     escalated = [e for e in state.events if e.kind is EventKind.ESCALATED]
@@ -103,8 +116,9 @@ async def test_manual_escalation_moves_the_case_one_level_up(cases):
 
 async def test_stale_manual_escalation_is_ignored(cases):
     handle, state = await cases.handling()
-    await handle.signal(ComplaintWorkflow.escalate, EscalateInput(
-        actor=SENIOR, reason="دیرهنگام", from_task_id="not-the-current-task"))
+    await handle.signal(
+        ComplaintWorkflow.escalate, EscalateInput(actor=SENIOR, reason="دیرهنگام", from_task_id="not-the-current-task")
+    )
     state = await cases.settled(handle, 3)
     assert state.level is Level.COUNTY and EventKind.IGNORED_SIGNAL in kinds(state)
 
@@ -137,8 +151,14 @@ async def test_breach_during_review_sends_the_accepted_case_to_the_top(cases):
 
 async def test_out_of_scope_rejection_ends_the_case_with_a_referral(cases):
     handle = await cases.start()
-    await handle.execute_update(ComplaintWorkflow.review, ReviewInput(
-        actor=SENIOR, decision=ReviewDecision.REJECT, referral_note="موضوع محتوایی است؛ به دیوان عدالت اداری مراجعه کنید"))
+    await handle.execute_update(
+        ComplaintWorkflow.review,
+        ReviewInput(
+            actor=SENIOR,
+            decision=ReviewDecision.REJECT,
+            referral_note="موضوع محتوایی است؛ به دیوان عدالت اداری مراجعه کنید",
+        ),
+    )
     final = await handle.result()
     assert final.status is CaseStatus.REJECTED and final.referral_note.startswith("موضوع")
     assert [m.template for m in await cases.rows(SmsOutbox, final.tracking_code)] == ["registered", "rejected"]
@@ -147,12 +167,17 @@ async def test_out_of_scope_rejection_ends_the_case_with_a_referral(cases):
 async def test_send_back_reopens_handling_at_the_same_unit(cases):
     handle, state = await cases.handling()
     state = await cases.complete(handle, state)
-    state = await handle.execute_update(ComplaintWorkflow.send_back, SendBackInput(
-        actor=SENIOR, reason="گزارش ناقص است؛ نام کارمند جایگزین را بنویسید"))
+    state = await handle.execute_update(
+        ComplaintWorkflow.send_back, SendBackInput(actor=SENIOR, reason="گزارش ناقص است؛ نام کارمند جایگزین را بنویسید")
+    )
     assert state.status is CaseStatus.IN_HANDLING and state.level is Level.COUNTY
     assert state.outcome is None
-    assert [t.status for t in state.tasks] == [TaskStatus.COMPLETED, TaskStatus.COMPLETED,
-                                               TaskStatus.CANCELLED, TaskStatus.OPEN]
+    assert [t.status for t in state.tasks] == [
+        TaskStatus.COMPLETED,
+        TaskStatus.COMPLETED,
+        TaskStatus.CANCELLED,
+        TaskStatus.OPEN,
+    ]
     state = await cases.complete(handle, state)
     assert state.status is CaseStatus.AWAITING_APPROVAL
 
@@ -190,7 +215,9 @@ async def test_coordinator_may_close_after_the_result(cases):
     handle, state = await cases.handling()
     await cases.complete(handle, state)
     await cases.approve(handle)
-    state = await handle.execute_update(ComplaintWorkflow.close, CloseInput(actor=SENIOR, reason="شهروند تلفنی رضایت داد"))
+    state = await handle.execute_update(
+        ComplaintWorkflow.close, CloseInput(actor=SENIOR, reason="شهروند تلفنی رضایت داد")
+    )
     assert state.status is CaseStatus.CLOSED
     assert (await handle.result()).status is CaseStatus.CLOSED
 
@@ -210,7 +237,9 @@ async def test_every_invalid_action_is_rejected_with_its_reason(cases):
     assert "only a case whose result was approved" in message and "بسته" in message_fa
     send_back = SendBackInput(actor=SENIOR, reason="برگشت")
     assert "no result to send back" in (await rejection(handle, ComplaintWorkflow.send_back, send_back))[0]
-    complete = CompleteTaskInput(actor=UNIT_COORDINATOR, task_id="x", outcome=HandlingOutcome.RESOLVED_BY_PHONE, note="...")
+    complete = CompleteTaskInput(
+        actor=UNIT_COORDINATOR, task_id="x", outcome=HandlingOutcome.RESOLVED_BY_PHONE, note="..."
+    )
     assert "no handling task open" in (await rejection(handle, ComplaintWorkflow.complete_task, complete))[0]
     broken_chain = accept(chain=CHAIN[:2])
     assert "national HQ" in (await rejection(handle, ComplaintWorkflow.review, broken_chain))[0]

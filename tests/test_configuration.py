@@ -11,8 +11,8 @@ import pytest
 from temporalio.client import Client, TLSConfig
 from temporalio.worker import PollerBehaviorSimpleMaximum
 
-from foad.settings import ConfigurationError, load_settings
-from foad.temporal import connect
+from infra.settings import ConfigurationError, load_settings
+from infra.temporal import connect
 from tests.pki import SERVER_NAME, Pki, make_pki
 from worker import worker_tuning
 
@@ -74,8 +74,11 @@ def test_a_tls_file_that_is_missing_not_pem_or_not_matching_is_refused(
 ) -> None:
     (tmp_path / "notes.txt").write_text("not a certificate\n")
     files = {
-        "client.key": pki.client.key, "client.crt": pki.client.cert, "encrypted.key": pki.encrypted_client.key,
-        "stranger.key": pki.stranger.key, "expired.crt": pki.expired_client.cert,
+        "client.key": pki.client.key,
+        "client.crt": pki.client.cert,
+        "encrypted.key": pki.encrypted_client.key,
+        "stranger.key": pki.stranger.key,
+        "expired.crt": pki.expired_client.cert,
     }
     value = str(files.get(path, tmp_path / path))
     settings = mtls(pki, **{setting: value})
@@ -121,8 +124,9 @@ def test_temporal_cloud_needs_credentials_and_a_namespace_of_its_endpoint() -> N
     ]
     [line] = problems(temporal_address="ap-south-1.aws.api.temporal.io:7233", temporal_api_key="k")
     assert line.startswith("FOAD_TEMPORAL_NAMESPACE: 'default' is not a Temporal Cloud namespace id")
-    [line] = problems(temporal_address=f"{CLOUD}.tmprl.cloud:7233", temporal_namespace="foad-dev.a1b2c",
-                      temporal_api_key="k")
+    [line] = problems(
+        temporal_address=f"{CLOUD}.tmprl.cloud:7233", temporal_namespace="foad-dev.a1b2c", temporal_api_key="k"
+    )
     assert line == (
         "FOAD_TEMPORAL_NAMESPACE: 'foad-dev.a1b2c' is not the namespace of the endpoint "
         "'foad-prod.a1b2c.tmprl.cloud' (its namespace endpoint is foad-dev.a1b2c.tmprl.cloud:7233)"
@@ -149,12 +153,19 @@ def test_a_database_url_with_a_sync_or_unknown_driver_is_refused(url: str, expec
 
 def test_every_problem_is_reported_at_once_one_line_each(pki: Pki) -> None:
     found = problems(
-        temporal_address="temporal", temporal_tls_cert=str(pki.client.cert), database_url="sqlite:///x.db",
-        api_forwarded_allow_ips="10.0.0.0/8, proxy.local", environment="production",
+        temporal_address="temporal",
+        temporal_tls_cert=str(pki.client.cert),
+        database_url="sqlite:///x.db",
+        api_forwarded_allow_ips="10.0.0.0/8, proxy.local",
+        environment="production",
     )
     assert [line.split(":")[0].split(" ")[0] for line in found] == [
-        "FOAD_SECRET_KEY", "FOAD_PAYLOAD_KEYS", "FOAD_TEMPORAL_ADDRESS", "FOAD_TEMPORAL_TLS_KEY",
-        "FOAD_DATABASE_URL", "FOAD_API_FORWARDED_ALLOW_IPS",
+        "FOAD_SECRET_KEY",
+        "FOAD_PAYLOAD_KEYS",
+        "FOAD_TEMPORAL_ADDRESS",
+        "FOAD_TEMPORAL_TLS_KEY",
+        "FOAD_DATABASE_URL",
+        "FOAD_API_FORWARDED_ALLOW_IPS",
     ]
 
 
@@ -213,17 +224,24 @@ def connect_arguments(monkeypatch) -> dict[str, Any]:
 
 
 async def test_a_cluster_with_mtls_and_a_private_ca_connects_with_those_files(pki: Pki, connect_arguments) -> None:
-    settings = load_settings(**mtls(
-        pki, temporal_address="10.0.0.7:7233", temporal_namespace="foad", temporal_tls_ca=str(pki.ca),
-        temporal_tls_server_name=SERVER_NAME,
-    ))
+    settings = load_settings(
+        **mtls(
+            pki,
+            temporal_address="10.0.0.7:7233",
+            temporal_namespace="foad",
+            temporal_tls_ca=str(pki.ca),
+            temporal_tls_server_name=SERVER_NAME,
+        )
+    )
     await connect(settings)
     assert connect_arguments["target_host"] == "10.0.0.7:7233"
     assert connect_arguments["namespace"] == "foad"
     assert connect_arguments["api_key"] is None
     assert connect_arguments["tls"] == TLSConfig(
-        client_cert=pki.client.cert.read_bytes(), client_private_key=pki.client.key.read_bytes(),
-        server_root_ca_cert=pki.ca.read_bytes(), domain=SERVER_NAME,
+        client_cert=pki.client.cert.read_bytes(),
+        client_private_key=pki.client.key.read_bytes(),
+        server_root_ca_cert=pki.ca.read_bytes(),
+        domain=SERVER_NAME,
     )
 
 
@@ -243,8 +261,12 @@ async def test_the_dev_server_is_plaintext_unless_tls_is_asked_for(connect_argum
 
 def test_worker_tuning_reaches_the_worker_arguments(monkeypatch) -> None:
     for name, value in {
-        "MAX_CONCURRENT_WORKFLOW_TASKS": "40", "MAX_CONCURRENT_ACTIVITIES": "20", "MAX_CACHED_WORKFLOWS": "500",
-        "WORKFLOW_TASK_POLLERS": "8", "ACTIVITY_TASK_POLLERS": "4", "GRACEFUL_SHUTDOWN_SECONDS": "10",
+        "MAX_CONCURRENT_WORKFLOW_TASKS": "40",
+        "MAX_CONCURRENT_ACTIVITIES": "20",
+        "MAX_CACHED_WORKFLOWS": "500",
+        "WORKFLOW_TASK_POLLERS": "8",
+        "ACTIVITY_TASK_POLLERS": "4",
+        "GRACEFUL_SHUTDOWN_SECONDS": "10",
     }.items():
         monkeypatch.setenv(f"FOAD_WORKER_{name}", value)
     tuning = worker_tuning(load_settings())
@@ -258,7 +280,7 @@ def test_worker_tuning_reaches_the_worker_arguments(monkeypatch) -> None:
 
 
 async def test_the_database_pool_of_each_process_is_set_by_its_settings(monkeypatch) -> None:
-    from foad.db import engine_for
+    from database.sessions import engine_for
 
     monkeypatch.setenv("FOAD_DATABASE_URL", "postgresql+asyncpg://foad@db.example:5432/foad")
     monkeypatch.setenv("FOAD_DATABASE_POOL_SIZE", "4")

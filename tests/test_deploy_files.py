@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from foad.settings import Settings, load_settings
+from infra.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = {f"FOAD_{name.upper()}" for name in Settings.model_fields}

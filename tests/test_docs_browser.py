@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from foad.devstack import free_port, port_open, stop
+from cli.devstack import free_port, port_open, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
@@ -34,7 +34,13 @@ def test_docs_render_every_operation_in_a_browser_under_the_csp(tmp_path):
             time.sleep(0.2)
         url = f"http://127.0.0.1:{port}/docs"
         assert "script-src 'self'" in httpx.get(url).headers["content-security-policy"]
-        browser = [CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", "--user-data-dir=" + str(tmp_path / "chromium")]
+        browser = [
+            CHROMIUM,
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--user-data-dir=" + str(tmp_path / "chromium"),
+        ]
         browser += ["--virtual-time-budget=15000", "--dump-dom", url]
         dom = subprocess.run(browser, capture_output=True, text=True, timeout=120).stdout
         operations = set(re.findall(r'data-path="([^"]+)"', dom))

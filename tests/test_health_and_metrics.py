@@ -8,10 +8,10 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from foad.db import create_engine, sessionmaker, transaction
-from foad.health import ProbeServer, database_check, temporal_check
-from foad.models import Case, SmsOutbox
-from foad.settings import Settings
+from database.models import Case, SmsOutbox
+from database.sessions import create_engine, sessionmaker, transaction
+from infra.health import ProbeServer, database_check, temporal_check
+from infra.settings import Settings
 from tests.apiutil import make_app
 from tests.reportcases import case_row, db  # noqa: F401 - fixture
 
@@ -105,7 +105,8 @@ async def test_request_metrics_are_labelled_by_route_template_not_by_path(sessio
     samples = _samples(text)
     route = "/api/v1/complaints/{tracking_code}"
     by_status = {
-        labels: value for (name, labels), value in samples.items()
+        labels: value
+        for (name, labels), value in samples.items()
         if name == "foad_http_requests_total" and ("route", route) in labels
     }
     assert sum(by_status.values()) == 2
@@ -123,18 +124,29 @@ def _case(code: str, at: datetime, step: str, **fields) -> Case:
 async def test_product_gauges_count_the_cases_and_outbox_in_the_read_model(db):
     now = datetime.now(UTC)
     async with transaction(db) as session:
-        session.add_all([
-            _case("R1", now, "review", status="in_review", level=None),
-            _case("H1", now, "handling", status="in_handling", level="county"),
-            _case("H2", now, "handling", status="in_handling", level="provincial", breached=True),
-            _case("C1", now, "feedback", status="closed", breached=True),
-            _case("X1", now, "review", status="rejected"),
-        ])
-        session.add_all([
-            SmsOutbox(key=f"k{i}", tracking_code="H1", mobile="09121234567", template="registered", body="-",
-                      status=status, created_at=now - timedelta(minutes=minutes))
-            for i, (status, minutes) in enumerate([("pending", 10), ("pending", 1), ("failed", 30), ("sent", 60)])
-        ])
+        session.add_all(
+            [
+                _case("R1", now, "review", status="in_review", level=None),
+                _case("H1", now, "handling", status="in_handling", level="county"),
+                _case("H2", now, "handling", status="in_handling", level="provincial", breached=True),
+                _case("C1", now, "feedback", status="closed", breached=True),
+                _case("X1", now, "review", status="rejected"),
+            ]
+        )
+        session.add_all(
+            [
+                SmsOutbox(
+                    key=f"k{i}",
+                    tracking_code="H1",
+                    mobile="09121234567",
+                    template="registered",
+                    body="-",
+                    status=status,
+                    created_at=now - timedelta(minutes=minutes),
+                )
+                for i, (status, minutes) in enumerate([("pending", 10), ("pending", 1), ("failed", 30), ("sent", 60)])
+            ]
+        )
     app = make_app(sessions=db, metrics_cache_seconds=60)
     async with _client(app) as client:
         samples = _samples((await client.get("/metrics")).text)

@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
-from api.security import create_token
-from foad.db import transaction
-from foad.models import HotspotReview, User
-from foad.reports.hotspots import find_hotspots
-from foad.settings import Settings
+from api.auth.tokens import create_token
+from database.models import HotspotReview, User
+from database.sessions import transaction
+from infra.settings import Settings
+from reports.hotspots import find_hotspots
 from schemas.case import Actor
 from schemas.enums import Role
 from schemas.hotspot import HotspotDecision, HotspotDecisionInput, HotspotRule, HotspotScope, ScanInput
@@ -31,8 +31,14 @@ async def add_cases(sessions, unit: str, count: int, *, days_ago: float = 2, ind
     async with transaction(sessions) as session:
         for i in range(count):
             registered_at = NOW - timedelta(days=days_ago, minutes=i)
-            session.add(case_row(f"{unit}-{days_ago}-{i}-{uuid.uuid4().hex[:6]}", registered_at, unit=unit,
-                                 indicator=indicators[i % len(indicators)]))
+            session.add(
+                case_row(
+                    f"{unit}-{days_ago}-{i}-{uuid.uuid4().hex[:6]}",
+                    registered_at,
+                    unit=unit,
+                    indicator=indicators[i % len(indicators)],
+                )
+            )
 
 
 async def findings(sessions, rule: HotspotRule = RULE) -> dict[tuple[str, str], object]:
@@ -69,12 +75,24 @@ async def test_relative_threshold_counts_against_the_subjects_own_history(db):
 async def test_a_subject_with_an_open_review_is_not_found_again(db):
     await add_cases(db, "aa-takestan", 3)
     async with transaction(db) as session:
-        session.add(HotspotReview(
-            review_id="hotspot-unit-aa-takestan-20250601", scope="unit", subject_id="aa-takestan", agency_id="aa",
-            window_start=NOW - timedelta(days=44), window_end=NOW - timedelta(days=14), complaints=9, baseline=0,
-            top_indicator=7, top_indicator_count=9, status="open", opened_at=NOW - timedelta(days=14),
-            due_at=NOW, overdue=False,
-        ))
+        session.add(
+            HotspotReview(
+                review_id="hotspot-unit-aa-takestan-20250601",
+                scope="unit",
+                subject_id="aa-takestan",
+                agency_id="aa",
+                window_start=NOW - timedelta(days=44),
+                window_end=NOW - timedelta(days=14),
+                complaints=9,
+                baseline=0,
+                top_indicator=7,
+                top_indicator_count=9,
+                status="open",
+                opened_at=NOW - timedelta(days=14),
+                due_at=NOW,
+                overdue=False,
+            )
+        )
     assert set(await findings(db)) == {("agency", "aa")}
 
 
@@ -95,8 +113,12 @@ async def review_worker(temporal_env, sessions, task_queue):
         for review_id in started:
             handle = temporal_env.client.get_workflow_handle_for(HotspotReviewWorkflow.run, review_id)
             if (await handle.describe()).status.name == "RUNNING":
-                await handle.execute_update(HotspotReviewWorkflow.decide, HotspotDecisionInput(
-                    actor=ADMIN, decision=HotspotDecision.NO_ACTION, note="پایان آزمون؛ بدون اقدام"))
+                await handle.execute_update(
+                    HotspotReviewWorkflow.decide,
+                    HotspotDecisionInput(
+                        actor=ADMIN, decision=HotspotDecision.NO_ACTION, note="پایان آزمون؛ بدون اقدام"
+                    ),
+                )
                 await handle.result()
 
 
@@ -122,8 +144,7 @@ async def test_scan_opens_one_review_per_subject_and_window_and_a_decision_close
     await add_cases(sessions, "aa-takestan", 3)
     first = await scan(temporal_env, task_queue)
     review_worker.extend(first.opened)
-    assert first.found == 2 and set(first.opened) == {
-        "hotspot-unit-aa-takestan-20250614", "hotspot-agency-aa-20250614"}
+    assert first.found == 2 and set(first.opened) == {"hotspot-unit-aa-takestan-20250614", "hotspot-agency-aa-20250614"}
     review_id = "hotspot-unit-aa-takestan-20250614"
     row = await review_row(sessions, review_id, status="open")
     assert row.scope == HotspotScope.UNIT and row.complaints == 3 and row.top_indicator == 7
@@ -132,8 +153,9 @@ async def test_scan_opens_one_review_per_subject_and_window_and_a_decision_close
     assert again.opened == []
 
     handle = temporal_env.client.get_workflow_handle_for(HotspotReviewWorkflow.run, review_id)
-    decision = HotspotDecisionInput(actor=ADMIN, decision=HotspotDecision.PROCESS_REFORM,
-                                    note="نوبت‌دهی باجه مستمری بازطراحی شود")
+    decision = HotspotDecisionInput(
+        actor=ADMIN, decision=HotspotDecision.PROCESS_REFORM, note="نوبت‌دهی باجه مستمری بازطراحی شود"
+    )
     state = await handle.execute_update(HotspotReviewWorkflow.decide, decision)
     assert state.status.value == "closed" and state.decision is HotspotDecision.PROCESS_REFORM
     with pytest.raises(WorkflowUpdateFailedError) as refused:
@@ -143,7 +165,10 @@ async def test_scan_opens_one_review_per_subject_and_window_and_a_decision_close
 
     row = await review_row(sessions, review_id, status="closed")
     assert (row.decision, row.decided_by, row.decision_note) == (
-        "process_reform", "admin", "نوبت‌دهی باجه مستمری بازطراحی شود")
+        "process_reform",
+        "admin",
+        "نوبت‌دهی باجه مستمری بازطراحی شود",
+    )
     assert (await scan(temporal_env, task_queue)).opened == []  # decided for this window: not reopened
 
 
@@ -161,16 +186,22 @@ async def test_a_review_past_its_deadline_is_overdue_and_still_awaits_a_decision
     row = await review_row(sessions, review_id, status="open", overdue=True)
     assert row.decision is None
     handle = temporal_env.client.get_workflow_handle_for(HotspotReviewWorkflow.run, review_id)
-    await handle.execute_update(HotspotReviewWorkflow.decide, HotspotDecisionInput(
-        actor=ADMIN, decision=HotspotDecision.NO_ACTION, note="افزایش فصلی؛ اقدامی لازم نیست"))
+    await handle.execute_update(
+        HotspotReviewWorkflow.decide,
+        HotspotDecisionInput(actor=ADMIN, decision=HotspotDecision.NO_ACTION, note="افزایش فصلی؛ اقدامی لازم نیست"),
+    )
     final = await handle.result()
     assert final.overdue and final.decision is HotspotDecision.NO_ACTION
 
 
 async def test_the_working_group_decides_through_the_api_once(temporal_env, sessions, task_queue, review_worker):
     async with transaction(sessions) as session:
-        session.add_all([User(id=1, username="admin", full_name="مدیر مرکز", role="admin", password_hash="-"),
-                         User(id=2, username="auditor", full_name="حسابرس", role="auditor", password_hash="-")])
+        session.add_all(
+            [
+                User(id=1, username="admin", full_name="مدیر مرکز", role="admin", password_hash="-"),
+                User(id=2, username="auditor", full_name="حسابرس", role="auditor", password_hash="-"),
+            ]
+        )
     await add_cases(sessions, "aa-ziaran", 3)
     review_worker.extend((await scan(temporal_env, task_queue)).opened)
     review_id = "hotspot-unit-aa-ziaran-20250614"
@@ -184,8 +215,9 @@ async def test_the_working_group_decides_through_the_api_once(temporal_env, sess
         listed = await client.get("/hotspots", params={"status": "open"}, headers=auditor)
         assert review_id in [r["review_id"] for r in listed.json()]
         assert (await client.post(f"/hotspots/{review_id}/decision", json=body, headers=auditor)).status_code == 403
-        short = await client.post(f"/hotspots/{review_id}/decision", json={"decision": "inspection", "note": ""},
-                                  headers=admin)
+        short = await client.post(
+            f"/hotspots/{review_id}/decision", json={"decision": "inspection", "note": ""}, headers=admin
+        )
         assert short.status_code == 422 and "note" in str(short.json()["error"]["details"])
         assert (await client.post("/hotspots/nope/decision", json=body, headers=admin)).status_code == 404
 

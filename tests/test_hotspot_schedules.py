@@ -8,19 +8,23 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from foad.devstack import dev_server_command, free_port, stop, wait_for_temporal
-from foad.models import MonthlyReport
-from foad.reports.calendar import jalali_period, previous_month
-from foad.reports.schedules import HOTSPOT_SCAN, MONTHLY_REPORT, ensure_schedules
-from foad.settings import Settings
+from cli.devstack import dev_server_command, free_port, stop, wait_for_temporal
+from cli.schedules import HOTSPOT_SCAN, MONTHLY_REPORT, ensure_schedules
+from database.models import MonthlyReport
+from infra.settings import Settings
+from timekeeping.jalali import jalali_period, previous_month
 from worker import build_worker
 
 
 @pytest.fixture
 async def dev_client(tmp_path):
     port = free_port()
-    process = subprocess.Popen(dev_server_command(tmp_path, port, ui_port=None), start_new_session=True,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        dev_server_command(tmp_path, port, ui_port=None),
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         yield await wait_for_temporal(f"127.0.0.1:{port}", 60, process=process)
     finally:

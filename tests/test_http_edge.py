@@ -5,7 +5,7 @@ import re
 
 import httpx
 
-from api.headers import CONTENT_SECURITY_POLICY
+from api.edge.headers import CONTENT_SECURITY_POLICY
 from tests.apiutil import PRODUCTION, complaint, make_app
 
 BASE = "http://foad.test"

@@ -4,8 +4,8 @@ import logging
 
 import pytest
 
-from foad import logmask
-from foad.logmask import MaskingFilter, mask_personal_data
+from infra import logmask
+from infra.logmask import MaskingFilter, mask_personal_data
 from tests.apiutil import NATIONAL_CODE, complaint, http, make_app
 
 
@@ -16,7 +16,10 @@ from tests.apiutil import NATIONAL_CODE, complaint, http, make_app
         ("code ۰۴۹۹۳۷۰۸۹۹ given", "code 049****899 given"),
         ("code ٠٤٩٩٣٧٠٨٩٩ given", "code 049****899 given"),
         ("code 049-937089-9", "code 049****899"),
-        ("code 1234567890 (a bad check digit is still personal)", "code 123****890 (a bad check digit is still personal)"),
+        (
+            "code 1234567890 (a bad check digit is still personal)",
+            "code 123****890 (a bad check digit is still personal)",
+        ),
         ("call 09121234567", "call 0912***4567"),
         ("call ۰۹۱۲۱۲۳۴۵۶۷", "call 0912***4567"),
         ("call ٠٩١٢١٢٣٤٥٦٧", "call 0912***4567"),

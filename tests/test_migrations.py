@@ -8,7 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from foad.models import Base
+from database.models import Base
 from tests.dbutil import create_postgres_database, drop_postgres_database, migrate
 
 POSTGRES_URL = os.environ.get("FOAD_TEST_POSTGRES_URL")
@@ -19,7 +19,9 @@ async def _differences(url: str) -> list:
     try:
         async with engine.connect() as connection:
             return await connection.run_sync(
-                lambda sync: compare_metadata(MigrationContext.configure(sync, opts={"compare_type": True}), Base.metadata)
+                lambda sync: compare_metadata(
+                    MigrationContext.configure(sync, opts={"compare_type": True}), Base.metadata
+                )
             )
     finally:
         await engine.dispose()

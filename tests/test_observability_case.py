@@ -1,8 +1,8 @@
 """One real case observed three ways: JSON log lines, one OpenTelemetry trace, the Temporal SDK's metrics.
 
-The stack is the production wiring: `foad.temporal.connect` with tracing and the Prometheus runtime on, the
+The stack is the production wiring: `infra.temporal.connect` with tracing and the Prometheus runtime on, the
 worker built on that client (so it inherits both), the API served by uvicorn (its access log included), JSON
-logging by `foad.logs.setup`. The case is filed once for the module; each test reads what it left behind.
+logging by `infra.logs.setup`. The case is filed once for the module; each test reads what it left behind.
 """
 
 import asyncio
@@ -26,13 +26,13 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from temporalio import activity, workflow
 from temporalio.common import MetricMeter
 
-import foad.seed
-from foad import logs
-from foad.db import create_engine, sessionmaker
-from foad.devstack import free_port
-from foad.metrics import sdk_runtime
-from foad.temporal import connect, workflow_id
-from foad.tracing import tracer_provider
+import cli.seed
+from cli.devstack import free_port
+from database.sessions import create_engine, sessionmaker
+from infra import logs
+from infra.runtime import sdk_runtime
+from infra.temporal import connect
+from infra.tracing import tracer_provider
 from schemas.actions import FeedbackInput
 from tests.apiutil import (
     MOBILE,
@@ -49,6 +49,7 @@ from tests.apiutil import (
 from tests.dbutil import migrate
 from worker import build_worker
 from workflows.complaint import ComplaintWorkflow
+from workflows.visibility import workflow_id
 
 SPAN_PATH = [
     "StartWorkflow:ComplaintWorkflow",
@@ -68,7 +69,7 @@ class Observed:
 
 
 def _span_exporter() -> InMemorySpanExporter:
-    """foad.tracing's provider, exporting to memory, as the process's (which can be set only once)."""
+    """infra.tracing's provider, exporting to memory, as the process's (which can be set only once)."""
     exporter = InMemorySpanExporter()
     provider = trace.get_tracer_provider()
     if isinstance(provider, TracerProvider):
@@ -99,8 +100,8 @@ async def observed(temporal_env, tmp_path_factory) -> AsyncIterator[Observed]:
     engine = create_engine(url)
     sessions = sessionmaker(engine)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(foad.seed, "hash_password", _hash_once)
-        await foad.seed.seed(sessions, REFDATA)
+        patch.setattr(cli.seed, "hash_password", _hash_once)
+        await cli.seed.seed(sessions, REFDATA)
     metrics_port, task_queue = free_port(), f"test-{uuid.uuid4()}"
     overrides = {
         "tracing": True,
@@ -114,7 +115,7 @@ async def observed(temporal_env, tmp_path_factory) -> AsyncIterator[Observed]:
         client = await connect(settings)
         app = make_app(sessions=sessions, client=client, task_queue=task_queue, **overrides)
         port = free_port()
-        # log_config=None: uvicorn keeps the logging foad.logs set up, as under `uvicorn api.main:app`.
+        # log_config=None: uvicorn keeps the logging infra.logs set up, as under `uvicorn api.main:app`.
         server = uvicorn.Server(uvicorn.Config(app, port=port, log_config=None, log_level="info", lifespan="off"))
         serving = asyncio.create_task(server.serve())
         base = f"http://127.0.0.1:{port}"
@@ -155,7 +156,9 @@ def test_every_log_line_about_the_case_names_it_and_hides_personal_data(observed
     code, lines = observed.code, observed.lines
     assert all({"time", "level", "logger", "message"} <= line.keys() for line in lines)
     about = [line for line in lines if line.get("tracking_code") == code or code in line["message"]]
-    assert all(line.get("tracking_code") == code for line in about), [l for l in about if "tracking_code" not in l]
+    assert all(line.get("tracking_code") == code for line in about), [
+        line for line in about if "tracking_code" not in line
+    ]
     assert all(line.get("workflow_id") == workflow_id(code) for line in about)
     loggers = {line["logger"] for line in about}
     # the API's access log, an activity (Temporal's logger and a module logger inside it), and the workflow
@@ -194,7 +197,7 @@ def test_a_taken_metrics_port_costs_the_sdk_metrics_not_the_connection():
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        address = "127.0.0.1:%d" % taken.getsockname()[1]
+        address = f"127.0.0.1:{taken.getsockname()[1]}"
         without_metrics = sdk_runtime(api_settings(temporal_metrics_address=address))
         assert without_metrics is sdk_runtime(api_settings(temporal_metrics_address=address))  # one per process
         assert without_metrics is not sdk_runtime(api_settings(temporal_metrics_address=None))

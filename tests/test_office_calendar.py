@@ -4,8 +4,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from foad.calendar import TEHRAN, Closure, iran_holiday, office_deadline
 from schemas.clock import IRANIAN_OFFICE_DAY, Interval, OfficeHours, OpenHours, Weekday
+from timekeeping.office_hours import TEHRAN, Closure, iran_holiday, office_deadline
 
 THREE_HOURS = timedelta(hours=3)
 
@@ -80,12 +80,18 @@ def test_a_declared_closure_is_skipped_and_named():
         start=tehran(2026, 11, 17, 13, 55), budget=THREE_HOURS, hours=OfficeHours(), closures=[closure]
     )
     assert deadline.due_at == tehran(2026, 11, 21, 9, 55)
-    assert [(s.day, s.kind, s.reason) for s in deadline.skipped][0] == (date(2026, 11, 18), "closure", "آلودگی هوای تهران")
+    assert [(s.day, s.kind, s.reason) for s in deadline.skipped][0] == (
+        date(2026, 11, 18),
+        "closure",
+        "آلودگی هوای تهران",
+    )
 
 
 def test_a_pause_in_open_hours_moves_the_deadline_by_its_open_length():
     pause = Interval(start=tehran(2026, 11, 17, 8, 0), end=tehran(2026, 11, 17, 9, 30))
-    deadline = office_deadline(start=tehran(2026, 11, 17, 7, 30), budget=THREE_HOURS, hours=OfficeHours(), pauses=[pause])
+    deadline = office_deadline(
+        start=tehran(2026, 11, 17, 7, 30), budget=THREE_HOURS, hours=OfficeHours(), pauses=[pause]
+    )
     assert deadline.due_at == tehran(2026, 11, 17, 12, 0)
     assert deadline.paused_minutes == 90
 

@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from foad.db import transaction
-from foad.models import CaseEventRow, DeclaredClosure, SmsOutbox
+from database.models import CaseEventRow, DeclaredClosure, SmsOutbox
+from database.sessions import transaction
 from schemas.actions import CalendarChangedInput, CitizenReplyInput, InformationRequestInput
 from schemas.clock import SlaMode
 from schemas.enums import CaseStatus, EventKind, Level
@@ -49,9 +49,13 @@ async def test_1355_wednesday_before_a_holiday_in_office_hours_is_due_saturday_m
     assert state.sla_mode is SlaMode.OFFICE_HOURS
     assert near(state.due_at, at(saturday, 9, 55))
     assert [(s.day, s.kind) for s in state.deadline.skipped] == [
-        (wednesday + timedelta(days=1), "holiday"), (wednesday + timedelta(days=2), "weekend")]
+        (wednesday + timedelta(days=1), "holiday"),
+        (wednesday + timedelta(days=2), "weekend"),
+    ]
     assert state.deadline.open_minutes_counted == 180 and state.deadline.calendar == "agency:tst"
-    assert near(state.current_task.due_at, at(saturday, 7, 15)), "the review's 20 minutes: 5 on Wednesday, 15 on Saturday"
+    assert near(state.current_task.due_at, at(saturday, 7, 15)), (
+        "the review's 20 minutes: 5 on Wednesday, 15 on Saturday"
+    )
     row = await cases.case_row(state.tracking_code)
     assert row.sla_mode == "office_hours" and row.deadline["due_at"].startswith(str(saturday))
     sms = (await cases.rows(SmsOutbox, state.tracking_code))[0]
@@ -83,8 +87,10 @@ async def test_pause_stops_the_clock_and_the_level_budget_until_the_citizen_answ
     handle, state = await cases.handling(office_policy(level_budgets={level: timedelta(hours=1) for level in Level}))
     assert near(state.due_at, at(day, 11, 0)) and near(state.current_task.due_at, at(day, 9, 0))
 
-    asked = await handle.execute_update(ComplaintWorkflow.request_information, InformationRequestInput(
-        actor=SENIOR, reason="تصویر رسید مراجعه قبلی را بفرستید"))
+    asked = await handle.execute_update(
+        ComplaintWorkflow.request_information,
+        InformationRequestInput(actor=SENIOR, reason="تصویر رسید مراجعه قبلی را بفرستید"),
+    )
     assert asked.open_pause is not None and asked.open_pause.reason.startswith("تصویر")
     state = await cases.settled(handle, 3)
     assert (await cases.case_row(state.tracking_code)).paused_since is not None
@@ -109,14 +115,18 @@ async def test_pause_stops_the_clock_and_the_level_budget_until_the_citizen_answ
 
 
 async def test_reply_window_ends_the_pause_without_an_answer(cases):
-    policy = default_policy(reply_window=timedelta(hours=1), level_budgets={level: timedelta(hours=2) for level in Level})
+    policy = default_policy(
+        reply_window=timedelta(hours=1), level_budgets={level: timedelta(hours=2) for level in Level}
+    )
     handle, state = await cases.handling(policy)
     due = state.due_at
-    await handle.execute_update(ComplaintWorkflow.request_information, InformationRequestInput(
-        actor=SENIOR, reason="شماره باجه را اعلام کنید"))
+    await handle.execute_update(
+        ComplaintWorkflow.request_information, InformationRequestInput(actor=SENIOR, reason="شماره باجه را اعلام کنید")
+    )
     with pytest.raises(Exception, match="update failed"):
-        await handle.execute_update(ComplaintWorkflow.request_information, InformationRequestInput(
-            actor=SENIOR, reason="دوباره"))
+        await handle.execute_update(
+            ComplaintWorkflow.request_information, InformationRequestInput(actor=SENIOR, reason="دوباره")
+        )
     state = await cases.advance(handle, timedelta(hours=1, seconds=1), events=1)
     assert kinds(state)[-1] is EventKind.REPLY_WINDOW_ENDED
     assert state.pauses[0].ended_by == "reply_window"
@@ -132,10 +142,16 @@ async def test_a_closure_declared_after_the_case_started_moves_its_deadline(case
     next_day = day + timedelta(days=1)
     assert near(state.due_at, at(next_day, 8, 0))
     async with transaction(cases.sessions) as session:
-        session.add(DeclaredClosure(
-            starts_at=at(next_day, 0, 0), ends_at=at(next_day + timedelta(days=1), 0, 0),
-            reason="تعطیلی به دلیل آلودگی هوا", province_code="IR-26", declared_by="admin",
-            declared_at=datetime.now(UTC)))
+        session.add(
+            DeclaredClosure(
+                starts_at=at(next_day, 0, 0),
+                ends_at=at(next_day + timedelta(days=1), 0, 0),
+                reason="تعطیلی به دلیل آلودگی هوا",
+                province_code="IR-26",
+                declared_by="admin",
+                declared_at=datetime.now(UTC),
+            )
+        )
     await handle.signal(ComplaintWorkflow.calendar_changed, CalendarChangedInput(reason="تعطیلی به دلیل آلودگی هوا"))
     state = await cases.settled(handle, 2)
     assert kinds(state)[-1] is EventKind.DEADLINE_RECOMPUTED

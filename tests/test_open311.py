@@ -6,19 +6,19 @@ import requests
 import xmltodict
 from sqlalchemy import create_engine, delete, func, select, text
 
-from foad import open311_clients
-from foad.open311_clients import register
-from foad.settings import get_settings
-
 from api.open311.formats import TEHRAN
-from api.tracking import is_valid_tracking_code
-from foad.models import Case, CaseEventRow, IntakeKey, SmsOutbox, Task
+from api.services.tracking import is_valid_tracking_code
+from cli import open311_clients as open311_cli
+from database import open311_clients
+from database.models import Case, CaseEventRow, IntakeKey, SmsOutbox, Task
+from database.open311_clients import register
+from infra.settings import get_settings
 from tests.apiutil import (
     FULL_NAME,
     MOBILE,
     NATIONAL_CODE,
-    PRODUCTION,
     OFFICE,
+    PRODUCTION,
     cases_terminated,  # noqa: F401 - fixture
     http,
     login,
@@ -76,7 +76,10 @@ async def test_post_files_a_case_through_the_same_intake(open311, seeded):
     assert is_valid_tracking_code(code) and "کد پیگیری" in created["service_notice"]
     case = await projected(seeded, code)
     assert (case.channel, case.filed_by, case.indicator, case.citizen_national_code) == (
-        "app", "open311:test-app", 7, NATIONAL_CODE
+        "app",
+        "open311:test-app",
+        7,
+        NATIONAL_CODE,
     )
 
     as_xml = await call(post, open311, "xml", form(description="باجه صدور دفترچه از ساعت ۱۰ بسته بود و کسی پاسخ نداد"))
@@ -96,7 +99,9 @@ async def test_get_request_shows_status_and_times_but_nothing_personal(open311, 
     assert request["expected_datetime"].endswith("+03:30")
     assert request["expected_datetime"] == case.due_at.astimezone(TEHRAN).isoformat(timespec="seconds")
     as_xml = await call(client(open311, "xml").get_service_request, code)
-    assert {k: as_xml[k] for k in request if k != "service_code"} == {k: request[k] for k in request if k != "service_code"}
+    assert {k: as_xml[k] for k in request if k != "service_code"} == {
+        k: request[k] for k in request if k != "service_code"
+    }
     for fmt in ("json", "xml"):
         raw = await call(requests.get, f"{open311}/requests/{code}.{fmt}", timeout=30)
         listed = await call(requests.get, f"{open311}/requests.{fmt}", params={"service_request_id": code}, timeout=30)
@@ -111,8 +116,13 @@ async def test_the_same_post_twice_is_one_case(open311, seeded):
     assert second.status_code == 201 and second.headers.get("Idempotent-Replayed") == "true"
     assert second.json()[0]["service_request_id"] == first.json()[0]["service_request_id"]
     keyed = await call(post, open311, "json", form(), **{"Idempotency-Key": "app-retry-0001"})
-    again = await call(post, open311, "json", form(description="متن دیگری برای همان کلید که نباید پرونده تازه بسازد"),
-                       **{"Idempotency-Key": "app-retry-0001"})
+    again = await call(
+        post,
+        open311,
+        "json",
+        form(description="متن دیگری برای همان کلید که نباید پرونده تازه بسازد"),
+        **{"Idempotency-Key": "app-retry-0001"},
+    )
     assert keyed.status_code == 201 and again.status_code == 409
     assert errors(again, "json")[0]["code"] == 409
     async with seeded() as session:
@@ -125,7 +135,9 @@ async def test_post_errors_are_the_specs_error_list(open311):
         assert no_key.status_code == 403 and errors(no_key, fmt)[0]["description"].startswith("api_key")
         wrong_key = await call(post, open311, fmt, form(api_key="not-a-key-at-all"))
         assert wrong_key.status_code == 403
-        bad = await call(post, open311, fmt, form(phone="0912", service_code="9", **{"attribute[national_code]": "123"}))
+        bad = await call(
+            post, open311, fmt, form(phone="0912", service_code="9", **{"attribute[national_code]": "123"})
+        )
         assert bad.status_code == 400
         described = {e["description"].split(":")[0] for e in errors(bad, fmt)}
         assert described == {"phone", "service_code", "attribute[national_code]"}
@@ -141,8 +153,10 @@ async def test_get_errors_are_the_specs_error_list(open311):
     unknown_service = await call(requests.get, f"{open311}/services/42.json", timeout=30)
     assert unknown_service.status_code == 404 and errors(unknown_service, "json")[0]["code"] == 404
     too_long = await call(
-        requests.get, f"{open311}/requests.json",
-        params={"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-06-01T00:00:00Z"}, timeout=30,
+        requests.get,
+        f"{open311}/requests.json",
+        params={"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-06-01T00:00:00Z"},
+        timeout=30,
     )
     assert too_long.status_code == 400 and "90 days" in errors(too_long, "json")[0]["description"]
     bad_status = await call(requests.get, f"{open311}/requests.json", params={"status": "pending"}, timeout=30)
@@ -197,19 +211,19 @@ def test_client_apps_are_registered_listed_and_revoked_by_command(tmp_path, monk
     monkeypatch.setenv("FOAD_DATABASE_URL", url)
     get_settings.cache_clear()
     try:
-        assert open311_clients.main(["register", "City App!", "برنامه شهر"]) == 2
-        assert open311_clients.main(["register", "city-app", "برنامه شهر"]) == 0
+        assert open311_cli.main(["register", "City App!", "برنامه شهر"]) == 2
+        assert open311_cli.main(["register", "city-app", "برنامه شهر"]) == 0
         key = capsys.readouterr().out.strip()
         assert len(key) >= 40
-        assert open311_clients.main(["list"]) == 0
+        assert open311_cli.main(["list"]) == 0
         assert capsys.readouterr().out.startswith("city-app\tactive")
-        assert open311_clients.main(["revoke", "city-app"]) == 0
-        assert open311_clients.main(["demo"]) == 0
+        assert open311_cli.main(["revoke", "city-app"]) == 0
+        assert open311_cli.main(["demo"]) == 0
         assert open311_clients.DEMO_API_KEY in capsys.readouterr().out
         for name, value in PRODUCTION.items():
             monkeypatch.setenv(f"FOAD_{name.upper()}", value)
         get_settings.cache_clear()
-        assert open311_clients.main(["demo"]) == 1
+        assert open311_cli.main(["demo"]) == 1
     finally:
         get_settings.cache_clear()
     engine = create_engine(url.replace("+aiosqlite", ""))

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from api.auth.tokens import create_citizen_token
 from api.pages.session import COOKIE
-from api.security import create_citizen_token
-from api.tracking import new_tracking_code
-from foad.models import Case
+from api.services.tracking import new_tracking_code
+from database.models import Case
 from schemas.text import persian_digits
 from tests.apiutil import MOBILE, PASSWORD, PRODUCTION, make_app, seeded  # noqa: F401  (fixture)
 from workflows.clock import wall_deadline
@@ -29,13 +29,11 @@ async def csrf_of(client: httpx.AsyncClient, path: str = "/login") -> str:
 
 
 async def log_in(client: httpx.AsyncClient, username: str, password: str = PASSWORD) -> httpx.Response:
-    return await client.post(
-        "/login", data={"csrf": await csrf_of(client), "username": username, "password": password}
-    )
+    return await client.post("/login", data={"csrf": await csrf_of(client), "username": username, "password": password})
 
 
 @pytest.fixture
-def app(seeded):  # noqa: F811
+def app(seeded):
     return make_app(sessions=seeded)
 
 
@@ -57,7 +55,7 @@ async def test_logging_in_sets_an_httponly_samesite_cookie_and_starts_at_the_rol
         assert "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie
 
 
-async def test_the_cookie_is_secure_in_production(seeded):  # noqa: F811
+async def test_the_cookie_is_secure_in_production(seeded):
     app = make_app(sessions=seeded, **PRODUCTION)
     async with browser_like(app) as client:
         response = await client.get("/login")
@@ -111,7 +109,7 @@ async def test_the_login_page_shares_the_apis_lockout(app):
         assert token.json()["error"]["code"] == "account_locked"
 
 
-async def test_the_sms_outbox_page_exists_only_in_development(seeded):  # noqa: F811
+async def test_the_sms_outbox_page_exists_only_in_development(seeded):
     async with browser_like(make_app(sessions=seeded)) as client:
         response = await client.get("/dev/outbox")
         assert response.status_code == 404 and "پیدا نشد" in response.text
@@ -131,11 +129,24 @@ async def _a_case(sessions) -> str:
     async with sessions() as session:
         session.add(
             Case(
-                tracking_code=code, workflow_id=f"case-{code}", agency_id="sso", office_unit_id="sso-qazvin-takestan",
-                province_code="IR-26", county_code="IR-26-takestan", indicator=7, channel="web",
-                citizen_national_code="0499370899", citizen_mobile=MOBILE, citizen_name="مریم احمدی",
-                description="شرح خصوصی شکایت شهروند", incident_at=now - timedelta(hours=1), registered_at=now,
-                filed_by="citizen", status="in_review", step="review", due_at=now + timedelta(hours=3),
+                tracking_code=code,
+                workflow_id=f"case-{code}",
+                agency_id="sso",
+                office_unit_id="sso-qazvin-takestan",
+                province_code="IR-26",
+                county_code="IR-26-takestan",
+                indicator=7,
+                channel="web",
+                citizen_national_code="0499370899",
+                citizen_mobile=MOBILE,
+                citizen_name="مریم احمدی",
+                description="شرح خصوصی شکایت شهروند",
+                incident_at=now - timedelta(hours=1),
+                registered_at=now,
+                filed_by="citizen",
+                status="in_review",
+                step="review",
+                due_at=now + timedelta(hours=3),
                 updated_at=now,
             )
         )
@@ -153,7 +164,7 @@ def _as_citizen(client: httpx.AsyncClient, app, mobile: str) -> None:
 
 
 @pytest.mark.parametrize(("mobile", "shown"), [(None, False), (OTHER_MOBILE, False), (MOBILE, True)])
-async def test_the_tracking_page_shows_personal_data_only_to_the_verified_owner(app, seeded, mobile, shown):  # noqa: F811
+async def test_the_tracking_page_shows_personal_data_only_to_the_verified_owner(app, seeded, mobile, shown):
     code = await _a_case(seeded)
     async with browser_like(app) as client:
         if mobile:
@@ -183,7 +194,7 @@ async def test_a_citizen_can_end_its_verified_session(app):
         assert (await client.get("/complaint")).headers["location"] == "/verify?next=/complaint"
 
 
-async def test_the_case_page_explains_how_the_deadline_was_computed(app, seeded):  # noqa: F811
+async def test_the_case_page_explains_how_the_deadline_was_computed(app, seeded):
     code = await _a_case(seeded)
     async with seeded() as session:
         case = await session.get(Case, code)
@@ -198,16 +209,19 @@ async def test_the_case_page_explains_how_the_deadline_was_computed(app, seeded)
     assert explanation is not None and "<li>" in explanation.group(1)
 
 
-async def test_an_action_the_engine_cannot_take_now_keeps_the_coordinator_on_the_case_page(seeded):  # noqa: F811
+async def test_an_action_the_engine_cannot_take_now_keeps_the_coordinator_on_the_case_page(seeded):
     """Temporal unreachable: a Persian notice above the case's forms, a 503 with Retry-After, nothing lost."""
-    from foad.devstack import free_port
+    from cli.devstack import free_port
 
     app = make_app(sessions=seeded, temporal_address=f"127.0.0.1:{free_port()}", temporal_rpc_timeout_seconds=1)
     code = await _a_case(seeded)
     async with browser_like(app) as client:
         await log_in(client, "sso-senior")
-        form = {"csrf": await csrf_of(client, f"/cases/{code}"), "decision": "reject",
-                "referral_note": "به دفتر پیشخوان دولت مراجعه کنید"}
+        form = {
+            "csrf": await csrf_of(client, f"/cases/{code}"),
+            "decision": "reject",
+            "referral_note": "به دفتر پیشخوان دولت مراجعه کنید",
+        }
         response = await client.post(f"/cases/{code}/review", data=form)
     assert response.status_code == 503 and response.headers["Retry-After"] == "5"
     assert 'dir="rtl"' in response.text and persian_digits(code) in response.text  # the case's own page
@@ -215,7 +229,7 @@ async def test_an_action_the_engine_cannot_take_now_keeps_the_coordinator_on_the
     assert notice and "سامانه گردش کار در دسترس نیست" in notice.group(1)
 
 
-async def test_the_operators_intake_page_lists_its_own_latest_filings_only(app, seeded):  # noqa: F811
+async def test_the_operators_intake_page_lists_its_own_latest_filings_only(app, seeded):
     mine, theirs = await _a_case(seeded), await _a_case(seeded)
     async with seeded() as session:
         (await session.get(Case, mine)).filed_by = "operator1"

@@ -55,7 +55,11 @@ def test_durations_and_time_left_read_in_persian():
 
 @pytest.mark.parametrize(
     ("left", "colour"),
-    [(timedelta(hours=1), "deadline-ok"), (timedelta(minutes=10), "deadline-near"), (timedelta(minutes=-1), "deadline-passed")],
+    [
+        (timedelta(hours=1), "deadline-ok"),
+        (timedelta(minutes=10), "deadline-near"),
+        (timedelta(minutes=-1), "deadline-passed"),
+    ],
 )
 def test_a_deadline_changes_colour_as_it_nears_and_passes(left, colour):
     assert deadline_class(NOW + left, NOW) == colour
@@ -86,21 +90,42 @@ def test_autoescape_is_on_for_every_template():
 
 
 def test_user_text_on_the_tracking_page_is_escaped():
-    from api.responses import PublicStatus
+    from api.services.responses import PublicStatus
     from schemas.enums import CaseStatus, Step
 
     status = PublicStatus(
-        tracking_code="12345678903", status=CaseStatus.AWAITING_FEEDBACK, status_fa="در انتظار", step=Step.FEEDBACK,
-        step_number=6, step_fa="بازخورد", level=None, level_fa=None, registered_at=NOW, due_at=NOW,
-        breached=False, result_note='<img src=x onerror="alert(1)">', feedback_due=False, timeline=[],
+        tracking_code="12345678903",
+        status=CaseStatus.AWAITING_FEEDBACK,
+        status_fa="در انتظار",
+        step=Step.FEEDBACK,
+        step_number=6,
+        step_fa="بازخورد",
+        level=None,
+        level_fa=None,
+        registered_at=NOW,
+        due_at=NOW,
+        breached=False,
+        result_note='<img src=x onerror="alert(1)">',
+        feedback_due=False,
+        timeline=[],
     )
 
     class Request:  # what the base template reads
         url = None
 
     html = ENVIRONMENT.get_template("citizen/track.html").render(
-        request=Request(), status=status, steps=list(Step), case=None, office=None, verified=False, notice=False,
-        errors={}, form={}, csrf="t", home=None, development=False,
+        request=Request(),
+        status=status,
+        steps=list(Step),
+        case=None,
+        office=None,
+        verified=False,
+        notice=False,
+        errors={},
+        form={},
+        csrf="t",
+        home=None,
+        development=False,
     )
     assert '<img src=x onerror="alert(1)">' not in html
     assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in html

@@ -11,11 +11,10 @@ from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import WorkflowHistory
 from temporalio.exceptions import ApplicationError
 
-from api.history import read_history
-
-from foad.codec import ENCODING, KEY_ID, EncryptionCodec, PayloadKeyError, new_key, parse_key_ring
-from foad.settings import DEV_PAYLOAD_KEYS, DEV_SECRET, Settings
-from foad.temporal import data_converter
+from api.services.history import read_history
+from infra.codec import ENCODING, KEY_ID, EncryptionCodec, PayloadKeyError, new_key, parse_key_ring
+from infra.settings import DEV_PAYLOAD_KEYS, DEV_SECRET, Settings
+from infra.temporal import data_converter
 from schemas.case import Citizen
 
 NATIONAL_CODE = "0499370899"

@@ -7,11 +7,10 @@ is two complaints per office.
 
 from datetime import timedelta
 
-
-from foad.db import transaction
-from foad.models import Task
-from foad.reports.ranking import ranking
-from foad.reports.staff import staff_performance
+from database.models import Task
+from database.sessions import transaction
+from reports.ranking import ranking
+from reports.staff import staff_performance
 from schemas.enums import EventKind
 from schemas.reports import RankingWeights
 from tests.reportcases import case_row, db, event_row, tehran  # noqa: F401 - db is a fixture
@@ -21,23 +20,31 @@ SLA = 3 * 3600
 
 async def load_league(sessions) -> None:
     async with transaction(sessions) as session:
-        session.add_all([
-            case_row("T1", tehran(1403, 3, 1), result_minutes=60, satisfied=True, rating=5),
-            case_row("T2", tehran(1403, 3, 2), result_minutes=200, breached=True, satisfied=False, rating=1,
-                     reopened=True),
-            case_row("T3", tehran(1403, 4, 1), result_minutes=100),
-            case_row("Z1", tehran(1403, 5, 1), unit="aa-ziaran", result_minutes=30, satisfied=True, rating=5),
-            case_row("B1", tehran(1403, 6, 1), unit="bb-takestan", result_minutes=50, satisfied=True, rating=4),
-            case_row("B2", tehran(1403, 6, 2), unit="bb-takestan", result_minutes=50, satisfied=False, rating=2),
-            case_row("X1", tehran(1402, 6, 2), unit="bb-takestan", result_minutes=500),  # another year
-        ])
+        session.add_all(
+            [
+                case_row("T1", tehran(1403, 3, 1), result_minutes=60, satisfied=True, rating=5),
+                case_row(
+                    "T2",
+                    tehran(1403, 3, 2),
+                    result_minutes=200,
+                    breached=True,
+                    satisfied=False,
+                    rating=1,
+                    reopened=True,
+                ),
+                case_row("T3", tehran(1403, 4, 1), result_minutes=100),
+                case_row("Z1", tehran(1403, 5, 1), unit="aa-ziaran", result_minutes=30, satisfied=True, rating=5),
+                case_row("B1", tehran(1403, 6, 1), unit="bb-takestan", result_minutes=50, satisfied=True, rating=4),
+                case_row("B2", tehran(1403, 6, 2), unit="bb-takestan", result_minutes=50, satisfied=False, rating=2),
+                case_row("X1", tehran(1402, 6, 2), unit="bb-takestan", result_minutes=500),  # another year
+            ]
+        )
 
 
 async def test_units_below_the_minimum_are_listed_apart_however_good(db):
     await load_league(db)
     async with db() as session:
-        result = await ranking(session, scope="unit", year=1403, min_cases=2, weights=RankingWeights(),
-                               sla_seconds=SLA)
+        result = await ranking(session, scope="unit", year=1403, min_cases=2, weights=RankingWeights(), sla_seconds=SLA)
 
     assert [(e.rank, e.subject_id, e.cases, e.score) for e in result.ranked] == [
         (1, "bb-takestan", 2, 0.85),  # 0.4*1 + 0.3*0.5 + 0.15*1 + 0.15*1
@@ -45,16 +52,19 @@ async def test_units_below_the_minimum_are_listed_apart_however_good(db):
     ]
     assert [(e.rank, e.subject_id, e.score) for e in result.unranked] == [(None, "aa-ziaran", 1.0)]
     components = {c.name: (c.weight, c.value) for c in result.ranked[1].components}
-    assert components == {"sla": (0.4, 0.6667), "satisfaction": (0.3, 0.5), "reopen": (0.15, 0.6667),
-                          "volume": (0.15, 0.6667)}
+    assert components == {
+        "sla": (0.4, 0.6667),
+        "satisfaction": (0.3, 0.5),
+        "reopen": (0.15, 0.6667),
+        "volume": (0.15, 0.6667),
+    }
     assert result.ranked[0].name_fa == "شعبه تاکستان ب"
 
 
 async def test_at_the_minimum_a_unit_is_ranked(db):
     await load_league(db)
     async with db() as session:
-        result = await ranking(session, scope="unit", year=1403, min_cases=1, weights=RankingWeights(),
-                               sla_seconds=SLA)
+        result = await ranking(session, scope="unit", year=1403, min_cases=1, weights=RankingWeights(), sla_seconds=SLA)
     assert [e.subject_id for e in result.ranked] == ["aa-ziaran", "bb-takestan", "aa-takestan"]
     assert result.unranked == []
 
@@ -72,14 +82,34 @@ async def test_senior_coordinators_and_inspectors_show_their_cases_times_and_bre
     async with transaction(db) as session:
         for code, day, minutes in (("T1", 1, 15), ("T2", 2, 25)):
             at = tehran(1403, 3, day) + timedelta(minutes=minutes)
-            session.add(event_row(code, 2, EventKind.REVIEW_ACCEPTED.value, at, actor="aa-senior",
-                                  role="senior_coordinator"))
-        session.add(event_row("T2", 3, EventKind.RESULT_APPROVED.value, tehran(1403, 3, 2, 14), actor="aa-senior",
-                              role="senior_coordinator"))
+            session.add(
+                event_row(code, 2, EventKind.REVIEW_ACCEPTED.value, at, actor="aa-senior", role="senior_coordinator")
+            )
+        session.add(
+            event_row(
+                "T2",
+                3,
+                EventKind.RESULT_APPROVED.value,
+                tehran(1403, 3, 2, 14),
+                actor="aa-senior",
+                role="senior_coordinator",
+            )
+        )
         opened = tehran(1403, 3, 2, 11)
-        session.add(Task(task_id="T2-h", tracking_code="T2", kind="handling", status="completed", agency_id="aa",
-                         unit_id="aa-takestan", level="county", opened_at=opened,
-                         closed_at=opened + timedelta(minutes=40), assignee="inspector1"))
+        session.add(
+            Task(
+                task_id="T2-h",
+                tracking_code="T2",
+                kind="handling",
+                status="completed",
+                agency_id="aa",
+                unit_id="aa-takestan",
+                level="county",
+                opened_at=opened,
+                closed_at=opened + timedelta(minutes=40),
+                assignee="inspector1",
+            )
+        )
 
     async with db() as session:
         result = await staff_performance(session, year=1403, month=3)
@@ -89,5 +119,9 @@ async def test_senior_coordinators_and_inspectors_show_their_cases_times_and_bre
     assert (senior.username, senior.cases, senior.median_minutes, senior.breaches) == ("aa-senior", 2, 20.0, 1)
     [inspector] = result.inspectors
     assert (inspector.username, inspector.cases, inspector.median_minutes, inspector.breaches) == (
-        "inspector1", 1, 40.0, 1)
+        "inspector1",
+        1,
+        40.0,
+        1,
+    )
     assert other_month.senior_coordinators == [] and other_month.inspectors == []

@@ -1,4 +1,4 @@
-"""`python -m foad.replay_export` on a real dev server: real histories join the replay set, personal data out.
+"""`python -m cli.replay_export` on a real dev server: real histories join the replay set, personal data out.
 
 A few cases run to completion on the Temporal dev server with an in-process worker, every payload sealed with a
 "production" key ring the replay test never holds. The command, run as a subprocess with those production
@@ -34,22 +34,28 @@ from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
 from activities.calendar import CalendarActivities
 from activities.case import CaseActivities
 from activities.hotspot import HotspotActivities
-from activities.sms import TEMPLATES
-from foad import replay_export
-from foad.binaries import temporal_cli
-from foad.codec import ENCODING, KEY_ID, EncryptionCodec, PayloadKeyError, new_key, parse_key_ring
-from foad.db import create_engine, sessionmaker
-from foad.history_scrub import NOT_PERSONAL, PERSONAL_FIELDS, SMS_FREE_TEXT_PARAMS, SMS_OTHER_PARAMS
-from foad.settings import Settings
-from foad.temporal import connect, workflow_id
+from cli import replay_export
+from cli.history_scrub import NOT_PERSONAL, PERSONAL_FIELDS, SMS_FREE_TEXT_PARAMS, SMS_OTHER_PARAMS
+from database.sessions import create_engine, sessionmaker
+from infra.binaries import temporal_cli
+from infra.codec import ENCODING, KEY_ID, EncryptionCodec, PayloadKeyError, new_key, parse_key_ring
+from infra.settings import Settings
+from infra.temporal import connect
 from schemas.actions import (
-    ApproveInput, CitizenReplyInput, CompleteTaskInput, EscalateInput, FeedbackInput, InformationRequestInput,
-    ReviewInput, SendBackInput,
+    ApproveInput,
+    CitizenReplyInput,
+    CompleteTaskInput,
+    EscalateInput,
+    FeedbackInput,
+    InformationRequestInput,
+    ReviewInput,
+    SendBackInput,
 )
 from schemas.case import Actor, Citizen
 from schemas.enums import HandlingOutcome, ReviewDecision, Role
 from schemas.hotspot import HotspotDecision, HotspotDecisionInput, HotspotFinding, HotspotOpen, HotspotScope
 from schemas.text import is_valid_national_code
+from sms.sender import TEMPLATES
 from tests.casedriver import running_cases
 from tests.dbutil import migrate
 from tests.e2eutil import ROOT, running_dev_server
@@ -58,6 +64,7 @@ from tests.replay import record_registration_twice, recording_converter
 from tests.test_replay import HISTORIES
 from workflows.complaint import ComplaintWorkflow
 from workflows.hotspot import HotspotReviewWorkflow, HotspotScanWorkflow, MonthlyReportWorkflow
+from workflows.visibility import workflow_id
 
 try:
     temporal_cli()
@@ -100,8 +107,9 @@ async def finished(dev_server: str, tmp_path_factory) -> tuple[str, list[str]]:
 
 
 def production_settings(address: str) -> Settings:
-    return Settings(temporal_address=address, payload_keys=PRODUCTION_KEYS, payload_key_id="prod2026",
-                    environment="test")
+    return Settings(
+        temporal_address=address, payload_keys=PRODUCTION_KEYS, payload_key_id="prod2026", environment="test"
+    )
 
 
 async def run_cases(address: str, folder: Path) -> tuple[str, list[str]]:
@@ -124,12 +132,19 @@ async def run_cases(address: str, folder: Path) -> tuple[str, list[str]]:
     async with running_cases(Clock(), sessionmaker(engine), "export-test") as cases:
 
         async def start():
-            begun = case_start(registered_at=datetime.now(UTC)).model_copy(update={
-                "citizen": CITIZEN, "description": TEXTS["description"], "employee_name": TEXTS["employee_name"],
-                "filed_by": Actor(username="citizen", role=Role.CITIZEN),
-            })
+            begun = case_start(registered_at=datetime.now(UTC)).model_copy(
+                update={
+                    "citizen": CITIZEN,
+                    "description": TEXTS["description"],
+                    "employee_name": TEXTS["employee_name"],
+                    "filed_by": Actor(username="citizen", role=Role.CITIZEN),
+                }
+            )
             handle = await client.start_workflow(
-                ComplaintWorkflow.run, begun, id=workflow_id(begun.tracking_code), task_queue="export-test",
+                ComplaintWorkflow.run,
+                begun,
+                id=workflow_id(begun.tracking_code),
+                task_queue="export-test",
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             )
             cases.handles.append(handle)
@@ -138,48 +153,80 @@ async def run_cases(address: str, folder: Path) -> tuple[str, list[str]]:
 
         long, code = await start()
         await cases.settled(long, 1)
-        await long.execute_update(ComplaintWorkflow.request_information,
-                                  InformationRequestInput(actor=SENIOR, reason=TEXTS["question"]))
+        await long.execute_update(
+            ComplaintWorkflow.request_information, InformationRequestInput(actor=SENIOR, reason=TEXTS["question"])
+        )
         await cases.settled(long, 2)
         await long.signal(ComplaintWorkflow.citizen_reply, CitizenReplyInput(answer=TEXTS["answer"]))
         await cases.settled(long, 3)
-        state = await long.execute_update(ComplaintWorkflow.review, ReviewInput(
-            actor=SENIOR, decision=ReviewDecision.ACCEPT, action_order=TEXTS["order"], chain=CHAIN,
-            inspector="n.bazras"))
-        await long.signal(ComplaintWorkflow.escalate, EscalateInput(
-            actor=SENIOR, reason=TEXTS["escalation"], from_task_id=state.current_task_id))
+        state = await long.execute_update(
+            ComplaintWorkflow.review,
+            ReviewInput(
+                actor=SENIOR,
+                decision=ReviewDecision.ACCEPT,
+                action_order=TEXTS["order"],
+                chain=CHAIN,
+                inspector="n.bazras",
+            ),
+        )
+        await long.signal(
+            ComplaintWorkflow.escalate,
+            EscalateInput(actor=SENIOR, reason=TEXTS["escalation"], from_task_id=state.current_task_id),
+        )
         state = await cases.settled(long, 5)
-        done = CompleteTaskInput(actor=COORDINATOR, task_id=state.current_task_id,
-                                 outcome=HandlingOutcome.RESOLVED_BY_PHONE, note=TEXTS["done"])
+        done = CompleteTaskInput(
+            actor=COORDINATOR,
+            task_id=state.current_task_id,
+            outcome=HandlingOutcome.RESOLVED_BY_PHONE,
+            note=TEXTS["done"],
+        )
         await long.execute_update(ComplaintWorkflow.complete_task, done)
         await long.execute_update(ComplaintWorkflow.send_back, SendBackInput(actor=SENIOR, reason=TEXTS["sent_back"]))
         state = await cases.settled(long, 7)
-        await long.execute_update(ComplaintWorkflow.complete_task, done.model_copy(update={
-            "task_id": state.current_task_id}))
-        # the API names its updates action/anchor/username (api/action_ids.py): the username is scrubbed there too
-        await long.execute_update(ComplaintWorkflow.approve, ApproveInput(actor=SENIOR, result_note=TEXTS["result"]),
-                                  id=f"approve/{code}-T5/{SENIOR.username}")
+        await long.execute_update(
+            ComplaintWorkflow.complete_task, done.model_copy(update={"task_id": state.current_task_id})
+        )
+        # the API names its updates action/anchor/username (api/services/action_ids.py): the username is scrubbed
+        # there too
+        await long.execute_update(
+            ComplaintWorkflow.approve,
+            ApproveInput(actor=SENIOR, result_note=TEXTS["result"]),
+            id=f"approve/{code}-T5/{SENIOR.username}",
+        )
         await long.signal(ComplaintWorkflow.feedback, FeedbackInput(satisfied=True, rating=5, comment=TEXTS["comment"]))
 
         for _ in range(2):
             rejected, _ = await start()
-            await rejected.execute_update(ComplaintWorkflow.review, ReviewInput(
-                actor=SENIOR, decision=ReviewDecision.REJECT, referral_note=TEXTS["referral"]))
+            await rejected.execute_update(
+                ComplaintWorkflow.review,
+                ReviewInput(actor=SENIOR, decision=ReviewDecision.REJECT, referral_note=TEXTS["referral"]),
+            )
 
         end = datetime.now(UTC)
-        finding = HotspotFinding(scope=HotspotScope.UNIT, subject_id=CHAIN[0].id, agency_id="tst",
-                                 window_start=end - timedelta(days=30), window_end=end, complaints=14, baseline=3.5)
+        finding = HotspotFinding(
+            scope=HotspotScope.UNIT,
+            subject_id=CHAIN[0].id,
+            agency_id="tst",
+            window_start=end - timedelta(days=30),
+            window_end=end,
+            complaints=14,
+            baseline=3.5,
+        )
         review = await client.start_workflow(
-            HotspotReviewWorkflow.run, HotspotOpen(review_id=finding.review_id, finding=finding,
-                                                   review_period=timedelta(days=14)),
-            id=finding.review_id, task_queue="export-test")
+            HotspotReviewWorkflow.run,
+            HotspotOpen(review_id=finding.review_id, finding=finding, review_period=timedelta(days=14)),
+            id=finding.review_id,
+            task_queue="export-test",
+        )
         ids.append(review.id)
         for _ in range(100):  # the decision is refused until the review's first workflow task has run
             if await review.query(HotspotReviewWorkflow.state) is not None:
                 break
             await asyncio.sleep(0.05)
-        await review.execute_update(HotspotReviewWorkflow.decide, HotspotDecisionInput(
-            actor=ADMIN, decision=HotspotDecision.PROCESS_REFORM, note=TEXTS["decision"]))
+        await review.execute_update(
+            HotspotReviewWorkflow.decide,
+            HotspotDecisionInput(actor=ADMIN, decision=HotspotDecision.PROCESS_REFORM, note=TEXTS["decision"]),
+        )
         for handle in [*cases.handles, review]:
             await handle.result()
     await engine.dispose()
@@ -228,8 +275,10 @@ def strings(value: Any) -> Iterator[str]:
 
 
 def opened(payload: dict, codec: EncryptionCodec) -> Any:
-    sealed = Payload(metadata={k: base64.b64decode(v) for k, v in payload["metadata"].items()},
-                     data=base64.b64decode(payload.get("data", "")))
+    sealed = Payload(
+        metadata={k: base64.b64decode(v) for k, v in payload["metadata"].items()},
+        data=base64.b64decode(payload.get("data", "")),
+    )
     plain = codec.open(sealed)
     return json.loads(plain.data) if plain.metadata.get("encoding") == b"json/plain" else None
 
@@ -239,18 +288,25 @@ async def test_exported_histories_hold_no_personal_data_and_replay(
 ) -> None:
     code, _ = finished
     out = tmp_path / "histories"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FOAD_")} | PRODUCTION | {
-        "FOAD_TEMPORAL_ADDRESS": dev_server}
-    command = [sys.executable, "-m", "foad.replay_export", "--since", "1h", "--limit", "20", "--out", str(out)]
-    process = await asyncio.create_subprocess_exec(*command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                                                   stderr=subprocess.STDOUT)
+    env = (
+        {k: v for k, v in os.environ.items() if not k.startswith("FOAD_")}
+        | PRODUCTION
+        | {"FOAD_TEMPORAL_ADDRESS": dev_server}
+    )
+    command = [sys.executable, "-m", "cli.replay_export", "--since", "1h", "--limit", "20", "--out", str(out)]
+    process = await asyncio.create_subprocess_exec(
+        *command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
     output = (await asyncio.wait_for(process.communicate(), 120))[0].decode()
     print(output)
     assert process.returncode == 0, output
     assert "4 completed workflow(s)" in output and "3 new shape(s)" in output and output.count("same shape") == 1
     files = sorted(out.glob("*.json"))
     assert [re.sub(r"_[0-9a-f]{12}\.json$", "", f.name) for f in files] == [
-        "exported_complaint", "exported_complaint", "exported_hotspot_review"]
+        "exported_complaint",
+        "exported_complaint",
+        "exported_hotspot_review",
+    ]
 
     replay_key = replay_export.replay_codec()
     production_only = EncryptionCodec(parse_key_ring(PRODUCTION_KEYS), "prod2026")
@@ -287,10 +343,12 @@ async def test_exported_histories_hold_no_personal_data_and_replay(
 
     # the gate catches a change of the workflow's commands on an exported history
     record_registration_twice(monkeypatch)
-    replayer = Replayer(workflows=[ComplaintWorkflow], data_converter=recording_converter(),
-                        workflow_runner=UnsandboxedWorkflowRunner())
-    result = await replayer.replay_workflow(WorkflowHistory.from_json("guard", long.read_text()),
-                                            raise_on_replay_failure=False)
+    replayer = Replayer(
+        workflows=[ComplaintWorkflow], data_converter=recording_converter(), workflow_runner=UnsandboxedWorkflowRunner()
+    )
+    result = await replayer.replay_workflow(
+        WorkflowHistory.from_json("guard", long.read_text()), raise_on_replay_failure=False
+    )
     assert result.replay_failure is not None
 
 
@@ -318,12 +376,15 @@ def test_the_export_writes_where_the_replay_gate_reads() -> None:
 
 
 def test_every_text_field_that_crosses_temporal_is_classified() -> None:
-    """A new text field in schemas/ that reaches a history must be declared personal or not in foad.history_scrub."""
+    """A new text field in schemas/ that reaches a history must be declared personal or not in cli.history_scrub."""
     roots: list[Any] = []
     for cls in (ComplaintWorkflow, HotspotReviewWorkflow, HotspotScanWorkflow, MonthlyReportWorkflow):
         definition = workflow._Definition.must_from_class(cls)
-        handlers = [definition.run_fn] + [d.fn for group in (definition.signals, definition.updates) for d in
-                                          group.values()] + [d.fn for d in definition.queries.values()]
+        handlers = (
+            [definition.run_fn]
+            + [d.fn for group in (definition.signals, definition.updates) for d in group.values()]
+            + [d.fn for d in definition.queries.values()]
+        )
         roots += [hint for fn in handlers for hint in typing.get_type_hints(fn).values()]
     for activities in (CaseActivities, CalendarActivities, HotspotActivities):
         for member in vars(activities).values():
@@ -332,7 +393,7 @@ def test_every_text_field_that_crosses_temporal_is_classified() -> None:
     fields = _text_fields(roots)
     assert {"national_code", "mobile", "description", "note", "answer"} <= fields  # the walk reached them
     unclassified = fields - PERSONAL_FIELDS.keys() - NOT_PERSONAL
-    assert not unclassified, f"declare these in foad/history_scrub.py: {sorted(unclassified)}"
+    assert not unclassified, f"declare these in cli/history_scrub.py: {sorted(unclassified)}"
     placeholders = {name for text in TEMPLATES.values() for _, name, _, _ in string.Formatter().parse(text) if name}
     assert not placeholders - SMS_FREE_TEXT_PARAMS - SMS_OTHER_PARAMS, "an SMS parameter to classify"
 
@@ -354,8 +415,9 @@ def _text_fields(roots: list[Any]) -> set[str]:
         if isinstance(hint, type) and issubclass(hint, BaseModel) and hint not in seen:
             seen.add(hint)
             for name, info in hint.model_fields.items():
-                if has_text(info.annotation) and not (isinstance(info.annotation, type) and issubclass(
-                        info.annotation, Enum)):
+                if has_text(info.annotation) and not (
+                    isinstance(info.annotation, type) and issubclass(info.annotation, Enum)
+                ):
                     found.add(name)
                 visit(info.annotation)
 
@@ -377,5 +439,8 @@ def _gather(document: Any, into: dict[str, set[str]]) -> None:
 
 
 def _decoded_text(path: Path, codec: EncryptionCodec) -> str:
-    return "\n".join(json.dumps(d, ensure_ascii=False, separators=(",", ":"))
-                     for p in payloads(json.loads(path.read_text())) if (d := opened(p, codec)) is not None)
+    return "\n".join(
+        json.dumps(d, ensure_ascii=False, separators=(",", ":"))
+        for p in payloads(json.loads(path.read_text()))
+        if (d := opened(p, codec)) is not None
+    )

@@ -6,14 +6,13 @@ from datetime import timedelta
 import pytest
 
 from activities.case import CaseActivities
-from activities.sms import OutboxSmsSender
-from foad.db import transaction
-from foad.models import Agency, Case, Unit
-from foad.reports.calendar import jalali_period, month_bounds
-from foad.reports.service import annual_report, monthly_report
+from database.models import Agency, Case, Unit
+from database.sessions import transaction
+from reports.service import annual_report, monthly_report
 from schemas.case import CaseEvent, CaseSnapshot, Transition
 from schemas.enums import CaseStatus, EventKind, Level, Step
 from schemas.reports import ReportSlice
+from sms.sender import OutboxSmsSender
 from tests.factories import AGENCY, CHAIN, OPERATOR, case_start
 from tests.reportcases import (  # noqa: F401 - db is a fixture
     LAST_OF_ESFAND_2350,
@@ -22,6 +21,7 @@ from tests.reportcases import (  # noqa: F401 - db is a fixture
     db,
     load_fixed_cases,
 )
+from timekeeping.jalali import jalali_period, month_bounds
 
 SLA = 3 * 3600
 
@@ -105,23 +105,41 @@ async def test_projection_stores_the_tehran_jalali_month_and_counts_escalations_
     start = case_start(registered_at=LAST_OF_ESFAND_2350)
     transition = Transition(
         tracking_code=start.tracking_code,
-        event=CaseEvent(seq=1, kind=EventKind.REGISTERED, at=LAST_OF_ESFAND_2350, step=Step.REGISTRATION,
-                        actor=OPERATOR),
+        event=CaseEvent(
+            seq=1, kind=EventKind.REGISTERED, at=LAST_OF_ESFAND_2350, step=Step.REGISTRATION, actor=OPERATOR
+        ),
         snapshot=CaseSnapshot(
-            status=CaseStatus.CLOSED, step=Step.FEEDBACK, level=None, unit_id=None,
-            due_at=LAST_OF_ESFAND_2350 + timedelta(hours=3), breached=False, breached_at=None, escalations=0,
-            reopened=False, action_order=None, referral_note=None, outcome=None, outcome_note=None,
-            result_note=None, result_approved_at=LAST_OF_ESFAND_2350 + timedelta(minutes=95), satisfied=None,
-            rating=None, closed_at=None,
+            status=CaseStatus.CLOSED,
+            step=Step.FEEDBACK,
+            level=None,
+            unit_id=None,
+            due_at=LAST_OF_ESFAND_2350 + timedelta(hours=3),
+            breached=False,
+            breached_at=None,
+            escalations=0,
+            reopened=False,
+            action_order=None,
+            referral_note=None,
+            outcome=None,
+            outcome_note=None,
+            result_note=None,
+            result_approved_at=LAST_OF_ESFAND_2350 + timedelta(minutes=95),
+            satisfied=None,
+            rating=None,
+            closed_at=None,
         ),
         start=start,
     )
     activities = CaseActivities(db, OutboxSmsSender(db))
     await activities.record_transition(transition)
-    escalated = transition.model_copy(update={
-        "start": None,
-        "event": transition.event.model_copy(update={"seq": 2, "kind": EventKind.ESCALATED, "level": Level.NATIONAL}),
-    })
+    escalated = transition.model_copy(
+        update={
+            "start": None,
+            "event": transition.event.model_copy(
+                update={"seq": 2, "kind": EventKind.ESCALATED, "level": Level.NATIONAL}
+            ),
+        }
+    )
     await activities.record_transition(escalated)
     await activities.record_transition(escalated)  # a retried activity: applied once
 

@@ -6,14 +6,18 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from api.security import create_token
-from foad.db import transaction
-from foad.models import User
+from api.auth.tokens import create_token
+from database.models import User
+from database.sessions import transaction
 from tests.apiutil import api_settings, http, make_app
 from tests.reportcases import load_fixed_cases, seed_offices
 
-USERS = {"admin": ("admin", None), "auditor": ("auditor", None), "aa-senior": ("senior_coordinator", "aa"),
-         "operator1": ("operator", None)}
+USERS = {
+    "admin": ("admin", None),
+    "auditor": ("auditor", None),
+    "aa-senior": ("senior_coordinator", "aa"),
+    "operator1": ("operator", None),
+}
 
 
 @pytest.fixture
@@ -22,8 +26,9 @@ async def client(sessions):
     await load_fixed_cases(sessions)
     async with transaction(sessions) as session:
         for user_id, (username, (role, agency)) in enumerate(USERS.items(), start=1):
-            session.add(User(id=user_id, username=username, full_name=username, role=role, password_hash="-",
-                             agency_id=agency))
+            session.add(
+                User(id=user_id, username=username, full_name=username, role=role, password_hash="-", agency_id=agency)
+            )
     app = make_app(sessions=sessions, ranking_min_cases=1)
     async with http(app, citizen=None) as c:
         yield c
@@ -76,8 +81,7 @@ async def test_a_senior_coordinator_sees_only_its_agency(client):
     own = await client.get("/reports/monthly", params={"year": 1403, "month": 12}, headers=headers)
     assert own.status_code == 200 and own.json()["period"]["figures"]["received"] == 3
     assert own.json()["slice"]["agency_id"] == "aa"
-    other = await client.get("/reports/monthly", params={"year": 1403, "month": 12, "agency_id": "bb"},
-                             headers=headers)
+    other = await client.get("/reports/monthly", params={"year": 1403, "month": 12, "agency_id": "bb"}, headers=headers)
     assert other.status_code == 403 and other.json()["error"]["code"] == "forbidden"
 
 
@@ -86,12 +90,15 @@ async def test_an_operator_may_not_read_reports(client):
     assert response.status_code == 403
 
 
-@pytest.mark.parametrize(("params", "field"), [
-    ({"year": 1403, "month": 13}, "month"),
-    ({"year": 1403, "month": 1, "indicator": 9}, "indicator"),
-    ({"year": 1403, "month": 1, "channel": "fax"}, "channel"),
-    ({"month": 1}, "year"),
-])
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"year": 1403, "month": 13}, "month"),
+        ({"year": 1403, "month": 1, "indicator": 9}, "indicator"),
+        ({"year": 1403, "month": 1, "channel": "fax"}, "channel"),
+        ({"month": 1}, "year"),
+    ],
+)
 async def test_bad_report_parameters_are_a_422_naming_the_field(client, params, field):
     response = await client.get("/reports/monthly", params=params, headers=auth("admin"))
     assert response.status_code == 422
@@ -109,13 +116,14 @@ async def test_rankings_and_staff_answer_with_the_configured_minimum(client):
 
 
 async def test_the_page_shows_the_same_figures_in_persian_digits_with_svg_charts(client):
-    response = await client.get("/reports/monthly", params={"year": 1403, "month": 12, "format": "html"},
-                                headers=auth("admin"))
+    response = await client.get(
+        "/reports/monthly", params={"year": 1403, "month": 12, "format": "html"}, headers=auth("admin")
+    )
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
     page = response.text
     assert '<html lang="fa" dir="rtl">' in page and "<script" not in page and "http" not in page.split("<body>")[1]
     assert "گزارش فواد ۱۲۸ — اسفند ۱۴۰۳" in page
-    assert "<th scope=\"row\">شکایات دریافتی</th><td class=\"num\">۴</td>" in page
+    assert '<th scope="row">شکایات دریافتی</th><td class="num">۴</td>' in page
     assert "۶۶٫۷٪" in page and "۱۸۴٫۰" in page  # within the SLA; the 90th percentile in minutes
-    assert page.count("<rect class=\"bar\"") == 8 and page.count("<rect class=\"trend\"") == 2
+    assert page.count('<rect class="bar"') == 8 and page.count('<rect class="trend"') == 2
     assert "<title>بهمن: ۱</title>" in page and "<title>اسفند: ۴</title>" in page

@@ -5,9 +5,9 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
-from foad.generate import generate
-from foad.models import Case, CaseEventRow
-from foad.reports.service import annual_report
+from cli.generate import generate
+from database.models import Case, CaseEventRow
+from reports.service import annual_report
 from schemas.reports import ReportSlice
 from tests.reportcases import db  # noqa: F401 - db is a fixture
 

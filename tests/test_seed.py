@@ -16,11 +16,11 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from foad.db import create_engine, sessionmaker, transaction
-from foad.models import Agency, County, Province, Unit, User, UserUnit
-from foad.passwords import hash_password, verify_password
-from foad.refdata import unit_chain
-from foad.seed import SeedError, seed
+from cli.seed import SeedError, seed
+from database.models import Agency, County, Province, Unit, User, UserUnit
+from database.refdata import unit_chain
+from database.sessions import create_engine, sessionmaker, transaction
+from infra.passwords import hash_password, verify_password
 from schemas.enums import LEVELS, Level, Role
 from tests.dbutil import create_postgres_database, drop_postgres_database, migrate
 
@@ -133,8 +133,14 @@ async def test_a_row_edited_in_the_database_is_updated_from_the_files(db):
 async def test_an_extra_file_adds_units_to_an_existing_agency(db, tmp_path):
     await seed(db, REFDATA, demo_users=False)
     sso = next(a for a in json.loads((REFDATA / "agencies.json").read_text("utf-8"))["agencies"] if a["id"] == "sso")
-    office = {"id": "sso-qazvin-avaj", "level": "county", "parent_id": "sso-qazvin", "county_code": "IR-26-avaj",
-              "name_fa": "شعبه تأمین اجتماعی آوج", "name_en": "Avaj Social Security Branch"}
+    office = {
+        "id": "sso-qazvin-avaj",
+        "level": "county",
+        "parent_id": "sso-qazvin",
+        "county_code": "IR-26-avaj",
+        "name_fa": "شعبه تأمین اجتماعی آوج",
+        "name_en": "Avaj Social Security Branch",
+    }
     extra = _extra(tmp_path, {"agencies": [{**sso, "units": [office]}]})
 
     report = await seed(db, REFDATA, [extra], demo_users=False)
@@ -188,13 +194,38 @@ async def test_a_bad_unit_is_refused_by_name_and_nothing_is_written(db, tmp_path
 @pytest.mark.parametrize(
     ("content", "record", "reason"),
     [
-        ({"users": [{"username": "bob", "full_name": "B", "role": "superuser", "password": "p"}]}, "user 'bob'", "role"),
+        (
+            {"users": [{"username": "bob", "full_name": "B", "role": "superuser", "password": "p"}]},
+            "user 'bob'",
+            "role",
+        ),
         ({"users": [{"username": "bob", "full_name": "B", "role": "operator"}]}, "user 'bob'", "needs a password"),
-        ({"users": [{"username": "bob", "full_name": "B", "role": "unit_coordinator", "agency_id": "sso",
-                     "units": ["nigc-qazvin"], "password": "p"}]}, "user 'bob'", "belongs to agency 'nigc'"),
-        ({"counties": [{"code": "IR-99-x", "province_code": "IR-99", "name_fa": "ایکس", "name_en": "X"}]},
-         "county 'IR-99-x'", "unknown province 'IR-99'"),
-        ({"provinces": [{"code": "IR-26", "name_fa": "قزوین", "name_en": "Kazvin"}]}, "province 'IR-26'", "differently"),
+        (
+            {
+                "users": [
+                    {
+                        "username": "bob",
+                        "full_name": "B",
+                        "role": "unit_coordinator",
+                        "agency_id": "sso",
+                        "units": ["nigc-qazvin"],
+                        "password": "p",
+                    }
+                ]
+            },
+            "user 'bob'",
+            "belongs to agency 'nigc'",
+        ),
+        (
+            {"counties": [{"code": "IR-99-x", "province_code": "IR-99", "name_fa": "ایکس", "name_en": "X"}]},
+            "county 'IR-99-x'",
+            "unknown province 'IR-99'",
+        ),
+        (
+            {"provinces": [{"code": "IR-26", "name_fa": "قزوین", "name_en": "Kazvin"}]},
+            "province 'IR-26'",
+            "differently",
+        ),
     ],
 )
 async def test_other_bad_records_are_refused_by_name(db, tmp_path, content, record, reason):
@@ -231,7 +262,7 @@ def test_the_command_seeds_then_reports_nothing_changed(tmp_path):
     url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
     migrate(url)
     env = os.environ | {"FOAD_DATABASE_URL": url}
-    command = [sys.executable, "-m", "foad.seed", "--data-dir", str(REFDATA)]
+    command = [sys.executable, "-m", "cli.seed", "--data-dir", str(REFDATA)]
 
     first = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, check=True)
     second = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, check=True)

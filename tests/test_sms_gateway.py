@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from activities.sms import OutboxSmsSender, render
-from activities.sms_dispatch import SmsDispatcher, build_gateway
-from foad.db import create_engine, sessionmaker, transaction
-from foad.models import SmsOutbox
-from foad.settings import Settings
+from database.models import SmsOutbox
+from database.sessions import create_engine, sessionmaker, transaction
+from infra.settings import Settings
 from schemas.text import latin_digits
+from sms.dispatch import SmsDispatcher, build_gateway
+from sms.sender import OutboxSmsSender, render
 from tests.apiutil import (
     api,  # noqa: F401 - fixture
     cases_terminated,  # noqa: F401 - fixture
@@ -84,8 +84,13 @@ async def queue(sessions, n: int = 1) -> list[int]:
     ids = []
     for i in range(n):
         body = render("registered", {"tracking_code": f"1234567890{i}", "due_time": "14:35"})
-        ids.append(int(await sender.send(key=f"k{i}", tracking_code=f"1234567890{i}", mobile=MOBILE,
-                                         template="registered", body=body)))
+        ids.append(
+            int(
+                await sender.send(
+                    key=f"k{i}", tracking_code=f"1234567890{i}", mobile=MOBILE, template="registered", body=body
+                )
+            )
+        )
     return ids
 
 
@@ -107,7 +112,11 @@ async def test_kavenegar_send_records_message_id_and_delivery(sessions, fake, di
     assert report.sent == [row_id]
     sent = await row(sessions, row_id)
     assert (sent.status, sent.gateway, sent.delivery_status, sent.attempts, sent.segments) == (
-        "sent", "kavenegar", "queued", 1, 2
+        "sent",
+        "kavenegar",
+        "queued",
+        1,
+        2,
     )
     [params] = fake.sends()
     assert params["receptor"] == MOBILE and params["localid"] == str(row_id) and params["sender"] == "10004346"
@@ -196,7 +205,8 @@ async def test_a_stale_claim_is_looked_up_not_resent(sessions, fake, dispatch):
     fake._take(str(row_id), {"receptor": MOBILE})
     async with transaction(sessions) as session:
         await session.execute(
-            update(SmsOutbox).where(SmsOutbox.id == row_id)
+            update(SmsOutbox)
+            .where(SmsOutbox.id == row_id)
             .values(status="sending", claim_token="dead", claimed_at=clock.now, attempts=1)
         )
     assert (await dispatcher.run_once()).sent == []
@@ -241,8 +251,10 @@ async def test_generic_gateway_that_dedupes_gets_the_same_idempotency_key_again(
 )
 async def db(request, tmp_path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     """A migrated outbox of each kind: the claims are SQL, and must hold on both engines."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'foad.db'}" if request.param == "sqlite" else (
-        await create_postgres_database(POSTGRES_URL)
+    url = (
+        f"sqlite+aiosqlite:///{tmp_path / 'foad.db'}"
+        if request.param == "sqlite"
+        else (await create_postgres_database(POSTGRES_URL))
     )
     try:
         migrate(url)

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from activities.sms import SEGMENT_BUDGETS, TEMPLATES, render
-from activities.sms_segments import ELLIPSIS, count
+from sms.segments import ELLIPSIS, count
+from sms.sender import SEGMENT_BUDGETS, TEMPLATES, render
 
 REFDATA = Path(__file__).resolve().parent.parent / "refdata"
 
@@ -37,7 +37,8 @@ REALISTIC = {
     "rejected": {"referral": "موضوع به محتوای خدمت مربوط است؛ به دیوان عدالت اداری یا سامانه ۱۱۱ مراجعه کنید."},
     "result": {"result": "کارمند جایگزین به باجه مستمری اعزام شد و مدیر شعبه تذکر کتبی گرفت."},
     "information_requested": {
-        "what": "شماره باجه و ساعت دقیق مراجعه، و نام شعبه‌ای که به آن مراجعه کردید", "reply_until": "۱۴۰۵/۰۹/۰۳ ۱۲:۳۰",
+        "what": "شماره باجه و ساعت دقیق مراجعه، و نام شعبه‌ای که به آن مراجعه کردید",
+        "reply_until": "۱۴۰۵/۰۹/۰۳ ۱۲:۳۰",
     },
 }
 

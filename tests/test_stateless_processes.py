@@ -27,8 +27,7 @@ import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowExecutionStatus
 
-from foad.binaries import temporal_cli
-from foad.temporal import workflow_id
+from infra.binaries import temporal_cli
 from schemas.case import CaseState
 from tests.e2eutil import (
     OFFICE,
@@ -43,6 +42,7 @@ from tests.e2eutil import (
     sms,
     tasks,
 )
+from workflows.visibility import workflow_id
 
 try:
     temporal_cli()
@@ -53,8 +53,14 @@ except FileNotFoundError as missing:
 # no case here moves by itself while the test drives it.
 COUNTY_SECONDS = 6
 POLICY = policy_env(
-    sla=300, review=120, county=COUNTY_SECONDS, provincial=120, subordinate=120, national=120,
-    reminders_before=[], feedback=120,
+    sla=300,
+    review=120,
+    county=COUNTY_SECONDS,
+    provincial=120,
+    subordinate=120,
+    national=120,
+    reminders_before=[],
+    feedback=120,
 )
 CASES = 16
 DRIVERS = 6  # cases driven at once
@@ -178,11 +184,19 @@ def test_cases_through_two_apis_and_two_workers_complete_once(stack: Stack, api:
         [state] = asyncio.run(_decode(stack, done.workflow_execution_completed_event_attributes.result.payloads))
         assert [(e["seq"], e["kind"]) for e in timeline] == [(e.seq, e.kind.value) for e in state.events], code
         escalated = i in ESCALATED_BY_TIMER
-        expected = ["registered", "review_accepted", *(["escalated"] if escalated else []), "task_completed",
-                    "result_approved", "feedback"]
+        expected = [
+            "registered",
+            "review_accepted",
+            *(["escalated"] if escalated else []),
+            "task_completed",
+            "result_approved",
+            "feedback",
+        ]
         assert [e["kind"] for e in timeline] == expected, code
         assert [(t["kind"], t["status"]) for t in tasks(stack, code)] == [
-            ("review", "completed"), *([("handling", "expired")] if escalated else []), ("handling", "completed"),
+            ("review", "completed"),
+            *([("handling", "expired")] if escalated else []),
+            ("handling", "completed"),
             ("approval", "completed"),
         ], code
         texts = ["registered", "accepted", *(["escalated"] if escalated else []), "result"]
@@ -190,14 +204,16 @@ def test_cases_through_two_apis_and_two_workers_complete_once(stack: Stack, api:
         if escalated:
             [moved] = [e for e in timeline if e["kind"] == "escalated"]
             assert (moved["data"]["cause"], moved["data"]["from_level"], moved["level"]) == (
-                "expired", "county", "provincial"
+                "expired",
+                "county",
+                "provincial",
             ), code
 
     # --- who did the work: both workers, and each API process the test sent a step to -------------------------
     worker_pids = {stack.children[name].process.pid for name in stack.worker_names}
     api_pids = {name: stack.children[name].process.pid for name in stack.api_names}
     did: dict[str, Counter] = defaultdict(Counter)
-    for (code, route), history in zip(driven, (histories[c] for c in codes)):
+    for (code, route), history in zip(driven, (histories[c] for c in codes), strict=True):
         seen = identities(history)
         assert seen["started"] == {api_pids[route[0]]}, f"{code} was filed at {route[0]}"
         # review, completion and approval are updates; the citizen's feedback is a signal
@@ -206,8 +222,10 @@ def test_cases_through_two_apis_and_two_workers_complete_once(stack: Stack, api:
         assert seen["workflow tasks"] | seen["activities"] <= worker_pids, code
         for what in ("workflow tasks", "activities"):
             did[what].update(seen[what])
-    print(f"side by side: cases each worker pid completed workflow tasks of {dict(did['workflow tasks'])}, "
-          f"ran activities of {dict(did['activities'])}")
+    print(
+        f"side by side: cases each worker pid completed workflow tasks of {dict(did['workflow tasks'])}, "
+        f"ran activities of {dict(did['activities'])}"
+    )
     assert set(did["workflow tasks"]) == worker_pids, "one worker completed no workflow task"
     assert set(did["activities"]) == worker_pids, "one worker ran no activity"
 

@@ -14,7 +14,6 @@ from temporalio.common import RetryPolicy
 with workflow.unsafe.imports_passed_through():
     import jdatetime
 
-    from activities.calendar import CalendarActivities
     from schemas.case import CaseStart, Pause, UnitRef
     from schemas.clock import Deadline, DeadlineRequest, Interval, SlaMode
 
@@ -91,9 +90,10 @@ class CaseClock:
             pauses=intervals,
             purpose=purpose,
         )
-        return await workflow.execute_activity_method(
-            CalendarActivities.compute_deadline,
+        return await workflow.execute_activity(
+            "compute_deadline",
             request,
+            result_type=Deadline,
             start_to_close_timeout=CALENDAR_TIMEOUT,
             retry_policy=CALENDAR_RETRY,
         )

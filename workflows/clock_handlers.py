@@ -40,12 +40,18 @@ class CaseClockHandlers:
         await self._ready(self._validate_request_information, request)
         now = workflow.now()
         pause = Pause(
-            started_at=now, reason=request.reason, requested_by=request.actor, reply_due_at=now + self._policy.reply_window
+            started_at=now,
+            reason=request.reason,
+            requested_by=request.actor,
+            reply_due_at=now + self._policy.reply_window,
         )
         self._state.pauses.append(pause)
         self._stop_sla_clock()
         await self._record(
-            EventKind.INFORMATION_REQUESTED, request.actor, task_id=self._state.current_task_id, note=request.reason,
+            EventKind.INFORMATION_REQUESTED,
+            request.actor,
+            task_id=self._state.current_task_id,
+            note=request.reason,
             data={"reply_due_at": pause.reply_due_at.isoformat()},
             sms=("information_requested", {"what": request.reason, "reply_until": jalali_when(pause.reply_due_at)}),
         )
@@ -90,7 +96,10 @@ class CaseClockHandlers:
         task = self._state.current_task
         paused = pause.ended_at - pause.started_at
         await self._record(
-            kind, actor, tasks=[task] if task else [], note=pause.answer,
+            kind,
+            actor,
+            tasks=[task] if task else [],
+            note=pause.answer,
             data={"paused_minutes": round(paused.total_seconds() / 60, 2), "due_at": self._state.due_at.isoformat()},
         )
         self._restart_sla_clock()
@@ -116,16 +125,21 @@ class CaseClockHandlers:
             return
         self._restart_sla_clock()
         await self._record(
-            EventKind.DEADLINE_RECOMPUTED, SYSTEM, tasks=[task] if task else [], note=request.reason,
+            EventKind.DEADLINE_RECOMPUTED,
+            SYSTEM,
+            tasks=[task] if task else [],
+            note=request.reason,
             data={"previous_due_at": before[0].isoformat(), "due_at": state.due_at.isoformat()},
         )
-
 
     # --- the clock ----------------------------------------------------------------------------------
 
     async def _sla_deadline(self) -> Deadline:
         return await self._case_clock.deadline(
-            purpose="sla", start=self._sla_started_at, budget=self._policy.sla, pauses=self._state.pauses,
+            purpose="sla",
+            start=self._sla_started_at,
+            budget=self._policy.sla,
+            pauses=self._state.pauses,
             unit=self._start.office,
         )
 
@@ -166,9 +180,6 @@ class CaseClockHandlers:
     def _stop_sla_clock(self) -> None:
         self._clock_generation += 1
 
-
     def _require_not_paused(self) -> None:
         if self._state.open_pause is not None:
-            raise InvalidTransition(
-                "the case is waiting for the citizen's answer", "پرونده در انتظار پاسخ شهروند است"
-            )
+            raise InvalidTransition("the case is waiting for the citizen's answer", "پرونده در انتظار پاسخ شهروند است")

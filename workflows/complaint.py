@@ -14,8 +14,6 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.case import CaseActivities
-    from foad.temporal import SearchAttributes
     from schemas.actions import (
         ApproveInput,
         CitizenReplyInput,
@@ -40,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
         Transition,
         UnitRef,
     )
+    from schemas.clock import Deadline
     from schemas.enums import (
         CaseStatus,
         EscalationCause,
@@ -50,10 +49,10 @@ with workflow.unsafe.imports_passed_through():
         TaskKind,
         TaskStatus,
     )
-    from schemas.clock import Deadline
     from workflows.clock import CaseClock, jalali_when, wall_deadline
     from workflows.clock_handlers import CaseClockHandlers
     from workflows.rules import InvalidTransition, check_chain
+    from workflows.visibility import SearchAttributes
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
 ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
@@ -145,7 +144,9 @@ class ComplaintWorkflow(CaseClockHandlers):
         if self._escalation is not None:
             request, self._escalation = self._escalation, None
             if request.from_task_id not in (None, self._state.current_task_id):
-                await self._record(EventKind.IGNORED_SIGNAL, request.actor, note="escalation of a task already moved on")
+                await self._record(
+                    EventKind.IGNORED_SIGNAL, request.actor, note="escalation of a task already moved on"
+                )
                 return
             await self._escalate(EscalationCause.MANUAL, request.actor, request.reason)
         elif not changed:
@@ -173,7 +174,11 @@ class ComplaintWorkflow(CaseClockHandlers):
         self._stop_sla_clock()
         task = await self._reopen()
         await self._record(
-            EventKind.REOPENED, CITIZEN, tasks=[task], note=answer.comment, data=data,
+            EventKind.REOPENED,
+            CITIZEN,
+            tasks=[task],
+            note=answer.comment,
+            data=data,
             sms=("reopened", {"unit": self._state.unit.name_fa if self._state.unit else ""}),
         )
         self._restart_sla_clock()
@@ -220,7 +225,10 @@ class ComplaintWorkflow(CaseClockHandlers):
             self._state.step = Step.RESULT
             self._state.closed_at = workflow.now()
             await self._record(
-                EventKind.REJECTED, request.actor, tasks=[review], note=request.referral_note,
+                EventKind.REJECTED,
+                request.actor,
+                tasks=[review],
+                note=request.referral_note,
                 sms=("rejected", {"referral": request.referral_note or ""}),
             )
             return self._state
@@ -230,7 +238,10 @@ class ComplaintWorkflow(CaseClockHandlers):
         task = self._assign(unit, deadline)
         task.assignee = request.inspector
         await self._record(
-            EventKind.REVIEW_ACCEPTED, request.actor, tasks=[review, task], note=request.action_order,
+            EventKind.REVIEW_ACCEPTED,
+            request.actor,
+            tasks=[review, task],
+            note=request.action_order,
             sms=("accepted", {"unit": unit.name_fa}),
         )
         return self._state
@@ -252,7 +263,10 @@ class ComplaintWorkflow(CaseClockHandlers):
         self._state.status = CaseStatus.AWAITING_APPROVAL
         self._state.step = Step.RESULT
         await self._record(
-            EventKind.TASK_COMPLETED, request.actor, tasks=[task, approval], note=request.note,
+            EventKind.TASK_COMPLETED,
+            request.actor,
+            tasks=[task, approval],
+            note=request.note,
             data={"outcome": request.outcome.value, "task_id": task.task_id},
         )
         return self._state
@@ -276,7 +290,10 @@ class ComplaintWorkflow(CaseClockHandlers):
         self._state.status = CaseStatus.AWAITING_FEEDBACK
         self._state.step = Step.FEEDBACK
         await self._record(
-            EventKind.RESULT_APPROVED, request.actor, tasks=[approval], note=request.result_note,
+            EventKind.RESULT_APPROVED,
+            request.actor,
+            tasks=[approval],
+            note=request.result_note,
             data={"within_sla": self._state.result_approved_at <= self._state.due_at},
             sms=("result", {"result": request.result_note}),
         )
@@ -284,7 +301,9 @@ class ComplaintWorkflow(CaseClockHandlers):
 
     @approve.validator
     def _validate_approve(self, request: ApproveInput) -> None:
-        self._require(CaseStatus.AWAITING_APPROVAL, "there is no result awaiting approval", "نتیجه‌ای در انتظار تأیید نیست")
+        self._require(
+            CaseStatus.AWAITING_APPROVAL, "there is no result awaiting approval", "نتیجه‌ای در انتظار تأیید نیست"
+        )
 
     @workflow.update
     async def send_back(self, request: SendBackInput) -> CaseState:
@@ -349,9 +368,7 @@ class ComplaintWorkflow(CaseClockHandlers):
         if self._state.status is not status:
             raise InvalidTransition(f"{reason} (status: {self._state.status.value})", reason_fa)
 
-    def _open_task(
-        self, kind: TaskKind, *, due_at: datetime | None, unit: UnitRef | None = None
-    ) -> TaskInfo:
+    def _open_task(self, kind: TaskKind, *, due_at: datetime | None, unit: UnitRef | None = None) -> TaskInfo:
         task = TaskInfo(
             task_id=f"{self._state.tracking_code}-T{len(self._state.tasks) + 1}",
             kind=kind,
@@ -410,7 +427,10 @@ class ComplaintWorkflow(CaseClockHandlers):
         task = self._assign(target, deadline)
         self._state.escalations += 1
         await self._record(
-            EventKind.ESCALATED, actor, tasks=[moved, task], note=reason,
+            EventKind.ESCALATED,
+            actor,
+            tasks=[moved, task],
+            note=reason,
             data={"cause": cause.value, "from_level": moved.level.value if moved.level else None},
             sms=("escalated", {"unit": target.name_fa}),
         )
@@ -486,15 +506,15 @@ class ComplaintWorkflow(CaseClockHandlers):
                 params={"tracking_code": state.tracking_code, **params},
             )
         async with self._lock:
-            await workflow.execute_activity_method(
-                CaseActivities.record_transition,
+            await workflow.execute_activity(
+                "record_transition",
                 transition,
                 start_to_close_timeout=ACTIVITY_TIMEOUT,
                 retry_policy=ACTIVITY_RETRY,
             )
             if message is not None:
-                await workflow.execute_activity_method(
-                    CaseActivities.send_sms,
+                await workflow.execute_activity(
+                    "send_sms",
                     message,
                     start_to_close_timeout=ACTIVITY_TIMEOUT,
                     retry_policy=ACTIVITY_RETRY,
@@ -534,7 +554,7 @@ class ComplaintWorkflow(CaseClockHandlers):
             return condition()
         try:
             await workflow.wait_condition(condition, timeout=remaining)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return condition()
         return True
 

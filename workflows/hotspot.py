@@ -6,7 +6,6 @@ decision (process reform, inspection, no action), which is kept on record. Every
 model happens here in `run`, one after the other, so the last state written is the last state reached.
 """
 
-import asyncio
 from datetime import timedelta
 
 from temporalio import workflow
@@ -35,13 +34,16 @@ class HotspotReviewWorkflow:
     async def run(self, start: HotspotOpen) -> HotspotState:
         now = workflow.now()
         self._state = HotspotState(
-            review_id=start.review_id, finding=start.finding, status=HotspotStatus.OPEN,
-            opened_at=now, due_at=now + start.review_period,
+            review_id=start.review_id,
+            finding=start.finding,
+            status=HotspotStatus.OPEN,
+            opened_at=now,
+            due_at=now + start.review_period,
         )
         await self._project()
         try:
             await workflow.wait_condition(self._decided, timeout=start.review_period)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self._state.overdue = True
             await self._project()
             await workflow.wait_condition(self._decided)
@@ -75,9 +77,7 @@ class HotspotReviewWorkflow:
         return self._state is not None and self._state.status is HotspotStatus.CLOSED
 
     async def _project(self) -> None:
-        await workflow.execute_activity(
-            "record_hotspot_review", self._state, start_to_close_timeout=PROJECTION_TIMEOUT
-        )
+        await workflow.execute_activity("record_hotspot_review", self._state, start_to_close_timeout=PROJECTION_TIMEOUT)
 
 
 @workflow.defn
@@ -104,6 +104,8 @@ class MonthlyReportWorkflow:
     async def run(self, compile_input: CompileInput) -> list[int] | None:
         now = compile_input.now or workflow.now()
         return await workflow.execute_activity(
-            "compile_monthly_report", CompileInput(now=now), result_type=list[int] | None,
+            "compile_monthly_report",
+            CompileInput(now=now),
+            result_type=list[int] | None,
             start_to_close_timeout=timedelta(minutes=10),
         )

@@ -18,7 +18,7 @@ def check_chain(chain: list[UnitRef]) -> None:
     if not chain:
         raise InvalidTransition("an action order needs the unit that must act", "واحد مسئول رسیدگی مشخص نشده است")
     levels = [unit.level for unit in chain]
-    expected = list(LEVELS[LEVELS.index(levels[0]):])
+    expected = list(LEVELS[LEVELS.index(levels[0]) :])
     if levels != expected or levels[-1] is not Level.NATIONAL:
         raise InvalidTransition(
             "the unit's hierarchy must climb one level at a time to the national HQ",

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import Response
 
-from api.errors import ApiError
+from api.edge.errors import ApiError
 
 FORMATS = ("json", "xml")
 TEHRAN = timezone(timedelta(hours=3, minutes=30), "IRST")  # Iran has kept no daylight saving since 2022
@@ -74,7 +74,10 @@ def _drop_none(value: Any) -> Any:
     return value
 
 
-def error_response(fmt: str, status_code: int, descriptions: list[str], headers: dict[str, str] | None = None) -> Response:
+def error_response(
+    fmt: str, status_code: int, descriptions: list[str], headers: dict[str, str] | None = None
+) -> Response:
     errors = [{"code": status_code, "description": d} for d in descriptions]
-    return render(fmt if fmt in FORMATS else "json", errors, root="errors", item="error",
-                  status_code=status_code, headers=headers)
+    return render(
+        fmt if fmt in FORMATS else "json", errors, root="errors", item="error", status_code=status_code, headers=headers
+    )

@@ -12,9 +12,9 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from api.errors import ApiError
-from api.filing import request_hash
+from api.edge.errors import ApiError
 from api.open311.formats import Open311Error
+from api.services.filing import request_hash
 from schemas.enums import Channel
 from schemas.intake import ComplaintIntake
 
@@ -30,6 +30,11 @@ PARAMETER_OF = {
     "description": "description",
 }
 _KEY = re.compile(r"^[A-Za-z0-9._:\-]{8,64}$")
+
+
+def _parameter(loc: tuple) -> str:
+    """The Open311 parameter a validation error is about, in the spec's name where it has one."""
+    return PARAMETER_OF.get(str(loc[0]), str(loc[0])) if loc else "request"
 
 
 def _reason(message: str) -> str:
@@ -56,10 +61,7 @@ def intake_from_form(form: FormData) -> ComplaintIntake:
         raise Open311Error(
             "invalid service request",
             status_code=400,
-            details=[
-                f"{PARAMETER_OF.get(str(e['loc'][0]), str(e['loc'][0])) if e['loc'] else 'request'}: {_reason(e['msg'])}"
-                for e in exc.errors()
-            ],
+            details=[f"{_parameter(e['loc'])}: {_reason(e['msg'])}" for e in exc.errors()],
         ) from None
 
 

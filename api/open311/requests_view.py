@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.open311.formats import Open311Error, w3c
-from api.tracking import is_valid_tracking_code, normalize_tracking_code
-from foad.models import Agency, Case, Unit
+from api.services.tracking import is_valid_tracking_code, normalize_tracking_code
+from database.models import Agency, Case, Unit
 from schemas.case import CaseState
 from schemas.enums import CaseStatus, Indicator, Level, Step
 from schemas.text import persian_digits
@@ -104,10 +104,18 @@ async def view_of_state(session: AsyncSession, state: CaseState, indicator: Indi
     unit_id = state.unit.id if state.unit and state.step is Step.HANDLING else None
     units, agencies = await _names(session, {unit_id} if unit_id else set(), {state.agency_id})
     return RequestView(
-        tracking_code=state.tracking_code, indicator=indicator, status=state.status, step=state.step,
-        level=state.level, breached=state.breached, holder_fa=_holder(unit_id, state.agency_id, units, agencies),
-        office_id=None, office_fa=None, registered_at=state.registered_at,
-        updated_at=state.events[-1].at if state.events else state.registered_at, due_at=state.due_at,
+        tracking_code=state.tracking_code,
+        indicator=indicator,
+        status=state.status,
+        step=state.step,
+        level=state.level,
+        breached=state.breached,
+        holder_fa=_holder(unit_id, state.agency_id, units, agencies),
+        office_id=None,
+        office_fa=None,
+        registered_at=state.registered_at,
+        updated_at=state.events[-1].at if state.events else state.registered_at,
+        due_at=state.due_at,
     )
 
 

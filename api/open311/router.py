@@ -10,18 +10,19 @@ from sqlalchemy import select
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import SessionDep, SessionsDep, SettingsDep, get_engine
-from api.errors import ApiError, NotFound, engine_error
-from api.filing import file_complaint
+from api.edge.errors import ApiError, NotFound, engine_error
 from api.open311 import intake as open311_intake
 from api.open311 import requests_view, services
 from api.open311.formats import FORMATS, Open311Error, error_response, render, w3c
-from api.tracking import is_valid_tracking_code, normalize_tracking_code
-from foad.models import Case, IntakeKey
-from foad.open311_clients import client_for_key
-from foad.temporal import SearchAttributes
+from api.services.filing import file_complaint
+from api.services.tracking import is_valid_tracking_code, normalize_tracking_code
+from database.models import Case, IntakeKey
+from database.open311_clients import client_for_key
 from schemas.case import Actor
 from schemas.enums import Indicator, Role
 from schemas.text import persian_digits
+from workflows.visibility import SearchAttributes
+
 
 class Open311Route(APIRoute):
     """Renders any failure in the endpoint as GeoReport v2's error list, in the format the path asked for."""
@@ -63,8 +64,7 @@ async def service_definition(service_code: str, fmt: str, session: SessionDep) -
     if indicator is None:
         raise Open311Error(f"service_code {service_code}: no such service", status_code=404)
     definition = await services.definition(session, indicator)
-    return render(fmt, definition, root="service_definition",
-                  item_tags={"attributes": "attribute", "values": "value"})
+    return render(fmt, definition, root="service_definition", item_tags={"attributes": "attribute", "values": "value"})
 
 
 @router.post("/requests.{fmt}", status_code=201, summary="File a complaint (form-encoded, api_key required)")
@@ -133,8 +133,13 @@ async def list_requests(
     end_date: str | None = None,
 ) -> Response:
     cases = await requests_view.search(
-        session, service_request_id=service_request_id, service_code=service_code, status=status,
-        start_date=start_date, end_date=end_date, now=datetime.now(UTC),
+        session,
+        service_request_id=service_request_id,
+        service_code=service_code,
+        status=status,
+        start_date=start_date,
+        end_date=end_date,
+        now=datetime.now(UTC),
     )
     views = await requests_view.views_of(session, cases)
     return render(fmt, [requests_view.as_request(v) for v in views], root="service_requests", item="request")

@@ -5,7 +5,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from foad.models import Unit
+from database.models import Unit
 from schemas.enums import INDICATOR_PREFIX_FA, Indicator
 
 GROUP_FA = "فوریت‌های اداری ۱۲۸"
@@ -69,15 +69,27 @@ async def definition(session: AsyncSession, indicator: Indicator) -> dict[str, A
         "service_code": str(indicator.value),
         "attributes": [
             _attribute(
-                "unit_id", 1, "singlevaluelist", True, "اداره یا واحدی که شکایت درباره آن است",
+                "unit_id",
+                1,
+                "singlevaluelist",
+                True,
+                "اداره یا واحدی که شکایت درباره آن است",
                 values=[{"key": u.id, "name": u.name_fa} for u in units],
             ),
             _attribute(
-                "national_code", 2, "string", True, "کد ملی شهروند",
+                "national_code",
+                2,
+                "string",
+                True,
+                "کد ملی شهروند",
                 datatype_description="ده رقم، با رقم کنترل درست",
             ),
             _attribute(
-                "incident_at", 3, "datetime", True, "زمان رخداد",
+                "incident_at",
+                3,
+                "datetime",
+                True,
+                "زمان رخداد",
                 datatype_description="W3C، با منطقه زمانی؛ مثلاً 2026-11-23T10:30:00+03:30؛ حداکثر ۳۰ روز پیش",
             ),
             _attribute("employee_name", 4, "string", False, "نام کارمند مربوط، اگر می‌دانید"),

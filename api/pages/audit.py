@@ -1,19 +1,19 @@
 """The auditor's pages: any case's timeline from the workflow's own Temporal history, and the replay check.
-The same functions as the JSON API (api.history, api.replay)."""
+The same functions as the JSON API (api.services.history, api.services.replay)."""
 
 from fastapi import APIRouter, Request
 from sqlalchemy import select
 from starlette.responses import Response
 
-from api.access_log import record_access
 from api.deps import get_engine
-from api.history import read_history
 from api.pages import session as page_session
 from api.pages.rendering import page, redirect, require_staff
-from api.readmodel import get_case
-from api.replay import check_case
-from api.tracking import is_valid_tracking_code, normalize_tracking_code
-from foad.models import Case
+from api.services.access_log import record_access
+from api.services.history import read_history
+from api.services.readmodel import get_case
+from api.services.replay import check_case
+from api.services.tracking import is_valid_tracking_code, normalize_tracking_code
+from database.models import Case
 from schemas.enums import Role
 
 router = APIRouter(include_in_schema=False)
@@ -38,14 +38,16 @@ async def _audit_page(request: Request, tracking_code: str, *, report=None) -> R
     async with request.app.state.sessions() as session:
         case = await get_case(session, tracking_code)
         recorded = await engine.history(case.tracking_code)
-        history = await read_history(
-            recorded, tracking_code=case.tracking_code, converter=engine.client.data_converter
-        )
+        history = await read_history(recorded, tracking_code=case.tracking_code, converter=engine.client.data_converter)
         if report is None and request.method == "POST":
             report = await check_case(session, engine, case)
         await record_access(
-            session, username=user.username, role=user.role.value, tracking_code=case.tracking_code,
-            what="workflow_history_page", request=request,
+            session,
+            username=user.username,
+            role=user.role.value,
+            tracking_code=case.tracking_code,
+            what="workflow_history_page",
+            request=request,
         )
         await session.commit()
     return page(request, "staff/audit_case.html", user=user, case=case, history=history, report=report)

@@ -1,5 +1,5 @@
 """The citizen's pages (no login): prove the mobile by one-time code, file a complaint, follow it, give
-feedback. The same services as the JSON API: api.otp, api.filing, api.public and api.casework."""
+feedback. The same services as the JSON API: api.auth.otp and api.services (filing, public, casework)."""
 
 import uuid
 
@@ -8,19 +8,19 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from starlette.responses import Response
 
-from api import casework, public
-from api.access_log import client_address, record_access
+from api.auth.otp import OtpRejected, issue_limited, sms_sender, verify_limited
 from api.deps import get_engine
-from api.errors import ApiError, NotFound, Unauthorized
-from api.filing import file_complaint
-from api.limits import enforce, per_hour
-from api.otp import OtpRejected, issue_limited, sms_sender, verify_limited
+from api.edge.errors import ApiError, NotFound, Unauthorized
+from api.edge.limits import enforce, per_hour
 from api.pages import session as page_session
 from api.pages.forms import INDICATORS, incident_days, intake_fields, load_places
 from api.pages.rendering import HOME, error_message_fa, field_errors, page, redirect, safe_next, staff_user
-from api.readmodel import get_case
-from api.tracking import is_valid_tracking_code, normalize_tracking_code
-from foad.models import Case, SmsOutbox, Unit
+from api.services import casework, public
+from api.services.access_log import client_address, record_access
+from api.services.filing import file_complaint
+from api.services.readmodel import get_case
+from api.services.tracking import is_valid_tracking_code, normalize_tracking_code
+from database.models import Case, SmsOutbox, Unit
 from schemas.actions import FeedbackRequest
 from schemas.case import CITIZEN
 from schemas.citizen import OtpRequest, OtpVerify
@@ -57,10 +57,15 @@ async def verify_send(request: Request) -> Response:
     settings = request.app.state.settings
     sessions = request.app.state.sessions
     await issue_limited(
-        sessions=sessions, sender=sms_sender(request.app.state, sessions), settings=settings, mobile=mobile,
+        sessions=sessions,
+        sender=sms_sender(request.app.state, sessions),
+        settings=settings,
+        mobile=mobile,
         client=client_address(request),
     )
-    return page(request, "citizen/verify_code.html", next=next_url, mobile=mobile, masked=mask_mobile(mobile), error=None)
+    return page(
+        request, "citizen/verify_code.html", next=next_url, mobile=mobile, masked=mask_mobile(mobile), error=None
+    )
 
 
 @router.post("/verify/check")
@@ -71,14 +76,22 @@ async def verify_check(request: Request) -> Response:
     try:
         body = OtpVerify(mobile=mobile, code=form.get("code", ""))
         await verify_limited(
-            sessions=request.app.state.sessions, settings=request.app.state.settings, mobile=body.mobile,
-            code=body.code, client=client_address(request),
+            sessions=request.app.state.sessions,
+            settings=request.app.state.settings,
+            mobile=body.mobile,
+            code=body.code,
+            client=client_address(request),
         )
     except (ValidationError, OtpRejected) as exc:
         spent = isinstance(exc, OtpRejected) and not exc.attempts_left
         error = "کد معتبری نیست؛ کد تازه بخواهید." if spent else "کد تأیید نادرست یا منقضی است."
         return page(
-            request, "citizen/verify_code.html", 401, next=next_url, mobile=mobile, masked=mask_mobile(mobile),
+            request,
+            "citizen/verify_code.html",
+            401,
+            next=next_url,
+            mobile=mobile,
+            masked=mask_mobile(mobile),
             error=error,
         )
     page_session.change(request, mobile=body.mobile)
@@ -91,8 +104,14 @@ async def _complaint_form(request: Request, status_code: int = 200, **context: o
     context.setdefault("form", {})
     context.setdefault("errors", {})
     return page(
-        request, "citizen/complaint.html", status_code, places=places, indicators=INDICATORS, days=incident_days(),
-        idempotency_key=str(uuid.uuid4()), **context,
+        request,
+        "citizen/complaint.html",
+        status_code,
+        places=places,
+        indicators=INDICATORS,
+        days=incident_days(),
+        idempotency_key=str(uuid.uuid4()),
+        **context,
     )
 
 
@@ -120,8 +139,12 @@ async def complaint_submit(request: Request) -> Response:
     try:
         async with sessions() as session:
             filed = await file_complaint(
-                session=session, sessions=sessions, engine=lambda: get_engine(request), intake=intake,
-                idempotency_key=f"page-{key}" if len(key) >= 8 else f"page-{uuid.uuid4()}", filed_by=CITIZEN,
+                session=session,
+                sessions=sessions,
+                engine=lambda: get_engine(request),
+                intake=intake,
+                idempotency_key=f"page-{key}" if len(key) >= 8 else f"page-{uuid.uuid4()}",
+                filed_by=CITIZEN,
                 policy=settings.policy(),
             )
     except ApiError as exc:
@@ -145,7 +168,13 @@ async def track_lookup(request: Request, code: str | None = None) -> Response:
         normalized = normalize_tracking_code(code)
         if is_valid_tracking_code(normalized):
             return redirect(request, f"/track/{normalized}")
-        return page(request, "citizen/track_lookup.html", 422, code=code, error="کد رهگیری نادرست است؛ یازده رقم را دوباره بررسی کنید.")
+        return page(
+            request,
+            "citizen/track_lookup.html",
+            422,
+            code=code,
+            error="کد رهگیری نادرست است؛ یازده رقم را دوباره بررسی کنید.",
+        )
     return page(request, "citizen/track_lookup.html", code="", error=None)
 
 
@@ -159,13 +188,25 @@ async def track(request: Request, tracking_code: str, notice: str | None = None)
         office = await session.get(Unit, case.office_unit_id) if mine and case is not None else None
         if mine:
             await record_access(
-                session, username=f"citizen:{mask_mobile(mobile or '')}", role="citizen",
-                tracking_code=status.tracking_code, what="citizen_case_page", request=request,
+                session,
+                username=f"citizen:{mask_mobile(mobile or '')}",
+                role="citizen",
+                tracking_code=status.tracking_code,
+                what="citizen_case_page",
+                request=request,
             )
             await session.commit()
     return page(
-        request, "citizen/track.html", status=status, steps=STEPS, case=case if mine else None, office=office,
-        verified=mobile is not None, notice=notice == "feedback", errors={}, form={},
+        request,
+        "citizen/track.html",
+        status=status,
+        steps=STEPS,
+        case=case if mine else None,
+        office=office,
+        verified=mobile is not None,
+        notice=notice == "feedback",
+        errors={},
+        form={},
     )
 
 
@@ -175,7 +216,8 @@ async def track_feedback(request: Request, tracking_code: str) -> Response:
     mobile = page_session.current(request).mobile
     if mobile is None:
         raise Unauthorized(
-            "verify the mobile first", code="citizen_token_required",
+            "verify the mobile first",
+            code="citizen_token_required",
             message_fa="ابتدا شماره همراه خود را با کد یک‌بارمصرف تأیید کنید.",
         )
     satisfied = {"yes": True, "no": False}.get(form.get("satisfied", ""))
@@ -187,9 +229,17 @@ async def track_feedback(request: Request, tracking_code: str) -> Response:
             case = await get_case(session, status.tracking_code)
             office = await session.get(Unit, case.office_unit_id)
         return page(
-            request, "citizen/track.html", 422, status=status, steps=STEPS,
-            case=case if case.citizen_mobile == mobile else None, office=office, verified=True, notice=False,
-            errors=field_errors(exc), form=form,
+            request,
+            "citizen/track.html",
+            422,
+            status=status,
+            steps=STEPS,
+            case=case if case.citizen_mobile == mobile else None,
+            office=office,
+            verified=True,
+            notice=False,
+            errors=field_errors(exc),
+            form=form,
         )
     async with request.app.state.sessions() as session:
         code = await casework.give_feedback(

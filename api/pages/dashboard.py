@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from api.pages.jalali import TEHRAN
 from api.pages.rendering import page, require_staff
-from foad.models import Case, Province
+from database.models import Case, Province
 from schemas.enums import INDICATOR_LABELS_FA, CaseStatus, Indicator, Role
 
 router = APIRouter(include_in_schema=False)
@@ -64,13 +64,17 @@ async def figures(session: AsyncSession, now: datetime) -> Figures:
     is_open = Case.status.not_in(FINAL)
     names = dict((await session.execute(select(Province.code, Province.name_fa))).all())
     provinces = await session.execute(
-        select(Case.province_code, func.count()).where(Case.registered_at >= month)
-        .group_by(Case.province_code).order_by(func.count().desc())
+        select(Case.province_code, func.count())
+        .where(Case.registered_at >= month)
+        .group_by(Case.province_code)
+        .order_by(func.count().desc())
     )
     indicators = dict(
-        (await session.execute(
-            select(Case.indicator, func.count()).where(Case.registered_at >= month).group_by(Case.indicator)
-        )).all()
+        (
+            await session.execute(
+                select(Case.indicator, func.count()).where(Case.registered_at >= month).group_by(Case.indicator)
+            )
+        ).all()
     )
     return Figures(
         open=await _count(session, is_open),

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.pages.jalali import TEHRAN, jalali_long_date
-from foad.models import Agency, County, Province, Unit
+from database.models import Agency, County, Province, Unit
 from schemas.enums import INDICATOR_LABELS_FA, Indicator, Level
 from schemas.text import latin_digits
 
@@ -60,9 +60,7 @@ class IndicatorChoice:
     example_fa: str
 
 
-INDICATORS = [
-    IndicatorChoice(int(i), INDICATOR_LABELS_FA[i], *INDICATOR_HELP_FA[i]) for i in Indicator
-]
+INDICATORS = [IndicatorChoice(int(i), INDICATOR_LABELS_FA[i], *INDICATOR_HELP_FA[i]) for i in Indicator]
 
 
 @dataclass(frozen=True)
@@ -78,7 +76,9 @@ async def load_places(session: AsyncSession) -> Places:
     offices = list(await session.scalars(select(Unit).order_by(Unit.agency_id, Unit.province_code, Unit.name_fa)))
     province_codes = {u.province_code for u in offices if u.province_code}
     county_codes = {u.county_code for u in offices if u.county_code}
-    provinces = await session.scalars(select(Province).where(Province.code.in_(province_codes)).order_by(Province.name_fa))
+    provinces = await session.scalars(
+        select(Province).where(Province.code.in_(province_codes)).order_by(Province.name_fa)
+    )
     counties = await session.scalars(select(County).where(County.code.in_(county_codes)).order_by(County.name_fa))
     agencies = await session.scalars(select(Agency).order_by(Agency.name_fa))
     rank = {level.value: level.rank for level in Level}

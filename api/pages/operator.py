@@ -1,5 +1,5 @@
 """The 128 call centre's intake: a keyboard-first form for a caller on the phone, and the tracking code
-to read back. Filing goes through api.filing, as for the JSON API."""
+to read back. Filing goes through api.services.filing, as for the JSON API."""
 
 import uuid
 
@@ -9,13 +9,13 @@ from sqlalchemy import select
 from starlette.responses import Response
 
 from api.deps import get_engine
-from api.errors import ApiError, NotFound
-from api.filing import file_complaint
+from api.edge.errors import ApiError, NotFound
 from api.pages import session as page_session
 from api.pages.forms import INDICATORS, incident_days, intake_fields, load_places
 from api.pages.rendering import error_message_fa, field_errors, page, redirect, require_staff
-from api.tracking import is_valid_tracking_code, normalize_tracking_code
-from foad.models import Case
+from api.services.filing import file_complaint
+from api.services.tracking import is_valid_tracking_code, normalize_tracking_code
+from database.models import Case
 from schemas.enums import Role
 from schemas.intake import ComplaintIntake
 
@@ -29,17 +29,30 @@ RECENT_FILINGS = 15
 
 async def _intake_form(request: Request, user, status_code: int = 200, **context: object) -> Response:
     """The form, and below it the operator's own latest filings: a caller who rings back can be told where
-    their case stands (an operator sees only the cases it filed, api.access)."""
+    their case stands (an operator sees only the cases it filed, api.auth.access)."""
     async with request.app.state.sessions() as session:
         places = await load_places(session)
-        filings = list(await session.scalars(
-            select(Case).where(Case.filed_by == user.username).order_by(Case.registered_at.desc()).limit(RECENT_FILINGS)
-        ))
+        filings = list(
+            await session.scalars(
+                select(Case)
+                .where(Case.filed_by == user.username)
+                .order_by(Case.registered_at.desc())
+                .limit(RECENT_FILINGS)
+            )
+        )
     context.setdefault("form", {})
     context.setdefault("errors", {})
     return page(
-        request, "staff/intake.html", status_code, user=user, places=places, indicators=INDICATORS,
-        days=incident_days(), idempotency_key=str(uuid.uuid4()), filings=filings, **context,
+        request,
+        "staff/intake.html",
+        status_code,
+        user=user,
+        places=places,
+        indicators=INDICATORS,
+        days=incident_days(),
+        idempotency_key=str(uuid.uuid4()),
+        filings=filings,
+        **context,
     )
 
 
@@ -62,8 +75,12 @@ async def intake_submit(request: Request) -> Response:
     try:
         async with sessions() as session:
             filed = await file_complaint(
-                session=session, sessions=sessions, engine=lambda: get_engine(request), intake=intake,
-                idempotency_key=f"page-{key}" if len(key) >= 8 else f"page-{uuid.uuid4()}", filed_by=user.actor,
+                session=session,
+                sessions=sessions,
+                engine=lambda: get_engine(request),
+                intake=intake,
+                idempotency_key=f"page-{key}" if len(key) >= 8 else f"page-{uuid.uuid4()}",
+                filed_by=user.actor,
                 policy=request.app.state.settings.policy(),
             )
     except ApiError as exc:

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from starlette.responses import Response
 
 from api.deps import StaffUser, load_staff_user
-from api.errors import ApiError, Forbidden
+from api.edge.errors import ApiError, Forbidden
 from api.pages import session as page_session
 from api.pages.jalali import FILTERS
 from api.pages.labels import LABEL_FILTERS
@@ -136,7 +136,7 @@ def error_message_fa(err: ApiError) -> str:
 
 
 def render_error_page(request: Request, err: ApiError) -> Response:
-    """The pages' face of every ApiError (installed on app.state, called by api.errors for non-API paths)."""
+    """The pages' face of every ApiError (installed on app.state, called by api.edge.errors for non-API paths)."""
     if isinstance(err, page_session.LoginRequired):
         return redirect(request, f"/login?next={quote(request.url.path)}")
     response = page(request, "error.html", status_code=err.status_code, error=err, message=error_message_fa(err))

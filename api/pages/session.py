@@ -14,8 +14,8 @@ import jwt
 from fastapi import Request
 from starlette.responses import Response
 
-from api.errors import ApiError, Forbidden
-from foad.settings import Settings
+from api.edge.errors import ApiError, Forbidden
+from infra.settings import Settings
 
 COOKIE = "foad_session"
 TYP = "page"

@@ -1,22 +1,22 @@
 """Staff pages: login and logout, the coordinators' inbox, and the case page with the actions the user
-may take now. Actions go through api.casework, the same functions as the JSON API."""
+may take now. Actions go through api.services.casework, the same functions as the JSON API."""
 
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from sqlalchemy import select
 from starlette.responses import Response
 
-from api import casework
-from api.access import ensure_can_see, may_see_employee_name, may_see_personal_data
-from api.access_log import client_address, record_access
+from api.auth.access import ensure_can_see, may_see_employee_name, may_see_personal_data
+from api.auth.login import authenticate
 from api.deps import StaffUser, get_engine
-from api.errors import ApiError, engine_error
-from api.login import authenticate
+from api.edge.errors import ApiError, engine_error
 from api.pages import session as page_session
-from api.deadline import explain, explain_stored
 from api.pages.rendering import HOME, error_message_fa, page, redirect, require_staff, safe_next
-from api.readmodel import case_events, case_tasks, get_case, inbox_query
-from foad.models import Unit
+from api.services import casework
+from api.services.access_log import client_address, record_access
+from api.services.deadline import explain, explain_stored
+from api.services.readmodel import case_events, case_tasks, get_case, inbox_query
+from database.models import Unit
 from schemas.actions import ApproveRequest, CompleteTaskRequest, ReasonRequest, ReviewRequest
 from schemas.case import CaseState
 from schemas.enums import CaseStatus, HandlingOutcome, Level, Role, TaskKind, TaskStatus
@@ -47,14 +47,21 @@ async def login_submit(request: Request) -> Response:
     username = form.get("username", "").strip()
     try:
         logged_in = await authenticate(
-            sessions=request.app.state.sessions, settings=request.app.state.settings, username=username,
-            password=form.get("password", ""), client=client_address(request),
+            sessions=request.app.state.sessions,
+            settings=request.app.state.settings,
+            username=username,
+            password=form.get("password", ""),
+            client=client_address(request),
         )
     except ApiError as exc:
         if exc.status_code not in (401, 429):
             raise
         return page(
-            request, "staff/login.html", exc.status_code, next=safe_next(form.get("next"), ""), error=exc.message_fa,
+            request,
+            "staff/login.html",
+            exc.status_code,
+            next=safe_next(form.get("next"), ""),
+            error=exc.message_fa,
             username=username,
         )
     page_session.change(request, user_id=logged_in.user_id, mobile=None)
@@ -105,20 +112,32 @@ def _actions(user: StaffUser, agency_id: str, state: CaseState | None) -> set[st
         offered |= {"approve", "send-back"}
     if senior and state.status in (CaseStatus.AWAITING_FEEDBACK, CaseStatus.AWAITING_APPROVAL):
         offered.add("close")
-    holds = task is not None and task.kind is TaskKind.HANDLING and task.status is TaskStatus.OPEN and (
-        user.holds_unit(task.unit_id) or senior or (user.role is Role.INSPECTOR and task.assignee == user.username)
+    holds = (
+        task is not None
+        and task.kind is TaskKind.HANDLING
+        and task.status is TaskStatus.OPEN
+        and (
+            user.holds_unit(task.unit_id) or senior or (user.role is Role.INSPECTOR and task.assignee == user.username)
+        )
     )
     if holds:
         offered.add("complete")
-    if state.status is CaseStatus.IN_HANDLING and state.level is not Level.NATIONAL and (
-        senior or (user.role is Role.UNIT_COORDINATOR and task is not None and user.holds_unit(task.unit_id))
+    if (
+        state.status is CaseStatus.IN_HANDLING
+        and state.level is not Level.NATIONAL
+        and (senior or (user.role is Role.UNIT_COORDINATOR and task is not None and user.holds_unit(task.unit_id)))
     ):
         offered.add("escalate")
     return offered
 
 
 async def _case_page(
-    request: Request, user: StaffUser, tracking_code: str, *, status_code: int = 200, error: str | None = None,
+    request: Request,
+    user: StaffUser,
+    tracking_code: str,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
     done: str | None = None,
 ) -> Response:
     async with request.app.state.sessions() as session:
@@ -131,8 +150,12 @@ async def _case_page(
         personal = may_see_personal_data(user)
         if personal:
             await record_access(
-                session, username=user.username, role=user.role.value, tracking_code=case.tracking_code,
-                what="case_page", request=request,
+                session,
+                username=user.username,
+                role=user.role.value,
+                tracking_code=case.tracking_code,
+                what="case_page",
+                request=request,
             )
             await session.commit()
     citizen = {
@@ -141,11 +164,23 @@ async def _case_page(
         "national_code": case.citizen_national_code if personal else mask_national_code(case.citizen_national_code),
     }
     return page(
-        request, "staff/case.html", status_code, user=user, case=case, state=state, live_error=live_error,
-        tasks=tasks, events=events, units={u.id: u for u in units}, citizen=citizen,
+        request,
+        "staff/case.html",
+        status_code,
+        user=user,
+        case=case,
+        state=state,
+        live_error=live_error,
+        tasks=tasks,
+        events=events,
+        units={u.id: u for u in units},
+        citizen=citizen,
         employee_name=case.employee_name if may_see_employee_name(user, case) else None,
-        actions=_actions(user, case.agency_id, state), outcomes=list(HandlingOutcome), error=error,
-        done=DONE_FA.get(done or ""), auditor=user.role in (Role.AUDITOR, Role.ADMIN),
+        actions=_actions(user, case.agency_id, state),
+        outcomes=list(HandlingOutcome),
+        error=error,
+        done=DONE_FA.get(done or ""),
+        auditor=user.role in (Role.AUDITOR, Role.ADMIN),
         deadline=explain(state.deadline) if state and state.deadline else explain_stored(case.deadline),
     )
 
@@ -163,8 +198,10 @@ async def _act(request: Request, user: StaffUser, tracking_code: str, action: st
         common = {"user": user, "session": session, "engine": engine}
         if action == "review":
             body = ReviewRequest(
-                decision=form.get("decision", ""), unit_id=form.get("unit_id") or None,
-                action_order=form.get("action_order") or None, referral_note=form.get("referral_note") or None,
+                decision=form.get("decision", ""),
+                unit_id=form.get("unit_id") or None,
+                action_order=form.get("action_order") or None,
+                referral_note=form.get("referral_note") or None,
                 inspector=form.get("inspector") or None,
             )
             return (await casework.review(tracking_code=tracking_code, body=body, **common)).tracking_code
@@ -194,7 +231,10 @@ async def case_action(request: Request, tracking_code: str, action: str) -> Resp
         code = await _act(request, user, tracking_code, action, form)
     except ValidationError:
         return await _case_page(
-            request, user, tracking_code, status_code=422,
+            request,
+            user,
+            tracking_code,
+            status_code=422,
             error="بخش‌های لازم فرم را کامل کنید (هر یادداشت دست‌کم سه حرف).",
         )
     except Exception as exc:

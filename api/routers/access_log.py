@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from api.deps import Auditor, SessionDep
-from foad.models import AccessRecord
+from database.models import AccessRecord
 
 router = APIRouter(prefix="/access-log", tags=["audit"])
 

@@ -1,13 +1,13 @@
 """The coordinators' actions on a case. Each is a Workflow Update (its validator's refusal is a 409),
-except escalate, a signal, which is checked against the live state first. The logic is in api.casework,
+except escalate, a signal, which is checked against the live state first. The logic is in api.services.casework,
 shared with the pages."""
 
 from fastapi import APIRouter, status
 
-from api import casework
-from api.action_ids import ActionKey
 from api.deps import EngineDep, SessionDep, StaffReader
-from api.responses import Accepted, ActionResult
+from api.services import casework
+from api.services.action_ids import ActionKey
+from api.services.responses import Accepted, ActionResult
 from schemas.actions import ApproveRequest, InformationRequest, ReasonRequest, ReviewRequest
 
 router = APIRouter(prefix="/cases", tags=["actions (staff)"])
@@ -23,7 +23,11 @@ async def review(
     idempotency_key: ActionKey = None,
 ) -> ActionResult:
     state = await casework.review(
-        tracking_code=tracking_code, body=body, user=user, session=session, engine=engine,
+        tracking_code=tracking_code,
+        body=body,
+        user=user,
+        session=session,
+        engine=engine,
         idempotency_key=idempotency_key,
     )
     return ActionResult.of(state)
@@ -40,7 +44,12 @@ async def approve(
 ) -> ActionResult:
     return ActionResult.of(
         await casework.senior_coordinator_action(
-            "approve", tracking_code=tracking_code, body=body, user=user, session=session, engine=engine,
+            "approve",
+            tracking_code=tracking_code,
+            body=body,
+            user=user,
+            session=session,
+            engine=engine,
             idempotency_key=idempotency_key,
         )
     )
@@ -57,7 +66,12 @@ async def send_back(
 ) -> ActionResult:
     return ActionResult.of(
         await casework.senior_coordinator_action(
-            "send-back", tracking_code=tracking_code, body=body, user=user, session=session, engine=engine,
+            "send-back",
+            tracking_code=tracking_code,
+            body=body,
+            user=user,
+            session=session,
+            engine=engine,
             idempotency_key=idempotency_key,
         )
     )
@@ -74,7 +88,12 @@ async def close(
 ) -> ActionResult:
     return ActionResult.of(
         await casework.senior_coordinator_action(
-            "close", tracking_code=tracking_code, body=body, user=user, session=session, engine=engine,
+            "close",
+            tracking_code=tracking_code,
+            body=body,
+            user=user,
+            session=session,
+            engine=engine,
             idempotency_key=idempotency_key,
         )
     )

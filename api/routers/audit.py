@@ -2,11 +2,11 @@
 
 from fastapi import APIRouter, Request
 
-from api.access_log import record_access
 from api.deps import Auditor, EngineDep, SessionDep
-from api.history import CaseHistory, read_history
-from api.readmodel import get_case
-from api.replay import ReplayReport, check_case
+from api.services.access_log import record_access
+from api.services.history import CaseHistory, read_history
+from api.services.readmodel import get_case
+from api.services.replay import ReplayReport, check_case
 
 router = APIRouter(prefix="/cases", tags=["audit"])
 
@@ -22,8 +22,12 @@ async def history(
     case = await get_case(session, tracking_code)
     recorded = await engine.history(case.tracking_code)
     await record_access(
-        session, username=user.username, role=user.role.value, tracking_code=case.tracking_code,
-        what="workflow_history", request=request,
+        session,
+        username=user.username,
+        role=user.role.value,
+        tracking_code=case.tracking_code,
+        what="workflow_history",
+        request=request,
     )
     return await read_history(recorded, tracking_code=case.tracking_code, converter=engine.client.data_converter)
 

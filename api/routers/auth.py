@@ -6,10 +6,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
-from api.access_log import client_address
+from api.auth.login import authenticate
+from api.auth.tokens import create_token
 from api.deps import CurrentUser, SessionsDep, SettingsDep
-from api.login import authenticate
-from api.security import create_token
+from api.services.access_log import client_address
 from schemas.enums import Role
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -39,10 +39,16 @@ class Me(BaseModel):
     "`FOAD_LOGIN_LOCKOUT_MINUTES`: a 429 `account_locked` with Retry-After, whatever the password.",
 )
 async def login(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Request, sessions: SessionsDep, settings: SettingsDep
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    request: Request,
+    sessions: SessionsDep,
+    settings: SettingsDep,
 ) -> Token:
     logged_in = await authenticate(
-        sessions=sessions, settings=settings, username=form.username, password=form.password,
+        sessions=sessions,
+        settings=settings,
+        username=form.username,
+        password=form.password,
         client=client_address(request),
     )
     token, lifetime = create_token(user_id=logged_in.user_id, role=logged_in.role, settings=settings)

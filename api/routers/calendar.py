@@ -7,7 +7,6 @@ round trips' time, not one after another.
 """
 
 import asyncio
-
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -18,15 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import EngineDep, SessionDep, SessionsDep, StaffUser, require_roles
+from api.edge.errors import FieldInvalid, NotFound
 from api.engine import Engine
-from api.errors import FieldInvalid, NotFound
-from foad.db import transaction
-from foad.models import Agency, Case, DeclaredClosure, Province, Unit
+from database.models import Agency, Case, DeclaredClosure, Province, Unit
+from database.sessions import transaction
 from schemas.actions import CalendarChangedInput
 from schemas.clock import AgencyClockRequest, ClosureRequest, OfficeHours, SlaMode, UnitHoursRequest
 from schemas.enums import CaseStatus, Role
 from workflows.complaint import ComplaintWorkflow
-
 
 router = APIRouter(prefix="/admin", tags=["calendar (centre admin)"])
 
@@ -68,7 +66,9 @@ async def _notify(session: AsyncSession, engine: Engine, reason: str, *condition
     codes = list(
         await session.scalars(
             select(Case.tracking_code).where(
-                Case.status.in_(_OPEN), Case.sla_mode == SlaMode.OFFICE_HOURS.value, Case.breached.is_(False),
+                Case.status.in_(_OPEN),
+                Case.sla_mode == SlaMode.OFFICE_HOURS.value,
+                Case.breached.is_(False),
                 *conditions,
             )
         )
@@ -92,7 +92,12 @@ async def _notify(session: AsyncSession, engine: Engine, reason: str, *condition
 
 @router.put("/agencies/{agency_id}/clock", response_model=AgencyClockOut, summary="An agency's SLA mode and week")
 async def set_agency_clock(
-    agency_id: str, body: AgencyClockRequest, _user: Admin, session: SessionDep, sessions: SessionsDep, engine: EngineDep
+    agency_id: str,
+    body: AgencyClockRequest,
+    _user: Admin,
+    session: SessionDep,
+    sessions: SessionsDep,
+    engine: EngineDep,
 ) -> AgencyClockOut:
     """New cases of the agency count in this mode; open office-hours cases recompute with the new week."""
     async with transaction(sessions) as tx:
@@ -123,7 +128,9 @@ async def set_unit_hours(
 
 
 @router.post(
-    "/closures", status_code=status.HTTP_201_CREATED, response_model=ClosureOut,
+    "/closures",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ClosureOut,
     summary="Declare a closure (nationwide, or for a province and/or an agency); open cases recompute",
 )
 async def declare_closure(
@@ -134,8 +141,13 @@ async def declare_closure(
     if body.agency_id and await session.get(Agency, body.agency_id) is None:
         raise FieldInvalid(["body", "agency_id"], "unknown agency", reason_fa="دستگاه پیدا نشد")
     row = DeclaredClosure(
-        starts_at=body.starts_at, ends_at=body.ends_at, reason=body.reason, province_code=body.province_code,
-        agency_id=body.agency_id, declared_by=user.username, declared_at=datetime.now(UTC),
+        starts_at=body.starts_at,
+        ends_at=body.ends_at,
+        reason=body.reason,
+        province_code=body.province_code,
+        agency_id=body.agency_id,
+        declared_by=user.username,
+        declared_at=datetime.now(UTC),
     )
     async with transaction(sessions) as tx:  # committed before the signals: the cases' activity reads it
         tx.add(row)

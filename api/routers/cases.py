@@ -4,14 +4,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from api.access import ensure_can_see, may_see_employee_name, may_see_personal_data
-from api.access_log import record_access
-from api.deadline import explain_stored
+from api.auth.access import ensure_can_see, may_see_employee_name, may_see_personal_data
 from api.deps import SessionDep, StaffReader, get_engine
-from api.errors import ApiError, engine_error
-from api.readmodel import CaseFilters, case_events, case_tasks, get_case, list_cases
-from api.responses import CaseDetail, CaseList, CitizenOut, case_summary, event_out, task_out
-from foad.models import Case
+from api.edge.errors import ApiError, engine_error
+from api.services.access_log import record_access
+from api.services.deadline import explain_stored
+from api.services.readmodel import CaseFilters, case_events, case_tasks, get_case, list_cases
+from api.services.responses import CaseDetail, CaseList, CitizenOut, case_summary, event_out, task_out
+from database.models import Case
 from schemas.case import CaseState
 from schemas.enums import CaseStatus, Level, Step
 from schemas.moments import UtcDateTime
@@ -59,7 +59,10 @@ async def cases(
 def _citizen(case: Case, *, full: bool) -> CitizenOut:
     if full:
         return CitizenOut(
-            national_code=case.citizen_national_code, mobile=case.citizen_mobile, full_name=case.citizen_name, masked=False
+            national_code=case.citizen_national_code,
+            mobile=case.citizen_mobile,
+            full_name=case.citizen_name,
+            masked=False,
         )
     return CitizenOut(
         national_code=mask_national_code(case.citizen_national_code),
@@ -97,8 +100,12 @@ async def case_detail(
     personal = may_see_personal_data(user)
     if personal:
         await record_access(
-            session, username=user.username, role=user.role.value, tracking_code=case.tracking_code,
-            what="case_detail", request=request,
+            session,
+            username=user.username,
+            role=user.role.value,
+            tracking_code=case.tracking_code,
+            what="case_detail",
+            request=request,
         )
     return CaseDetail(
         **summary,

@@ -3,18 +3,19 @@
 from fastapi import APIRouter, Request, status
 from sqlalchemy import select
 
-from api.access_log import client_address, record_access
+from api.auth.otp import OtpRejected, issue_limited, sms_sender, verify_limited
+from api.auth.tokens import create_citizen_token
 from api.deps import CitizenMobile, SessionDep, SessionsDep, SettingsDep
-from api.errors import Forbidden, Unauthorized
-from api.otp import OtpRejected, issue_limited, sms_sender, verify_limited
-from api.readmodel import get_case
-from api.security import create_citizen_token
-from foad.models import Case, Unit
+from api.edge.errors import Forbidden, Unauthorized
+from api.services.access_log import client_address, record_access
+from api.services.readmodel import get_case
+from database.models import Case, Unit
 from schemas.citizen import CitizenToken, MyCase, MyCaseDetail, OtpRequest, OtpSent, OtpVerify
 from schemas.enums import CaseStatus, Indicator, Step
 from schemas.text import mask_mobile, persian_digits
 
 router = APIRouter(prefix="/citizen", tags=["citizen"])
+
 
 @router.post(
     "/otp",
@@ -24,7 +25,10 @@ router = APIRouter(prefix="/citizen", tags=["citizen"])
 )
 async def request_code(body: OtpRequest, request: Request, sessions: SessionsDep, settings: SettingsDep) -> OtpSent:
     lifetime = await issue_limited(
-        sessions=sessions, sender=sms_sender(request.app.state, sessions), settings=settings, mobile=body.mobile,
+        sessions=sessions,
+        sender=sms_sender(request.app.state, sessions),
+        settings=settings,
+        mobile=body.mobile,
         client=client_address(request),
     )
     return OtpSent(
@@ -92,8 +96,12 @@ async def my_case(tracking_code: str, mobile: CitizenMobile, session: SessionDep
         )
     names = await _office_names(session, [case])
     await record_access(
-        session, username=f"citizen:{mask_mobile(mobile)}", role="citizen", tracking_code=case.tracking_code,
-        what="citizen_case", request=request,
+        session,
+        username=f"citizen:{mask_mobile(mobile)}",
+        role="citizen",
+        tracking_code=case.tracking_code,
+        what="citizen_case",
+        request=request,
     )
     return MyCaseDetail(
         **_mine(case, names.get(case.office_unit_id, "")),

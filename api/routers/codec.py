@@ -1,6 +1,6 @@
 """The remote codec for the Temporal UI: it opens (and seals) payloads for an auditor's browser.
 
-Temporal stores every case's payloads sealed (foad.codec), so its UI shows ciphertext. Pointed at this
+Temporal stores every case's payloads sealed (infra.codec), so its UI shows ciphertext. Pointed at this
 endpoint (`temporal server start-dev --ui-codec-endpoint http://<api>/codec`), the UI POSTs the payloads it
 shows to `/codec/decode` and the ones a user types to `/codec/encode`, in Temporal's remote codec protocol:
 `{"payloads": [{"metadata": {name: base64}, "data": base64}]}`, the namespace in the `X-Namespace` header.
@@ -18,18 +18,19 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 from temporalio.api.common.v1 import Payload
 
-from api.access_log import record_access
 from api.deps import OptionalUser, SessionDep, StaffUser
+from api.edge.errors import FieldInvalid, Forbidden, Unauthorized
 from api.pages.rendering import staff_user
-from api.errors import FieldInvalid, Forbidden, Unauthorized
-from foad.codec import EncryptionCodec, PayloadKeyError
-from foad.temporal import payload_codec
+from api.services.access_log import record_access
+from infra.codec import EncryptionCodec, PayloadKeyError
+from infra.temporal import payload_codec
 from schemas.enums import Role
 
 PREFIX = "/codec"
 MAX_PAYLOADS = 1000
 
 router = APIRouter(prefix=PREFIX, tags=["codec"])
+
 
 async def codec_user(request: Request, bearer: OptionalUser) -> StaffUser:
     """An auditor, by bearer token, or by the pages' session cookie: the Temporal UI (with "Include
@@ -118,8 +119,12 @@ async def decode(
         except PayloadKeyError as exc:
             raise FieldInvalid(["body", "payloads", i], str(exc)) from exc
     await record_access(
-        session, username=user.username, role=user.role.value, tracking_code=None,
-        what=f"codec.decode:{namespace or '-'}:{len(opened)}"[:64], request=request,
+        session,
+        username=user.username,
+        role=user.role.value,
+        tracking_code=None,
+        what=f"codec.decode:{namespace or '-'}:{len(opened)}"[:64],
+        request=request,
     )
     return _to_wire(opened)
 

@@ -2,14 +2,14 @@
 
 /healthz answers 200 while the process runs (no I/O: a liveness probe must not fail because a dependency
 did). /readyz answers 200 when Temporal and the database both answer within FOAD_READINESS_TIMEOUT_SECONDS,
-else 503 naming the one that did not (foad.health). Neither writes an access-log line (foad.logs).
+else 503 naming the one that did not (infra.health). Neither writes an access-log line (infra.logs).
 """
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from api.engine import temporal_client
-from foad.health import LIVE, database_check, readiness, temporal_check
+from infra.health import LIVE, database_check, readiness, temporal_check
 
 router = APIRouter(include_in_schema=False)
 

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import EngineDep, SessionDep, StaffUser, require_roles
-from api.errors import Conflict, EngineUnavailable, NotFound
-from foad.models import HotspotReview
+from api.edge.errors import Conflict, EngineUnavailable, NotFound
+from database.models import HotspotReview
 from schemas.enums import Role
 from schemas.hotspot import HotspotDecisionInput, HotspotDecisionRequest, HotspotState, HotspotStatus
 from workflows.hotspot import HotspotReviewWorkflow
@@ -69,7 +69,9 @@ async def hotspot(review_id: str, user: CentreReader, session: SessionDep) -> Ho
     return HotspotOut.model_validate(await _review(session, review_id))
 
 
-@router.post("/{review_id}/decision", response_model=HotspotState, summary="Close a review with the working group's decision")
+@router.post(
+    "/{review_id}/decision", response_model=HotspotState, summary="Close a review with the working group's decision"
+)
 async def decide(
     review_id: str, body: HotspotDecisionRequest, user: WorkingGroup, session: SessionDep, engine: EngineDep
 ) -> HotspotState:

@@ -5,8 +5,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Request, Response, status
 
-from api import casework, public
-from api.access_log import client_address
 from api.deps import (
     CitizenMobile,
     EngineDep,
@@ -18,12 +16,13 @@ from api.deps import (
     get_engine,
     idempotency_key_header,
 )
-from api.errors import Forbidden, Unauthorized
-from api.filing import file_complaint
-from api.limits import enforce, per_hour
-from api.responses import Accepted, PublicStatus
-from schemas.actions import FeedbackRequest
-from schemas.actions import CitizenReplyRequest
+from api.edge.errors import Forbidden, Unauthorized
+from api.edge.limits import enforce, per_hour
+from api.services import casework, public
+from api.services.access_log import client_address
+from api.services.filing import file_complaint
+from api.services.responses import Accepted, PublicStatus
+from schemas.actions import CitizenReplyRequest, FeedbackRequest
 from schemas.case import CITIZEN
 from schemas.enums import Role
 from schemas.intake import ComplaintIntake, IntakeReceipt
@@ -81,7 +80,8 @@ async def create_complaint(
 def _ensure_citizen_filing(citizen: str | None, intake: ComplaintIntake) -> None:
     if citizen is None:
         raise Unauthorized(
-            "a citizen files with a citizen token (verify the mobile with /citizen/otp first), an operator with its own",
+            "a citizen files with a citizen token (verify the mobile with /citizen/otp first), an operator with its "
+            "own",
             code="citizen_token_required",
             message_fa="ابتدا شماره همراه خود را با کد یک‌بارمصرف تأیید کنید.",
         )

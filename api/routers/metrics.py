@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.exc import SQLAlchemyError
 
-from api.errors import Unauthorized
+from api.edge.errors import Unauthorized
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger("foad.metrics")

@@ -5,7 +5,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from api.deps import SessionDep
-from foad.models import Agency, Unit
+from database.models import Agency, Unit
 from schemas.enums import INDICATOR_PREFIX_FA, Indicator, Level
 
 router = APIRouter(tags=["reference data"])

@@ -12,22 +12,20 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from api.deps import SessionDep, SettingsDep, StaffUser, require_roles
-from api.errors import Forbidden
-from api.reports_page import render_report
-from foad.models import MonthlyReport
-from foad.reports.exports import XLSX_MEDIA_TYPE, report_rows, to_csv, to_xlsx
-from foad.reports.ranking import ranking
-from foad.reports.service import annual_report, monthly_report
-from foad.reports.staff import staff_performance
-from foad.settings import Settings
+from api.edge.errors import Forbidden
+from api.pages.reports import render_report
+from database.models import MonthlyReport
+from infra.settings import Settings
+from reports.exports import XLSX_MEDIA_TYPE, report_rows, to_csv, to_xlsx
+from reports.ranking import ranking
+from reports.service import annual_report, monthly_report
+from reports.staff import staff_performance
 from schemas.enums import Role
 from schemas.reports import AnnualReportOut, MonthlyReportOut, RankingOut, ReportSlice, StaffOut
 
 router = APIRouter(prefix="/reports", tags=["reports (centre)"])
 
-ReportReader = Annotated[
-    StaffUser, Depends(require_roles(Role.ADMIN, Role.AUDITOR, Role.SENIOR_COORDINATOR))
-]
+ReportReader = Annotated[StaffUser, Depends(require_roles(Role.ADMIN, Role.AUDITOR, Role.SENIOR_COORDINATOR))]
 Year = Annotated[int, Query(ge=1300, le=1500, description="Jalali year, e.g. 1404")]
 Month = Annotated[int, Query(ge=1, le=12, description="Jalali month, 1 (Farvardin) to 12 (Esfand)")]
 
@@ -49,8 +47,10 @@ def _agency_scope(user: StaffUser, agency_id: str | None) -> str | None:
     if user.role is not Role.SENIOR_COORDINATOR:
         return agency_id
     if agency_id not in (None, user.agency_id):
-        raise Forbidden("a senior coordinator sees only its own agency's reports",
-                        message_fa="راهبر ارشد فقط گزارش دستگاه خود را می‌بیند.")
+        raise Forbidden(
+            "a senior coordinator sees only its own agency's reports",
+            message_fa="راهبر ارشد فقط گزارش دستگاه خود را می‌بیند.",
+        )
     return user.agency_id
 
 
@@ -109,8 +109,12 @@ async def rankings(
     agency_id: str | None = None,
 ) -> RankingOut:
     return await ranking(
-        session, scope=scope.value, year=year, min_cases=settings.ranking_min_cases,
-        weights=settings.ranking_weights, sla_seconds=_sla_seconds(settings),
+        session,
+        scope=scope.value,
+        year=year,
+        min_cases=settings.ranking_min_cases,
+        weights=settings.ranking_weights,
+        sla_seconds=_sla_seconds(settings),
         agency_id=_agency_scope(user, agency_id),
     )
 

@@ -4,12 +4,12 @@ from typing import Literal
 
 from fastapi import APIRouter
 
-from api import casework
-from api.action_ids import ActionKey
 from api.deps import EngineDep, SessionDep, StaffReader
-from api.errors import Forbidden
-from api.readmodel import inbox_query
-from api.responses import ActionResult, InboxItem, TaskOut
+from api.edge.errors import Forbidden
+from api.services import casework
+from api.services.action_ids import ActionKey
+from api.services.readmodel import inbox_query
+from api.services.responses import ActionResult, InboxItem, TaskOut
 from schemas.actions import CompleteTaskRequest
 from schemas.enums import TaskStatus
 

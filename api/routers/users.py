@@ -3,8 +3,8 @@
 from fastapi import APIRouter, status
 
 from api.deps import Admin, SessionDep
-from api.errors import ApiError, Conflict, FieldInvalid, NotFound
-from foad import users
+from api.edge.errors import ApiError, Conflict, FieldInvalid, NotFound
+from database import users
 from schemas.users import PasswordReset, UserCreate, UserOut, UserWithPassword
 
 router = APIRouter(prefix="/users", tags=["users (admin)"])

@@ -45,8 +45,16 @@ def downgrade() -> None:
     with op.batch_alter_table("sms_outbox", schema=None) as batch_op:
         batch_op.drop_index("ix_sms_outbox_status_next")
         for column in (
-            "segments", "sent_at", "last_error", "delivery_status", "gateway_message_id",
-            "gateway", "claim_token", "claimed_at", "next_attempt_at", "attempts",
+            "segments",
+            "sent_at",
+            "last_error",
+            "delivery_status",
+            "gateway_message_id",
+            "gateway",
+            "claim_token",
+            "claimed_at",
+            "next_attempt_at",
+            "attempts",
         ):
             batch_op.drop_column(column)
     op.drop_table("open311_clients")

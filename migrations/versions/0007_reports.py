@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from foad.reports.calendar import jalali_period
+from timekeeping.jalali import jalali_period
 
 revision: str = "0007_reports"
 down_revision: str | None = "0004_security"
@@ -19,7 +19,7 @@ depends_on: str | Sequence[str] | None = None
 
 def _backfill() -> None:
     """Fill the new columns of cases projected before this migration (the projection fills them after)."""
-    from foad.models import UTCDateTime
+    from database.models import UTCDateTime
 
     cases = sa.table(
         "cases",
@@ -55,9 +55,7 @@ def upgrade() -> None:
         for level in ("provincial", "subordinate", "national"):
             batch.add_column(sa.Column(f"escalated_{level}", sa.Integer(), nullable=False, server_default="0"))
         batch.create_index("ix_cases_period_agency", ["jalali_year", "jalali_month", "agency_id"])
-        batch.create_index(
-            "ix_cases_period_province", ["jalali_year", "jalali_month", "province_code", "county_code"]
-        )
+        batch.create_index("ix_cases_period_province", ["jalali_year", "jalali_month", "province_code", "county_code"])
         batch.create_index("ix_cases_office_registered", ["office_unit_id", "registered_at"])
     _backfill()
     op.create_table(

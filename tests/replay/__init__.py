@@ -3,8 +3,8 @@
 import pytest
 from temporalio.converter import DataConverter
 
-from foad.settings import DEV_PAYLOAD_KEY_ID, DEV_PAYLOAD_KEYS, Settings
-from foad.temporal import data_converter
+from infra.settings import DEV_PAYLOAD_KEY_ID, DEV_PAYLOAD_KEYS, Settings
+from infra.temporal import data_converter
 
 
 def recording_converter() -> DataConverter:

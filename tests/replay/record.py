@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
-from foad.db import create_engine, sessionmaker
+from database.sessions import create_engine, sessionmaker
 from schemas.actions import (
     CalendarChangedInput,
     CitizenReplyInput,
@@ -28,8 +28,8 @@ from tests.casedriver import CaseDriver, running_cases
 from tests.clockutil import office_policy
 from tests.conftest import start_test_server
 from tests.dbutil import migrate
-from tests.replay import recording_converter
 from tests.factories import SENIOR, accept, default_policy
+from tests.replay import recording_converter
 from workflows.complaint import ComplaintWorkflow
 
 HISTORIES = Path(__file__).parent / "histories"
@@ -55,8 +55,12 @@ async def escalated_to_national_and_breached(cases: CaseDriver):
 
 async def rejected_out_of_scope(cases: CaseDriver):
     handle = await cases.start()
-    await handle.execute_update(ComplaintWorkflow.review, ReviewInput(
-        actor=SENIOR, decision=ReviewDecision.REJECT, referral_note="موضوع محتوایی است؛ به دیوان عدالت اداری"))
+    await handle.execute_update(
+        ComplaintWorkflow.review,
+        ReviewInput(
+            actor=SENIOR, decision=ReviewDecision.REJECT, referral_note="موضوع محتوایی است؛ به دیوان عدالت اداری"
+        ),
+    )
     return handle
 
 
@@ -80,8 +84,10 @@ async def encrypted_handled_within_sla(cases: CaseDriver):
 async def escalated_by_hand_sent_back_and_closed(cases: CaseDriver):
     policy = default_policy(level_budgets={level: timedelta(hours=2) for level in Level})
     handle, state = await cases.handling(policy)
-    await handle.signal(ComplaintWorkflow.escalate, EscalateInput(
-        actor=SENIOR, reason="شهرستان پاسخ نمی‌دهد", from_task_id=state.current_task_id))
+    await handle.signal(
+        ComplaintWorkflow.escalate,
+        EscalateInput(actor=SENIOR, reason="شهرستان پاسخ نمی‌دهد", from_task_id=state.current_task_id),
+    )
     state = await cases.settled(handle, 3)
     state = await cases.complete(handle, state)
     await handle.execute_update(ComplaintWorkflow.send_back, SendBackInput(actor=SENIOR, reason="گزارش ناقص است"))
@@ -96,8 +102,9 @@ async def office_hours_with_a_pause(cases: CaseDriver):
     """Deadlines from the calendar activity, a question to the citizen, an answer, a calendar change."""
     handle = await cases.start(office_policy())
     await cases.settled(handle, 1)
-    await handle.execute_update(ComplaintWorkflow.request_information, InformationRequestInput(
-        actor=SENIOR, reason="شماره باجه را بفرستید"))
+    await handle.execute_update(
+        ComplaintWorkflow.request_information, InformationRequestInput(actor=SENIOR, reason="شماره باجه را بفرستید")
+    )
     await cases.settled(handle, 2)
     await handle.signal(ComplaintWorkflow.citizen_reply, CitizenReplyInput(answer="باجه ۴"))
     await cases.settled(handle, 3)

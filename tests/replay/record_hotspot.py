@@ -9,8 +9,8 @@ import asyncio
 import tempfile
 from datetime import UTC, datetime, timedelta
 
-from foad.db import create_engine, sessionmaker
-from foad.settings import Settings
+from database.sessions import create_engine, sessionmaker
+from infra.settings import Settings
 from schemas.case import Actor
 from schemas.enums import Role
 from schemas.hotspot import HotspotDecision, HotspotDecisionInput, HotspotFinding, HotspotOpen, HotspotScope
@@ -35,20 +35,32 @@ async def record() -> None:
         engine = create_engine(url)
         end = datetime(2025, 6, 14, 20, 30, tzinfo=UTC)
         finding = HotspotFinding(
-            scope=HotspotScope.UNIT, subject_id="sso-qazvin-takestan", agency_id="sso",
-            window_start=end - timedelta(days=30), window_end=end, complaints=14, baseline=3.5,
-            top_indicator=7, top_indicator_count=9,
+            scope=HotspotScope.UNIT,
+            subject_id="sso-qazvin-takestan",
+            agency_id="sso",
+            window_start=end - timedelta(days=30),
+            window_end=end,
+            complaints=14,
+            baseline=3.5,
+            top_indicator=7,
+            top_indicator_count=9,
         )
         start = HotspotOpen(review_id=finding.review_id, finding=finding, review_period=timedelta(days=14))
-        async with build_worker(env.client, sessions=sessionmaker(engine), task_queue="replay-recorder",
-                                settings=Settings()):
+        async with build_worker(
+            env.client, sessions=sessionmaker(engine), task_queue="replay-recorder", settings=Settings()
+        ):
             handle = await env.client.start_workflow(
                 HotspotReviewWorkflow.run, start, id=finding.review_id, task_queue="replay-recorder"
             )
             await env.sleep(timedelta(days=14, minutes=5))
-            await handle.execute_update(HotspotReviewWorkflow.decide, HotspotDecisionInput(
-                actor=Actor(username="admin", role=Role.ADMIN, user_id=1),
-                decision=HotspotDecision.PROCESS_REFORM, note="نوبت‌دهی باجه مستمری بازطراحی شود"))
+            await handle.execute_update(
+                HotspotReviewWorkflow.decide,
+                HotspotDecisionInput(
+                    actor=Actor(username="admin", role=Role.ADMIN, user_id=1),
+                    decision=HotspotDecision.PROCESS_REFORM,
+                    note="نوبت‌دهی باجه مستمری بازطراحی شود",
+                ),
+            )
             await handle.result()
             history = await handle.fetch_history()
         target.write_text(history.to_json())

@@ -1,0 +1,87 @@
+"""Who may see and act on which case: the scope rules, in one place.
+
+- admin, auditor: see every case; the auditor changes nothing.
+- operator: files complaints, and sees the cases it filed.
+- senior coordinator: its agency's cases; reviews, approves, sends back, closes and escalates them.
+- unit coordinator: cases with a task for one of its units; completes and escalates its units' tasks.
+- inspector: cases with an inspection (a handling task) assigned to it by name; completes those.
+- the employee a complaint names: the senior coordinator of the case's agency, auditors and admins only.
+"""
+
+from sqlalchemy import ColumnElement, exists, false, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.deps import StaffUser
+from api.edge.errors import Forbidden
+from database.models import Case, Task
+from schemas.enums import Role
+
+SEE_ALL = (Role.ADMIN, Role.AUDITOR)
+SEE_PERSONAL_DATA = (Role.ADMIN, Role.AUDITOR, Role.OPERATOR, Role.SENIOR_COORDINATOR)
+
+
+def _task_scope(user: StaffUser) -> ColumnElement[bool] | None:
+    """Which tasks put a case in the user's view, for the roles that see cases through their tasks."""
+    if user.role is Role.UNIT_COORDINATOR and user.unit_ids:
+        return Task.unit_id.in_(user.unit_ids)
+    if user.role is Role.INSPECTOR:
+        return Task.assignee == user.username
+    return None
+
+
+def case_scope(user: StaffUser) -> ColumnElement[bool]:
+    """A filter on `cases` for what the user may see."""
+    if user.role in SEE_ALL:
+        return true()
+    if user.role is Role.OPERATOR:
+        return Case.filed_by == user.username
+    if user.role is Role.SENIOR_COORDINATOR and user.agency_id:
+        return Case.agency_id == user.agency_id
+    tasks = _task_scope(user)
+    if tasks is not None:
+        return exists(select(Task.task_id).where(Task.tracking_code == Case.tracking_code, tasks))
+    return false()
+
+
+async def ensure_can_see(session: AsyncSession, user: StaffUser, case: Case) -> None:
+    if user.role in SEE_ALL or user.is_senior_of(case.agency_id):
+        return
+    if user.role is Role.OPERATOR and case.filed_by == user.username:
+        return
+    tasks = _task_scope(user)
+    if tasks is not None:
+        held = await session.scalar(
+            select(Task.task_id).where(Task.tracking_code == case.tracking_code, tasks).limit(1)
+        )
+        if held is not None:
+            return
+    raise Forbidden("this case is outside what you may see", message_fa="این پرونده در حوزه دسترسی شما نیست.")
+
+
+def ensure_senior_coordinator(user: StaffUser, agency_id: str) -> None:
+    if not user.is_senior_of(agency_id):
+        raise Forbidden(
+            "only a senior coordinator of the case's agency may do this",
+            message_fa="فقط راهبر ارشد دستگاه مربوط می‌تواند این کار را انجام دهد.",
+        )
+
+
+def ensure_can_complete(user: StaffUser, task: Task) -> None:
+    if user.is_senior_of(task.agency_id):
+        return
+    if user.role is Role.UNIT_COORDINATOR and user.holds_unit(task.unit_id):
+        return
+    if user.role is Role.INSPECTOR and task.assignee == user.username:
+        return
+    raise Forbidden(
+        "only the task's unit coordinator, its assigned inspector or the agency's senior coordinator may complete it",
+        message_fa="فقط هماهنگ‌کننده واحد مسئول، بازرس مأمور یا راهبر ارشد دستگاه می‌تواند این کار را انجام دهد.",
+    )
+
+
+def may_see_personal_data(user: StaffUser) -> bool:
+    return user.role in SEE_PERSONAL_DATA
+
+
+def may_see_employee_name(user: StaffUser, case: Case) -> bool:
+    return user.role in SEE_ALL or user.is_senior_of(case.agency_id)

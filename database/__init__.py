@@ -1,0 +1,1 @@
+"""The SQL database: tables, sessions, reference-data queries and the account services."""

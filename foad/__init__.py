@@ -1,1 +1,0 @@
-"""Shared plumbing: settings, the Temporal client, the database, reference data."""

@@ -1,0 +1,1 @@
+"""Infrastructure: settings, the Temporal client and codec, logs, metrics, tracing, health."""

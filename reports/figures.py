@@ -1,0 +1,146 @@
+"""The report figures of a slice, per Jalali month or year, computed by aggregate SQL on the read model.
+
+Every figure comes from one aggregate over the `cases` rows of the period: the projection stores on each row
+its Jalali month in Tehran time, its seconds to result and its escalations into each level, so one indexed
+range of rows is read once, with no join. Medians and 90th percentiles are `percentile_cont` on PostgreSQL;
+SQLite has none, so there the same linear interpolation runs in Python over the period's result times.
+"""
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from database.models import Case, Unit
+from schemas.enums import CaseStatus
+from schemas.reports import ESCALATION_TARGETS, Figures, ReportSlice, Satisfaction
+
+
+def slice_conditions(report_slice: ReportSlice) -> list:
+    conditions = []
+    for field in ("agency_id", "province_code", "county_code", "indicator", "channel", "level"):
+        value = getattr(report_slice, field)
+        if value is not None:
+            conditions.append(getattr(Case, field) == getattr(value, "value", value))
+    if report_slice.unit_id is not None:
+        conditions.append(Case.office_unit_id == report_slice.unit_id)
+    if report_slice.village is not None:
+        conditions.append(Case.office_unit_id.in_(select(Unit.id).where(Unit.village == report_slice.village)))
+    return conditions
+
+
+def _period_conditions(year: int, month: int | None) -> list:
+    conditions = [Case.jalali_year == year]
+    if month is not None:
+        conditions.append(Case.jalali_month == month)
+    return conditions
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def percentile(values: Sequence[float], fraction: float) -> float | None:
+    """Linear interpolation between the closest ranks: what PostgreSQL's percentile_cont computes."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = fraction * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def _minutes(seconds: float | None) -> float | None:
+    return None if seconds is None else round(float(seconds) / 60, 1)
+
+
+async def compute(
+    session: AsyncSession,
+    report_slice: ReportSlice,
+    *,
+    year: int,
+    month: int | None = None,
+    by_month: bool = False,
+    sla_seconds: float,
+) -> dict[int | None, Figures]:
+    """Figures of the period, keyed by Jalali month when by_month, else by None (the whole period)."""
+    where = and_(*_period_conditions(year, month), *slice_conditions(report_slice))
+    keys = [Case.jalali_month] if by_month else []
+    postgres = session.bind.dialect.name == "postgresql"
+    figures: dict[int | None, Figures] = defaultdict(Figures)
+
+    totals = select(
+        *keys,
+        func.count().label("received"),
+        func.count(Case.result_seconds).label("results"),
+        func.sum(case((Case.result_seconds <= sla_seconds, 1), else_=0)).label("within_sla"),
+        func.sum(case((Case.breached.is_(True), 1), else_=0)).label("breaches"),
+        func.sum(case((Case.status == CaseStatus.REJECTED.value, 1), else_=0)).label("rejected"),
+        func.count(Case.satisfied).label("responses"),
+        func.sum(case((Case.satisfied.is_(True), 1), else_=0)).label("satisfied"),
+        func.avg(Case.rating).label("mean_rating"),
+        func.sum(case((Case.reopened.is_(True), 1), else_=0)).label("reopened"),
+        *(func.sum(case((Case.indicator == i, 1), else_=0)).label(f"indicator_{i}") for i in range(1, 9)),
+        *(
+            func.sum(getattr(Case, f"escalated_{level.value}")).label(f"escalated_{level.value}")
+            for level in ESCALATION_TARGETS
+        ),
+        *(
+            [
+                func.percentile_cont(0.5).within_group(Case.result_seconds).label("median"),
+                func.percentile_cont(0.9).within_group(Case.result_seconds).label("p90"),
+            ]
+            if postgres
+            else []
+        ),
+    ).where(where)
+    for row in (await session.execute(_grouped(totals, keys))).mappings():
+        key = row["jalali_month"] if by_month else None
+        _fill_totals(figures[key], row)
+        if postgres:
+            figures[key].median_minutes_to_result = _minutes(row["median"])
+            figures[key].p90_minutes_to_result = _minutes(row["p90"])
+
+    if not postgres:
+        times: dict[int | None, list[int]] = defaultdict(list)
+        rows = await session.execute(select(*keys, Case.result_seconds).where(where, Case.result_seconds.is_not(None)))
+        for row in rows:
+            times[row[0] if by_month else None].append(row[-1])
+        for key, values in times.items():
+            figures[key].median_minutes_to_result = _minutes(percentile(values, 0.5))
+            figures[key].p90_minutes_to_result = _minutes(percentile(values, 0.9))
+
+    return dict(figures)
+
+
+def _grouped(statement: Select, keys: list) -> Select:
+    return statement.group_by(*keys) if keys else statement
+
+
+def _fill_totals(target: Figures, row) -> None:
+    received = row["received"] or 0
+    if not received:
+        return
+    target.received = received
+    target.results = row["results"] or 0
+    target.within_sla = int(row["within_sla"] or 0)
+    target.breaches = int(row["breaches"] or 0)
+    target.rejected_out_of_scope = int(row["rejected"] or 0)
+    target.in_scope = received - target.rejected_out_of_scope
+    target.within_sla_share = _share(target.within_sla, target.in_scope)
+    target.by_indicator = {i: int(row[f"indicator_{i}"] or 0) for i in range(1, 9)}
+    target.escalations_by_level = {
+        level.value: int(row[f"escalated_{level.value}"] or 0) for level in ESCALATION_TARGETS
+    }
+    target.reopened = int(row["reopened"] or 0)
+    target.reopen_rate = _share(target.reopened, target.results)
+    responses = row["responses"] or 0
+    target.satisfaction = Satisfaction(
+        responses=responses,
+        satisfied=int(row["satisfied"] or 0),
+        share_satisfied=_share(int(row["satisfied"] or 0), responses),
+        mean_rating=round(float(row["mean_rating"]), 2) if row["mean_rating"] is not None else None,
+        response_rate=_share(responses, target.results),
+    )

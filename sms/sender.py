@@ -1,0 +1,116 @@
+"""The SMS sender interface, its default (the outbox and the log), and the Persian texts."""
+
+import logging
+from datetime import UTC, datetime
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from database.models import SmsOutbox
+from database.sessions import transaction
+from schemas.text import mask_mobile, persian_digits
+from sms import segments
+
+log = logging.getLogger("foad.sms")
+
+TEMPLATES: dict[str, str] = {
+    "registered": (
+        "فواد ۱۲۸: شکایت شما ثبت شد. کد پیگیری: {tracking_code}. نتیجه حداکثر تا ساعت {due_time} اعلام می‌شود."
+    ),
+    "accepted": "فواد ۱۲۸: شکایت {tracking_code} برای رسیدگی به «{unit}» ارجاع شد.",
+    "rejected": "فواد ۱۲۸: موضوع شکایت {tracking_code} در حیطه فواد نیست. راهنمایی: {referral}",
+    "escalated": "فواد ۱۲۸: رسیدگی به شکایت {tracking_code} به سطح بالاتر («{unit}») سپرده شد.",
+    "result": ("فواد ۱۲۸: نتیجه شکایت {tracking_code}: {result} لطفاً رضایت خود را در صفحه پیگیری اعلام کنید."),
+    "reopened": "فواد ۱۲۸: شکایت {tracking_code} دوباره باز شد و به «{unit}» سپرده شد.",
+    "information_requested": (
+        "فواد ۱۲۸: برای رسیدگی به شکایت {tracking_code} این اطلاعات لازم است: {what} "
+        "لطفاً تا {reply_until} در صفحه پیگیری پاسخ دهید. تا رسیدن پاسخ، مهلت رسیدگی متوقف است."
+    ),
+}
+
+
+# How many segments each message may cost (UCS-2: 70 units alone, 67 per part). The fixed texts with
+# realistic values fit these (tests/test_sms_segments.py); a longer free-text value is shortened, not split
+# further.
+SEGMENT_BUDGETS: dict[str, int] = {
+    "registered": 2,
+    "accepted": 2,
+    "rejected": 3,
+    "escalated": 2,
+    "result": 4,
+    "reopened": 2,
+    "information_requested": 4,
+}
+
+# The one parameter of each template that may be cut to fit: a unit's name or a coordinator's note.
+SHORTENABLE: dict[str, str] = {
+    "accepted": "unit",
+    "rejected": "referral",
+    "escalated": "unit",
+    "result": "result",
+    "reopened": "unit",
+    "information_requested": "what",
+}
+
+
+def _format(template: str, params: dict[str, str]) -> str:
+    text = TEMPLATES[template].format(**params)
+    return persian_digits(text) if template != "rejected" else text
+
+
+def render(template: str, params: dict[str, str]) -> str:
+    """The message text, within its template's segment budget: the shortenable value is cut with … if needed."""
+    text = _format(template, params)
+    budget = SEGMENT_BUDGETS[template]
+    field = SHORTENABLE.get(template)
+    for _ in range(3):  # one cut nearly always does; the loop guards a cut that changed the encoding
+        measured = segments.count(text)
+        if measured.segments <= budget or field is None:
+            break
+        excess = measured.units - segments.capacity(measured.encoding, budget)
+        params = params | {field: segments.shorten(params[field], by_units=excess)}
+        text = _format(template, params)
+    if segments.count(text).segments > budget:
+        log.warning("sms %s is over its budget of %d segments", template, budget)
+    return text
+
+
+class SmsSender(Protocol):
+    """Sends one message at most once per key; returns an id for it."""
+
+    async def send(self, *, key: str, tracking_code: str, mobile: str, template: str, body: str) -> str: ...
+
+
+class OutboxSmsSender:
+    """Writes the message to the outbox table (a gateway drains it) and to the log, masked."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def send(self, *, key: str, tracking_code: str, mobile: str, template: str, body: str) -> str:
+        try:
+            async with transaction(self._sessions) as session:
+                existing = await session.scalar(select(SmsOutbox.id).where(SmsOutbox.key == key))
+                if existing is not None:
+                    return str(existing)
+                row = SmsOutbox(
+                    key=key,
+                    tracking_code=tracking_code,
+                    mobile=mobile,
+                    template=template,
+                    body=body,
+                    status="pending",
+                    created_at=datetime.now(UTC),
+                )
+                session.add(row)
+                await session.flush()
+                message_id = str(row.id)
+        except IntegrityError:
+            async with self._sessions() as session:
+                return str(await session.scalar(select(SmsOutbox.id).where(SmsOutbox.key == key)))
+        # A one-time code never goes to the log here (in development, api.auth.otp logs it on purpose).
+        shown = "(one-time code withheld)" if template == "otp" else body
+        log.info("sms %s to %s for %s: %s", template, mask_mobile(mobile), tracking_code, shown)
+        return message_id

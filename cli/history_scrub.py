@@ -31,7 +31,8 @@ from temporalio.api.common.v1 import Payload
 from temporalio.client import WorkflowHistory
 
 from infra.codec import ENCODING, EncryptionCodec
-from schemas.text import is_valid_national_code, persian_digits
+from schemas.text import is_valid_national_code
+from timekeeping.persian import persian_digits
 
 NATIONAL_CODE, MOBILE, NAME, TRACKING_CODE, USERNAME, FREE_TEXT = (
     "national_code",

@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from database.models import SmsOutbox
 from database.sessions import transaction
-from schemas.text import mask_mobile, persian_digits
+from schemas.text import mask_mobile
 from sms import segments
+from timekeeping.persian import persian_digits
 
 log = logging.getLogger("foad.sms")
 

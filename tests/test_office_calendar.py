@@ -5,7 +5,8 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 
 from schemas.clock import IRANIAN_OFFICE_DAY, Interval, OfficeHours, OpenHours, Weekday
-from timekeeping.office_hours import TEHRAN, Closure, iran_holiday, office_deadline
+from timekeeping.office_hours import Closure, iran_holiday, office_deadline
+from timekeeping.tehran import TEHRAN
 
 THREE_HOURS = timedelta(hours=3)
 

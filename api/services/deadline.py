@@ -1,9 +1,11 @@
 """A deadline told to a person: how it was computed, in Persian, with Jalali dates and Persian digits."""
 
+from datetime import timedelta
+
 from pydantic import BaseModel
 
 from schemas.clock import Deadline, SlaMode
-from timekeeping.persian import clock_fa, date_fa, moment_fa, persian_digits
+from timekeeping.persian import clock_fa, date_fa, duration_fa, moment_fa, persian_digits
 
 
 class DeadlineOut(BaseModel):
@@ -14,7 +16,7 @@ class DeadlineOut(BaseModel):
 
 
 def _minutes(value: float) -> str:
-    return f"{round(value)} دقیقه" if value >= 1 else f"{round(value * 60)} ثانیه"
+    return duration_fa(timedelta(minutes=value))
 
 
 def explain(deadline: Deadline) -> DeadlineOut:

@@ -1,7 +1,8 @@
 """What a person reads, in Persian: digits, Jalali dates, a moment in Tehran time, a month, a duration.
 
-Persian digits are for people; machine formats (CSV, JSON, Open311, SMS parameters) keep Latin digits and
-ISO times. Every function here is pure, so workflows, pages, SMS texts and reports word time the same way.
+Pages, SMS texts, the deadline explanation, reports and Open311's notice word time with these; machine formats
+(CSV, JSON, Open311's fields, SMS parameters) keep Latin digits and ISO times. Every function is pure (no I/O,
+no clock of its own), so workflow code may call them too.
 """
 
 from datetime import date, datetime, timedelta

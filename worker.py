@@ -9,9 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.worker import PollerBehaviorSimpleMaximum, Worker
 
-from activities.calendar import CalendarActivities
 from activities.case import CaseActivities
 from activities.hotspot import HotspotActivities
+from activities.office_calendar import OfficeCalendarActivities
 from database.sessions import engine_for, sessionmaker
 from infra import logs, tracing
 from infra.health import ProbeServer, database_check, temporal_check
@@ -48,7 +48,7 @@ def build_worker(
 ) -> Worker:
     settings = settings or get_settings()
     case_activities = CaseActivities(sessions, sms_sender or OutboxSmsSender(sessions))
-    calendar = CalendarActivities(sessions)
+    office_calendar = OfficeCalendarActivities(sessions)
     hotspot_activities = HotspotActivities(
         sessions,
         rule=settings.hotspot_rule(),
@@ -62,7 +62,7 @@ def build_worker(
         activities=[
             case_activities.record_transition,
             case_activities.send_sms,
-            calendar.compute_deadline,
+            office_calendar.compute_deadline,
             hotspot_activities.record_hotspot_review,
             hotspot_activities.scan_hotspots,
             hotspot_activities.compile_monthly_report,

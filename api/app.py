@@ -22,7 +22,6 @@ from api.routers import (
     actions,
     audit,
     auth,
-    calendar,
     cases,
     citizen,
     codec,
@@ -30,6 +29,7 @@ from api.routers import (
     hotspots,
     intake,
     metrics,
+    office_calendar,
     reference,
     reports,
     tasks,
@@ -88,7 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         users,
         reports,
         hotspots,
-        calendar,
+        office_calendar,
     )
     for module in routers:
         api.include_router(module.router)

@@ -31,7 +31,8 @@ from temporalio.api.common.v1 import Payload
 from temporalio.client import WorkflowHistory
 
 from infra.codec import ENCODING, EncryptionCodec
-from schemas.text import is_valid_national_code, persian_digits
+from schemas.text import is_valid_national_code
+from timekeeping.persian import persian_digits
 
 NATIONAL_CODE, MOBILE, NAME, TRACKING_CODE, USERNAME, FREE_TEXT = (
     "national_code",
@@ -66,7 +67,7 @@ PERSONAL_FIELDS: dict[str, str] = {
 }
 # SmsRequest.params: the template parameters that carry a coordinator's text (sms/sender.py TEMPLATES).
 SMS_FREE_TEXT_PARAMS = frozenset({"referral", "result", "what"})
-SMS_OTHER_PARAMS = frozenset({"tracking_code", "due_time", "unit", "reply_until"})
+SMS_OTHER_PARAMS = frozenset({"tracking_code", "due_at", "due_time", "unit", "reply_due_at", "reply_until"})
 # The other text fields that cross Temporal: ids and codes of reference data, enum-like words our code writes,
 # times, and `data` (an event's figures: outcome, cause, levels, due times).
 NOT_PERSONAL = frozenset(

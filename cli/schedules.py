@@ -30,18 +30,18 @@ from cli.process import exit_process
 from infra.settings import Settings, settings_or_exit
 from infra.temporal import connect
 from schemas.hotspot import CompileInput, ScanInput
+from timekeeping.tehran import TEHRAN
 from workflows.hotspot import HotspotScanWorkflow, MonthlyReportWorkflow
 
 log = logging.getLogger("foad.schedules")
 
 HOTSPOT_SCAN = "foad-hotspot-scan"
 MONTHLY_REPORT = "foad-monthly-report"
-TIME_ZONE = "Asia/Tehran"
 
 
 def _daily(hour: int, minute: int) -> ScheduleSpec:
     calendar = ScheduleCalendarSpec(hour=[ScheduleRange(hour)], minute=[ScheduleRange(minute)])
-    return ScheduleSpec(calendars=[calendar], time_zone_name=TIME_ZONE)
+    return ScheduleSpec(calendars=[calendar], time_zone_name=TEHRAN.key)
 
 
 def schedules(settings: Settings) -> dict[str, Schedule]:

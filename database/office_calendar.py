@@ -1,6 +1,6 @@
 """Reading an office's calendar from the read model: its working week and the closures that apply to it.
 
-Used by the calendar activity (for the workflow's deadlines) and by the API (the receipt's due time), so
+Used by the office-calendar activity (for the workflow's deadlines) and by the API (the receipt's due time), so
 both count the same calendar the same way.
 """
 

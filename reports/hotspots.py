@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from database.models import Case, HotspotReview
 from schemas.hotspot import HotspotFinding, HotspotRule, HotspotScope, HotspotStatus
-from timekeeping.jalali import tehran_midnight
+from timekeeping.tehran import tehran_midnight
 
 
 async def _counts(session: AsyncSession, subject, start: datetime, end: datetime, *, by_indicator: bool = False):

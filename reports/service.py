@@ -4,7 +4,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reports.figures import compute
 from schemas.reports import AnnualReportOut, Figures, MonthlyReportOut, PeriodFigures, ReportSlice
-from timekeeping.jalali import month_label_fa, persian_digits, previous_month
+from timekeeping.jalali import previous_month
+from timekeeping.persian import month_label_fa, persian_digits
 
 
 async def monthly_report(

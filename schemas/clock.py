@@ -11,6 +11,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, model_validator
 
 from schemas.text import PersianText
+from timekeeping.jalali import WEEKDAY_NAMES_FA
 from timekeeping.tehran import TEHRAN
 
 
@@ -58,15 +59,7 @@ _WEEKDAY_NUMBERS = {
     Weekday.SATURDAY: 5,
     Weekday.SUNDAY: 6,
 }
-_WEEKDAY_LABELS_FA = {
-    Weekday.SATURDAY: "شنبه",
-    Weekday.SUNDAY: "یکشنبه",
-    Weekday.MONDAY: "دوشنبه",
-    Weekday.TUESDAY: "سه‌شنبه",
-    Weekday.WEDNESDAY: "چهارشنبه",
-    Weekday.THURSDAY: "پنجشنبه",
-    Weekday.FRIDAY: "جمعه",
-}
+_WEEKDAY_LABELS_FA = dict(zip(Weekday, WEEKDAY_NAMES_FA, strict=True))  # both Saturday first
 
 
 class OpenHours(BaseModel):

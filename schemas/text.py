@@ -7,7 +7,6 @@ from pydantic import AfterValidator, BeforeValidator
 
 _DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 _ARABIC_LETTERS = str.maketrans({"ي": "ی", "ك": "ک", "ى": "ی", "ة": "ه"})
-_PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 # Invisible characters that change how text displays or compares, none of which Persian needs: the bidi
 # embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) that can make a note read backwards or
@@ -22,10 +21,6 @@ _INVISIBLE = re.compile(
 
 def latin_digits(value: str) -> str:
     return value.translate(_DIGITS)
-
-
-def persian_digits(value: object) -> str:
-    return str(value).translate(_PERSIAN_DIGITS)
 
 
 def strip_invisible(value: str) -> str:

@@ -10,15 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from database.models import SmsOutbox
 from database.sessions import transaction
-from schemas.text import mask_mobile, persian_digits
+from schemas.text import mask_mobile
 from sms import segments
+from timekeeping.persian import persian_digits, when_fa
 
 log = logging.getLogger("foad.sms")
 
 TEMPLATES: dict[str, str] = {
-    "registered": (
-        "فواد ۱۲۸: شکایت شما ثبت شد. کد پیگیری: {tracking_code}. نتیجه حداکثر تا ساعت {due_time} اعلام می‌شود."
-    ),
+    "registered": "فواد ۱۲۸: شکایت شما ثبت شد. کد پیگیری: {tracking_code}. نتیجه حداکثر تا {due_time} اعلام می‌شود.",
     "accepted": "فواد ۱۲۸: شکایت {tracking_code} برای رسیدگی به «{unit}» ارجاع شد.",
     "rejected": "فواد ۱۲۸: موضوع شکایت {tracking_code} در حیطه فواد نیست. راهنمایی: {referral}",
     "escalated": "فواد ۱۲۸: رسیدگی به شکایت {tracking_code} به سطح بالاتر («{unit}») سپرده شد.",
@@ -55,13 +54,35 @@ SHORTENABLE: dict[str, str] = {
 }
 
 
+# The moments a workflow passes as ISO times, and the placeholder each one's Persian wording fills.
+MOMENTS: dict[str, str] = {"due_at": "due_time", "reply_due_at": "reply_until"}
+
+
+def _worded(params: dict[str, str], now: datetime) -> dict[str, str]:
+    """The params with each moment worded as a person reads it when the message goes out.
+
+    A send_sms scheduled before the workflow passed moments carries the wording itself: `due_time` as "18:52"
+    (wall clock) or "1405/09/03 ساعت 10:00" (office hours), `reply_until` as the latter; those are kept, the
+    bare time given the «ساعت» the template no longer has."""
+    worded = dict(params)
+    for moment, placeholder in MOMENTS.items():
+        if moment in params:
+            worded[placeholder] = when_fa(datetime.fromisoformat(params[moment]), now=now)
+    if "due_at" not in params and "due_time" in params and "ساعت" not in params["due_time"]:
+        worded["due_time"] = f"ساعت {params['due_time']}"
+    return worded
+
+
 def _format(template: str, params: dict[str, str]) -> str:
     text = TEMPLATES[template].format(**params)
     return persian_digits(text) if template != "rejected" else text
 
 
-def render(template: str, params: dict[str, str]) -> str:
-    """The message text, within its template's segment budget: the shortenable value is cut with … if needed."""
+def render(template: str, params: dict[str, str], *, now: datetime | None = None) -> str:
+    """The message text, within its template's segment budget: the shortenable value is cut with … if needed.
+
+    A moment (`due_at`, `reply_due_at`) reads as «ساعت ۱۴:۳۰» on the day of sending (`now`), else with its date."""
+    params = _worded(params, now or datetime.now(UTC))
     text = _format(template, params)
     budget = SEGMENT_BUDGETS[template]
     field = SHORTENABLE.get(template)

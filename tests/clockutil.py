@@ -9,7 +9,8 @@ from database.sessions import transaction
 from schemas.clock import OfficeHours, OpenHours, SlaMode, Weekday
 from schemas.enums import Level
 from tests.factories import AGENCY, default_policy
-from timekeeping.office_hours import TEHRAN, iran_holiday
+from timekeeping.office_hours import iran_holiday
+from timekeeping.tehran import TEHRAN
 
 THURSDAY_OPEN = OfficeHours(
     days={**OfficeHours().days, Weekday.THURSDAY: OpenHours(opens=time(7, 0), closes=time(12, 0))}

@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from database.models import Agency, Case, CaseEventRow, County, Province, Unit
 from database.sessions import create_engine, sessionmaker, transaction
 from tests.dbutil import create_postgres_database, drop_postgres_database, migrate
-from timekeeping.jalali import TEHRAN, jalali_period
+from timekeeping.jalali import jalali_period
+from timekeeping.tehran import TEHRAN
 
 POSTGRES_URL = os.environ.get("FOAD_TEST_POSTGRES_URL")
 VILLAGE = "روستای زیاران"

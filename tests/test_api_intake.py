@@ -27,6 +27,7 @@ from tests.apiutil import (
     worker,  # noqa: F401 - fixture
 )
 from tests.dbutil import migrate
+from timekeeping.persian import persian_digits
 from worker import build_worker
 from workflows.visibility import workflow_id
 
@@ -42,7 +43,7 @@ def test_tracking_codes_carry_a_luhn_check_digit():
     code = codes.pop()
     wrong = code[:-1] + str((int(code[-1]) + 1) % 10)
     assert not is_valid_tracking_code(wrong)
-    assert is_valid_tracking_code(code.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")))
+    assert is_valid_tracking_code(persian_digits(code))
 
 
 async def test_intake_rejects_bad_fields_with_their_paths(api):

@@ -4,8 +4,10 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
+from api.services.deadline import explain
 from schemas.clock import IRANIAN_OFFICE_DAY, Interval, OfficeHours, OpenHours, Weekday
-from timekeeping.office_hours import TEHRAN, Closure, iran_holiday, office_deadline
+from timekeeping.office_hours import Closure, iran_holiday, office_deadline
+from timekeeping.tehran import TEHRAN
 
 THREE_HOURS = timedelta(hours=3)
 
@@ -107,3 +109,22 @@ def test_hours_must_close_after_they_open():
         OpenHours(opens=time(14, 0), closes=time(7, 0))
     with pytest.raises(ValueError):
         OfficeHours(days={})
+
+
+def test_the_explanation_reads_each_span_skipped_day_and_pause_in_persian_tehran_time():
+    # Wednesday 13 Khordad 1405, a pause of 1 h 5 min, the Thursday holiday and Friday skipped, due on Saturday.
+    pause = Interval(start=tehran(2026, 6, 3, 8, 0), end=tehran(2026, 6, 3, 9, 5))
+    deadline = office_deadline(
+        start=tehran(2026, 6, 3, 7, 0), budget=THREE_HOURS * 2, hours=with_thursday(), pauses=[pause]
+    )
+    lines = explain(deadline).explanation_fa
+    assert lines[:3] == [
+        "شیوه شمارش: ساعت اداری",
+        "آغاز شمارش: چهارشنبه ۱۴۰۵/۰۳/۱۳ ساعت ۰۷:۰۰",
+        "زمان شمرده‌شده: ۶ ساعت",
+    ]
+    assert "ساعات اداری شمرده‌شده: چهارشنبه ۱۴۰۵/۰۳/۱۳ ساعت ۰۹:۰۵ تا ۱۴:۰۰" in lines
+    assert any(line.startswith("شمرده نشد: پنجشنبه ۱۴۰۵/۰۳/۱۴ (تعطیل رسمی: ") for line in lines)
+    assert "شمرده نشد: جمعه ۱۴۰۵/۰۳/۱۵ (روز تعطیل هفته: جمعه تعطیل است)" in lines
+    assert "توقف در انتظار پاسخ شهروند: چهارشنبه ۱۴۰۵/۰۳/۱۳ ساعت ۰۸:۰۰ تا چهارشنبه ۱۴۰۵/۰۳/۱۳ ساعت ۰۹:۰۵" in lines
+    assert lines[-2:] == ["مدت توقف: ۱ ساعت و ۵ دقیقه", "موعد: شنبه ۱۴۰۵/۰۳/۱۶ ساعت ۰۷:۰۵"]

@@ -6,7 +6,6 @@ import requests
 import xmltodict
 from sqlalchemy import create_engine, delete, func, select, text
 
-from api.open311.formats import TEHRAN
 from api.services.tracking import is_valid_tracking_code
 from cli import open311_clients as open311_cli
 from database import open311_clients
@@ -29,6 +28,7 @@ from tests.apiutil import (
 )
 from tests.dbutil import migrate
 from tests.open311util import API_KEY, DESCRIPTION, call, client, form, open311  # noqa: F401 - fixture
+from timekeeping.tehran import TEHRAN
 
 PERSONAL = (NATIONAL_CODE, MOBILE, FULL_NAME, FULL_NAME.split()[1], DESCRIPTION)
 

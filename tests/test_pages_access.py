@@ -12,8 +12,8 @@ from api.auth.tokens import create_citizen_token
 from api.pages.session import COOKIE
 from api.services.tracking import new_tracking_code
 from database.models import Case
-from schemas.text import persian_digits
 from tests.apiutil import MOBILE, PASSWORD, PRODUCTION, make_app, seeded  # noqa: F401  (fixture)
+from timekeeping.persian import persian_digits
 from workflows.clock import wall_deadline
 
 OTHER_MOBILE = "09351112233"

@@ -5,9 +5,10 @@ Each test saves screenshots under its tmp_path."""
 import re
 from datetime import datetime, timedelta
 
-from api.pages.jalali import TEHRAN
 from tests.apiutil import MOBILE, NATIONAL_CODE, OFFICE, cases_terminated, seeded, worker  # noqa: F401  (fixtures)
 from tests.browserutil import DESKTOP, PHONE, browser, browsing, digits, log_in, reload_until, site  # noqa: F401
+from timekeeping.persian import persian_digits
+from timekeeping.tehran import TEHRAN
 
 DESCRIPTION = "کارمند باجه مستمری ساعت ۱۱ در محل نبود و کسی جای او نبود"
 
@@ -47,9 +48,7 @@ async def test_a_complaint_from_a_citizens_phone_to_feedback(site, browsing, tmp
     await phone.wait_for_url(f"{site}/complaint")
     await phone.get_by_label("عدم حضور کارمند/مدیر یا عدم پیش‌بینی نیروی جایگزین").check()
     await _fill_complaint(phone, with_identity=True)
-    assert await phone.locator("#description-count").inner_text() == f"{len(DESCRIPTION)} از 2000 نویسه".translate(
-        str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
-    )
+    assert await phone.locator("#description-count").inner_text() == persian_digits(f"{len(DESCRIPTION)} از 2000 نویسه")
     await phone.screenshot(path=tmp_path / "1-citizen-form.png", full_page=True)
     await phone.get_by_role("button", name="ثبت شکایت").click()
 

@@ -6,49 +6,32 @@ import pytest
 
 from api.pages.dashboard import period_starts
 from api.pages.forms import incident_at, incident_days
-from api.pages.jalali import (
-    deadline_class,
-    duration_fa,
-    fa_digits,
-    jalali_date,
-    jalali_datetime,
-    jalali_long_date,
-    jalali_month,
-    time_left_fa,
-)
+from api.pages.jalali import deadline_class, time_left_fa
 from api.pages.rendering import ENVIRONMENT
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)  # 2 Azar 1405, 15:30 in Tehran
 
 
-def test_persian_digits_replace_every_latin_digit():
-    assert fa_digits("09121234567") == "۰۹۱۲۱۲۳۴۵۶۷"
-    assert fa_digits(2026) == "۲۰۲۶"
-    assert fa_digits(None) == ""
+def _filtered(expression: str, **values: object) -> str:
+    return ENVIRONMENT.from_string("{{ " + expression + " }}").render(**values)
 
 
-def test_jalali_date_is_the_solar_hijri_date_in_tehran():
-    assert jalali_date(NOW) == "۱۴۰۵/۰۹/۰۲"
-    assert jalali_date(date(2025, 3, 21)) == "۱۴۰۴/۰۱/۰۱"  # Nowruz
-
-
-def test_a_utc_evening_is_already_the_next_day_in_tehran():
-    late = datetime(2026, 11, 23, 21, 0, tzinfo=UTC)  # 00:30 on 24 November in Tehran
-    assert jalali_datetime(late) == "۱۴۰۵/۰۹/۰۳ ساعت ۰۰:۳۰"
+def test_the_filters_word_time_in_persian_and_read_nothing_as_blank():
+    assert _filtered("v | fa", v="09121234567") == "۰۹۱۲۱۲۳۴۵۶۷"
+    assert _filtered("v | jdate", v=date(2025, 3, 21)) == "۱۴۰۴/۰۱/۰۱"  # Nowruz
+    assert _filtered("v | jlongdate", v=NOW) == "دوشنبه ۲ آذر ۱۴۰۵"
+    assert _filtered("v | jmonth", v=NOW) == "آذر ۱۴۰۵"
+    assert _filtered("v | jdatetime", v=datetime(2026, 11, 23, 21, 0, tzinfo=UTC)) == "۱۴۰۵/۰۹/۰۳ ساعت ۰۰:۳۰"
+    for name in ("fa", "jdate", "jlongdate", "jmonth", "jdatetime", "time_left", "iso_utc"):
+        assert _filtered(f"v | {name}", v=None) == "", name
 
 
 def test_naive_datetimes_from_the_database_are_read_as_utc():
-    assert jalali_datetime(NOW.replace(tzinfo=None)) == "۱۴۰۵/۰۹/۰۲ ساعت ۱۵:۳۰"
+    assert _filtered("v | jdatetime", v=NOW.replace(tzinfo=None)) == "۱۴۰۵/۰۹/۰۲ ساعت ۱۵:۳۰"
+    assert _filtered("v | iso_utc", v=NOW.replace(tzinfo=None)) == "2026-11-23T12:00:00+00:00"
 
 
-def test_long_date_and_month_name_the_weekday_and_month_in_persian():
-    assert jalali_long_date(NOW) == "دوشنبه ۲ آذر ۱۴۰۵"
-    assert jalali_month(NOW) == "آذر ۱۴۰۵"
-
-
-def test_durations_and_time_left_read_in_persian():
-    assert duration_fa(timedelta(hours=2, minutes=5)) == "۲ ساعت و ۵ دقیقه"
-    assert duration_fa(timedelta(seconds=20)) == "کمتر از یک دقیقه"
+def test_time_left_reads_in_persian():
     assert time_left_fa(NOW + timedelta(minutes=90), NOW) == "۱ ساعت و ۳۰ دقیقه مانده"
     assert time_left_fa(NOW - timedelta(minutes=10), NOW) == "۱۰ دقیقه از مهلت گذشته"
 

@@ -31,9 +31,9 @@ from temporalio.client import WorkflowHistory
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
 
-from activities.calendar import CalendarActivities
 from activities.case import CaseActivities
 from activities.hotspot import HotspotActivities
+from activities.office_calendar import OfficeCalendarActivities
 from cli import replay_export
 from cli.history_scrub import NOT_PERSONAL, PERSONAL_FIELDS, SMS_FREE_TEXT_PARAMS, SMS_OTHER_PARAMS
 from database.sessions import create_engine, sessionmaker
@@ -386,7 +386,7 @@ def test_every_text_field_that_crosses_temporal_is_classified() -> None:
             + [d.fn for d in definition.queries.values()]
         )
         roots += [hint for fn in handlers for hint in typing.get_type_hints(fn).values()]
-    for activities in (CaseActivities, CalendarActivities, HotspotActivities):
+    for activities in (CaseActivities, OfficeCalendarActivities, HotspotActivities):
         for member in vars(activities).values():
             if hasattr(member, "__temporal_activity_definition"):
                 roots += typing.get_type_hints(member).values()

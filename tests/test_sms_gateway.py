@@ -83,7 +83,7 @@ async def queue(sessions, n: int = 1) -> list[int]:
     sender = OutboxSmsSender(sessions)
     ids = []
     for i in range(n):
-        body = render("registered", {"tracking_code": f"1234567890{i}", "due_time": "14:35"})
+        body = render("registered", {"tracking_code": f"1234567890{i}", "due_at": "2026-11-23T11:05:00+00:00"})
         ids.append(
             int(
                 await sender.send(

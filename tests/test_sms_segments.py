@@ -1,6 +1,7 @@
 """Every SMS template fits its segment budget with realistic values; long free text is cut, not split further."""
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -29,8 +30,9 @@ def _unit_names() -> list[str]:
 
 
 LONGEST_UNIT = max(_unit_names(), key=len)
+SENT_AT = datetime(2026, 11, 23, 19, 0, tzinfo=UTC)  # 22:30 in Tehran: the moments below fall on other days
 REALISTIC = {
-    "registered": {"due_time": "23:59"},
+    "registered": {"due_at": "2026-11-24T06:30:00+00:00"},
     "accepted": {"unit": LONGEST_UNIT},
     "escalated": {"unit": LONGEST_UNIT},
     "reopened": {"unit": LONGEST_UNIT},
@@ -38,7 +40,7 @@ REALISTIC = {
     "result": {"result": "کارمند جایگزین به باجه مستمری اعزام شد و مدیر شعبه تذکر کتبی گرفت."},
     "information_requested": {
         "what": "شماره باجه و ساعت دقیق مراجعه، و نام شعبه‌ای که به آن مراجعه کردید",
-        "reply_until": "۱۴۰۵/۰۹/۰۳ ۱۲:۳۰",
+        "reply_due_at": "2026-11-25T19:00:00+00:00",
     },
 }
 
@@ -57,7 +59,7 @@ def test_every_template_has_a_budget_and_realistic_values():
 
 @pytest.mark.parametrize("template", sorted(TEMPLATES))
 def test_template_fits_its_budget_with_realistic_values(template):
-    text = render(template, {"tracking_code": "12345678903", **REALISTIC[template]})
+    text = render(template, {"tracking_code": "12345678903", **REALISTIC[template]}, now=SENT_AT)
     measured = count(text)
     assert measured.encoding == "ucs2"
     assert measured.segments <= SEGMENT_BUDGETS[template], (template, measured)
@@ -74,3 +76,35 @@ def test_long_free_text_is_shortened_to_the_budget(template, field):
     assert text.startswith("فواد ۱۲۸")  # the fixed text around the value survives
     if template == "result":
         assert text.endswith("اعلام کنید.")
+
+
+def test_a_moment_reads_as_a_time_on_the_day_of_sending_and_with_its_date_on_another_day():
+    morning = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # 11:30 on 2 Azar 1405 in Tehran
+    today = render("registered", {"tracking_code": "12345678903", "due_at": "2026-11-23T11:05:00+00:00"}, now=morning)
+    assert today == "فواد ۱۲۸: شکایت شما ثبت شد. کد پیگیری: ۱۲۳۴۵۶۷۸۹۰۳. نتیجه حداکثر تا ساعت ۱۴:۳۵ اعلام می‌شود."
+    # Filed at 22:30 in Tehran, due three hours later: 22:00 UTC is already 3 Azar in Tehran.
+    tonight = render("registered", {"tracking_code": "12345678903", "due_at": "2026-11-23T22:00:00+00:00"}, now=SENT_AT)
+    assert "نتیجه حداکثر تا ۱۴۰۵/۰۹/۰۳ ساعت ۰۱:۳۰ اعلام می‌شود." in tonight
+    asked = render(
+        "information_requested",
+        {"tracking_code": "12345678903", "what": "شماره باجه", "reply_due_at": "2026-11-25T12:22:00+00:00"},
+        now=morning,
+    )
+    assert "لطفاً تا ۱۴۰۵/۰۹/۰۴ ساعت ۱۵:۵۲ در صفحه پیگیری پاسخ دهید." in asked
+
+
+@pytest.mark.parametrize(
+    ("template", "params", "expected"),
+    [
+        ("registered", {"due_time": "18:52"}, "نتیجه حداکثر تا ساعت ۱۸:۵۲ اعلام می‌شود."),
+        ("registered", {"due_time": "1405/09/03 ساعت 10:00"}, "نتیجه حداکثر تا ۱۴۰۵/۰۹/۰۳ ساعت ۱۰:۰۰ اعلام می‌شود."),
+        (
+            "information_requested",
+            {"what": "شماره باجه", "reply_until": "1405/09/03 ساعت 15:52"},
+            "لطفاً تا ۱۴۰۵/۰۹/۰۳ ساعت ۱۵:۵۲",
+        ),
+    ],
+)
+def test_a_send_scheduled_with_the_old_preformatted_times_still_renders(template, params, expected):
+    """The params a running case's pending send_sms may still carry, from before the workflow passed moments."""
+    assert expected in render(template, {"tracking_code": "12345678903", **params}, now=SENT_AT)

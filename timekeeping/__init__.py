@@ -1,1 +1,1 @@
-"""Time as FOAD tells it: Tehran time, Jalali dates and months, Persian wording, office hours."""
+"""Time as FOAD tells it: Tehran time, Jalali dates and months, the Persian wording of time, office hours."""

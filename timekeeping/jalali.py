@@ -1,14 +1,14 @@
-"""Jalali (Solar Hijri) months in Tehran time: which month a moment belongs to, and a month's UTC bounds.
+"""Jalali (Solar Hijri) dates and months in Tehran time: which month a moment belongs to, a month's UTC bounds.
 
 A case registered at 23:50 on the last day of Esfand, Tehran time, belongs to Esfand even though it is
 already 20:20 UTC of that day or, in other years, the next Gregorian day: always convert to Tehran first.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import jdatetime
 
-from timekeeping.tehran import TEHRAN
+from timekeeping.tehran import TEHRAN, to_tehran
 
 MONTH_NAMES_FA = (
     "فروردین",
@@ -24,19 +24,22 @@ MONTH_NAMES_FA = (
     "بهمن",
     "اسفند",
 )
+# The Iranian week, Saturday first: jdatetime's weekday() numbers it so.
+WEEKDAY_NAMES_FA = ("شنبه", "یکشنبه", "دوشنبه", "سه‌شنبه", "چهارشنبه", "پنجشنبه", "جمعه")
 
-_PERSIAN_DIGITS = str.maketrans("0123456789.", "۰۱۲۳۴۵۶۷۸۹٫")
 
-
-def persian_digits(value: object) -> str:
-    return str(value).translate(_PERSIAN_DIGITS)
+def to_jalali(value: date | datetime) -> jdatetime.date:
+    """The Jalali date of a Gregorian day, or of a moment's day in Tehran (a naive moment is UTC)."""
+    if isinstance(value, datetime):
+        value = to_tehran(value).date()
+    return jdatetime.date.fromgregorian(date=value)
 
 
 def jalali_period(moment: datetime) -> tuple[int, int]:
     """(Jalali year, month) of an aware moment, in Tehran time."""
     if moment.tzinfo is None:
         raise ValueError("naive datetime given to jalali_period")
-    local = jdatetime.datetime.fromgregorian(datetime=moment.astimezone(TEHRAN))
+    local = to_jalali(moment)
     return local.year, local.month
 
 
@@ -57,18 +60,3 @@ def previous_month(year: int, month: int) -> tuple[int, int]:
 def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
     """[start, end) of the Jalali month in UTC."""
     return month_start(year, month), month_start(*next_month(year, month))
-
-
-def month_label_fa(year: int, month: int) -> str:
-    return f"{MONTH_NAMES_FA[month - 1]} {persian_digits(year)}"
-
-
-def tehran_midnight(moment: datetime) -> datetime:
-    """The Tehran midnight at or before `moment`, as UTC: hotspot windows end on a day boundary."""
-    local = moment.astimezone(TEHRAN)
-    midnight = datetime(local.year, local.month, local.day, tzinfo=TEHRAN)
-    return midnight.astimezone(UTC)
-
-
-def days_before(moment: datetime, days: int) -> datetime:
-    return moment - timedelta(days=days)

@@ -1,7 +1,7 @@
 """Office-hours arithmetic: when does a budget of open time, counted from a start, run out?
 
 Pure functions over an office's working week (Tehran time), Iran's official holidays (the `holidays`
-package; lunar ones are estimates), closures the centre declares, and the case's pauses. The calendar
+package; lunar ones are estimates), closures the centre declares, and the case's pauses. The office-calendar
 activity feeds them from the database; the result goes into the workflow's history, so a deadline,
 once computed, never changes on replay.
 """

@@ -12,8 +12,6 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    import jdatetime
-
     from schemas.case import CaseStart, Pause, UnitRef
     from schemas.clock import Deadline, DeadlineRequest, Interval, SlaMode
 
@@ -55,12 +53,6 @@ def wall_deadline(*, start: datetime, budget: timedelta, pauses: Sequence[Interv
         paused_minutes=_minutes(paused),
         pauses=list(pauses),
     )
-
-
-def jalali_when(at: datetime) -> str:
-    """The Jalali date and HH:MM in Tehran time (UTC+03:30, no daylight saving since 2022), for a person."""
-    local = at + timedelta(hours=3, minutes=30)
-    return f"{jdatetime.date.fromgregorian(date=local.date()).strftime('%Y/%m/%d')} ساعت {local.strftime('%H:%M')}"
 
 
 class CaseClock:

@@ -16,7 +16,7 @@ with workflow.unsafe.imports_passed_through():
     from schemas.clock import Deadline
     from schemas.enums import CaseStatus, EventKind, TaskKind
     from schemas.policy import Policy
-    from workflows.clock import CaseClock, jalali_when
+    from workflows.clock import CaseClock
     from workflows.rules import InvalidTransition
 
 
@@ -53,7 +53,7 @@ class CaseClockHandlers:
             task_id=self._state.current_task_id,
             note=request.reason,
             data={"reply_due_at": pause.reply_due_at.isoformat()},
-            sms=("information_requested", {"what": request.reason, "reply_until": jalali_when(pause.reply_due_at)}),
+            sms=("information_requested", {"what": request.reason, "reply_due_at": pause.reply_due_at.isoformat()}),
         )
         return self._state
 

@@ -49,7 +49,7 @@ with workflow.unsafe.imports_passed_through():
         TaskKind,
         TaskStatus,
     )
-    from workflows.clock import CaseClock, jalali_when, wall_deadline
+    from workflows.clock import CaseClock, wall_deadline
     from workflows.clock_handlers import CaseClockHandlers
     from workflows.rules import InvalidTransition, check_chain
     from workflows.visibility import SearchAttributes
@@ -95,19 +95,17 @@ class ComplaintWorkflow(CaseClockHandlers):
     @workflow.run
     async def run(self, start: CaseStart) -> CaseState:
         review_due = start.registered_at + self._policy.review_budget
-        due_time = _clock(self._state.due_at)
         if self._case_clock.office_hours:
             self._set_deadline(await self._sla_deadline())
             review_deadline = await self._task_deadline(TaskKind.REVIEW, start.registered_at, None)
             self._state.task_deadline, review_due = review_deadline, review_deadline.due_at
-            due_time = jalali_when(self._state.due_at)
         review = self._open_task(TaskKind.REVIEW, due_at=review_due)
         await self._record(
             EventKind.REGISTERED,
             start.filed_by,
             tasks=[review],
             start=start,
-            sms=("registered", {"due_time": due_time}),
+            sms=("registered", {"due_at": self._state.due_at.isoformat()}),
         )
         self._registered = True
         self._restart_sla_clock()
@@ -560,9 +558,3 @@ class ComplaintWorkflow(CaseClockHandlers):
 
 
 _UNSET = object()
-
-
-def _clock(at: datetime) -> str:
-    """HH:MM in Tehran time (UTC+03:30; Iran has kept no daylight saving since 2022)."""
-    local = at + timedelta(hours=3, minutes=30)
-    return local.strftime("%H:%M")

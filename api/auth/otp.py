@@ -17,8 +17,9 @@ from api.edge.limits import enforce, per_hour
 from database.models import OtpChallenge
 from database.sessions import transaction
 from infra.settings import Settings
-from schemas.text import mask_mobile, persian_digits
+from schemas.text import mask_mobile
 from sms.sender import OutboxSmsSender, SmsSender
+from timekeeping.persian import persian_digits
 
 log = logging.getLogger("foad.otp")
 

@@ -2,15 +2,15 @@
 
 import json
 import xml.etree.ElementTree as ET
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 from fastapi import Response
 
 from api.edge.errors import ApiError
+from timekeeping.tehran import to_tehran
 
 FORMATS = ("json", "xml")
-TEHRAN = timezone(timedelta(hours=3, minutes=30), "IRST")  # Iran has kept no daylight saving since 2022
 
 
 class Open311Error(ApiError):
@@ -19,7 +19,7 @@ class Open311Error(ApiError):
 
 def w3c(value: datetime | None) -> str | None:
     """A W3C datetime in Tehran time, e.g. 2026-11-23T14:05:00+03:30."""
-    return value.astimezone(TEHRAN).isoformat(timespec="seconds") if value is not None else None
+    return to_tehran(value).isoformat(timespec="seconds") if value is not None else None
 
 
 def _xml_value(parent: ET.Element, tag: str, value: Any, item_tags: dict[str, str]) -> None:

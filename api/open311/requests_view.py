@@ -16,7 +16,7 @@ from api.services.tracking import is_valid_tracking_code, normalize_tracking_cod
 from database.models import Agency, Case, Unit
 from schemas.case import CaseState
 from schemas.enums import CaseStatus, Indicator, Level, Step
-from schemas.text import persian_digits
+from timekeeping.persian import persian_digits
 
 WINDOW = timedelta(days=90)
 MAX_RESULTS = 1000

@@ -13,14 +13,14 @@ from api.deps import SessionDep, SessionsDep, SettingsDep, get_engine
 from api.edge.errors import ApiError, NotFound, engine_error
 from api.open311 import intake as open311_intake
 from api.open311 import requests_view, services
-from api.open311.formats import FORMATS, Open311Error, error_response, render, w3c
+from api.open311.formats import FORMATS, Open311Error, error_response, render
 from api.services.filing import file_complaint
 from api.services.tracking import is_valid_tracking_code, normalize_tracking_code
 from database.models import Case, IntakeKey
 from database.open311_clients import client_for_key
 from schemas.case import Actor
 from schemas.enums import Indicator, Role
-from schemas.text import persian_digits
+from timekeeping.persian import persian_digits, when_fa
 from workflows.visibility import SearchAttributes
 
 
@@ -87,10 +87,9 @@ async def create_request(
         policy=settings.policy(),
     )
     receipt = filed.receipt
-    due = w3c(receipt.due_at)[11:16]  # HH:MM, Tehran time
     notice = (
         f"شکایت شما ثبت شد. کد پیگیری: {persian_digits(receipt.tracking_code)}. "
-        f"نتیجه حداکثر تا ساعت {persian_digits(due)} اعلام می‌شود."
+        f"نتیجه حداکثر تا {when_fa(receipt.due_at, now=datetime.now(UTC))} اعلام می‌شود."
     )
     record = {"service_request_id": receipt.tracking_code, "service_notice": notice, "account_id": None}
     headers = {"Idempotent-Replayed": "true"} if filed.replayed else None

@@ -2,18 +2,18 @@
 indicator, drawn as server-rendered SVG bars; the page refreshes itself (meta refresh, allowed by the CSP)."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 
-import jdatetime
 from fastapi import APIRouter, Request
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
-from api.pages.jalali import TEHRAN
 from api.pages.rendering import page, require_staff
 from database.models import Case, Province
 from schemas.enums import INDICATOR_LABELS_FA, CaseStatus, Indicator, Role
+from timekeeping.jalali import jalali_period, month_start
+from timekeeping.tehran import tehran_midnight
 
 router = APIRouter(include_in_schema=False)
 
@@ -35,11 +35,7 @@ def _bars(rows: list[tuple[str, int]]) -> list[Bar]:
 
 def period_starts(now: datetime) -> tuple[datetime, datetime]:
     """Tehran's midnight today and the first day of this Jalali month, in UTC."""
-    local = now.astimezone(TEHRAN)
-    today = datetime.combine(local.date(), time(), tzinfo=TEHRAN)
-    first = jdatetime.date.fromgregorian(date=local.date()).replace(day=1).togregorian()
-    month = datetime.combine(first, time(), tzinfo=TEHRAN)
-    return today.astimezone(UTC), month.astimezone(UTC)
+    return tehran_midnight(now), month_start(*jalali_period(now))
 
 
 async def _count(session: AsyncSession, *where: ColumnElement[bool]) -> int:

@@ -8,10 +8,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.pages.jalali import TEHRAN, jalali_long_date
 from database.models import Agency, County, Province, Unit
 from schemas.enums import INDICATOR_LABELS_FA, Indicator, Level
 from schemas.text import latin_digits
+from timekeeping.persian import long_date_fa
+from timekeeping.tehran import TEHRAN
 
 INCIDENT_DAYS = 30
 
@@ -92,7 +93,7 @@ def incident_days(today: date | None = None) -> list[tuple[str, str]]:
     days = []
     for back in range(INCIDENT_DAYS):
         day = today - timedelta(days=back)
-        label = jalali_long_date(day)
+        label = long_date_fa(day)
         if back == 0:
             label = f"امروز، {label}"
         elif back == 1:

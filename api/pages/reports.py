@@ -7,7 +7,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from schemas.enums import INDICATOR_LABELS_FA, LEVEL_LABELS_FA, Indicator
 from schemas.reports import ESCALATION_TARGETS, AnnualReportOut, Figures, MonthlyReportOut, PeriodFigures
-from timekeeping.jalali import MONTH_NAMES_FA, persian_digits
+from timekeeping.jalali import MONTH_NAMES_FA
+from timekeeping.persian import persian_number
 
 _env = Environment(
     loader=FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"),
@@ -20,11 +21,11 @@ def _fa(value: object, digits: int | None = None) -> str:
         return "—"
     if isinstance(value, float) and digits is not None:
         value = f"{value:.{digits}f}"
-    return persian_digits(value)
+    return persian_number(value)
 
 
 def _percent(share: float | None) -> str:
-    return "—" if share is None else persian_digits(f"{share * 100:.1f}") + "٪"
+    return "—" if share is None else persian_number(f"{share * 100:.1f}") + "٪"
 
 
 _env.filters["fa"] = _fa

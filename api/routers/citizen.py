@@ -12,7 +12,8 @@ from api.services.readmodel import get_case
 from database.models import Case, Unit
 from schemas.citizen import CitizenToken, MyCase, MyCaseDetail, OtpRequest, OtpSent, OtpVerify
 from schemas.enums import CaseStatus, Indicator, Step
-from schemas.text import mask_mobile, persian_digits
+from schemas.text import mask_mobile
+from timekeeping.persian import persian_digits
 
 router = APIRouter(prefix="/citizen", tags=["citizen"])
 

@@ -1,13 +1,11 @@
 """A deadline told to a person: how it was computed, in Persian, with Jalali dates and Persian digits."""
 
-from datetime import date, datetime
+from datetime import timedelta
 
-import jdatetime
 from pydantic import BaseModel
 
-from schemas.clock import Deadline, SlaMode, Weekday
-from schemas.text import persian_digits
-from timekeeping.office_hours import TEHRAN
+from schemas.clock import Deadline, SlaMode
+from timekeeping.persian import clock_fa, date_fa, duration_fa, moment_fa, persian_digits
 
 
 class DeadlineOut(BaseModel):
@@ -17,38 +15,29 @@ class DeadlineOut(BaseModel):
     explanation_fa: list[str]
 
 
-def jalali_day(day: date) -> str:
-    return f"{Weekday.of(day).label_fa} {jdatetime.date.fromgregorian(date=day).strftime('%Y/%m/%d')}"
-
-
-def jalali_time(at: datetime) -> str:
-    local = at.astimezone(TEHRAN)
-    return f"{jalali_day(local.date())} ساعت {local.strftime('%H:%M')}"
-
-
 def _minutes(value: float) -> str:
-    return f"{round(value)} دقیقه" if value >= 1 else f"{round(value * 60)} ثانیه"
+    return duration_fa(timedelta(minutes=value))
 
 
 def explain(deadline: Deadline) -> DeadlineOut:
     lines = [
         f"شیوه شمارش: {deadline.mode.label_fa}",
-        f"آغاز شمارش: {jalali_time(deadline.start)}",
+        f"آغاز شمارش: {moment_fa(deadline.start, weekday=True)}",
         f"زمان شمرده‌شده: {_minutes(deadline.open_minutes_counted)}",
     ]
     if deadline.mode is SlaMode.OFFICE_HOURS:
         for span in deadline.counted:
-            lines.append(
-                f"ساعات اداری شمرده‌شده: {jalali_time(span.start)} تا {span.end.astimezone(TEHRAN).strftime('%H:%M')}"
-            )
+            lines.append(f"ساعات اداری شمرده‌شده: {moment_fa(span.start, weekday=True)} تا {clock_fa(span.end)}")
     for skipped in deadline.skipped:
         label = {"holiday": "تعطیل رسمی", "closure": "تعطیلی اعلام‌شده", "weekend": "روز تعطیل هفته"}[skipped.kind]
-        lines.append(f"شمرده نشد: {jalali_day(skipped.day)} ({label}: {skipped.reason})")
+        lines.append(f"شمرده نشد: {date_fa(skipped.day, weekday=True)} ({label}: {skipped.reason})")
     for pause in deadline.pauses:
-        lines.append(f"توقف در انتظار پاسخ شهروند: {jalali_time(pause.start)} تا {jalali_time(pause.end)}")
+        start, end = moment_fa(pause.start, weekday=True), moment_fa(pause.end, weekday=True)
+        lines.append(f"توقف در انتظار پاسخ شهروند: {start} تا {end}")
     if deadline.paused_minutes:
         lines.append(f"مدت توقف: {_minutes(deadline.paused_minutes)}")
-    lines.append(f"موعد: {jalali_time(deadline.due_at)}")
+    lines.append(f"موعد: {moment_fa(deadline.due_at, weekday=True)}")
+    # The reasons are free text (an admin's closure, a holiday's name): their digits read as Persian too.
     return DeadlineOut(computation=deadline, explanation_fa=[persian_digits(line) for line in lines])
 
 

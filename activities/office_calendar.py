@@ -1,6 +1,6 @@
-"""The calendar activity: an office-hours deadline from the office's working week, holidays and closures.
+"""The office-calendar activity: an office-hours deadline from the office's working week, holidays and closures.
 
-An activity because the calendar lives in the database and changes (an admin declares a closure);
+An activity because the office calendar lives in the database and changes (an admin declares a closure);
 the workflow keeps the answer in its history, so replay never asks again.
 """
 
@@ -11,7 +11,7 @@ from database.office_calendar import deadline_for
 from schemas.clock import Deadline, DeadlineRequest
 
 
-class CalendarActivities:
+class OfficeCalendarActivities:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 

@@ -1,4 +1,4 @@
-"""The centre admin's calendar: each agency's SLA mode and working week, a unit's own week, declared closures.
+"""The centre admin's office calendar: each agency's SLA mode and working week, a unit's own week, declared closures.
 
 A change reaches the open office-hours cases it may move: each gets a `calendar_changed` signal and
 recomputes what has not fallen due (the workflow ignores it where nothing can move). The signals go out
@@ -26,7 +26,7 @@ from schemas.clock import AgencyClockRequest, ClosureRequest, OfficeHours, SlaMo
 from schemas.enums import CaseStatus, Role
 from workflows.complaint import ComplaintWorkflow
 
-router = APIRouter(prefix="/admin", tags=["calendar (centre admin)"])
+router = APIRouter(prefix="/admin", tags=["office calendar (centre admin)"])
 
 Admin = Annotated[StaffUser, Depends(require_roles(Role.ADMIN))]
 _OPEN = [CaseStatus.IN_REVIEW.value, CaseStatus.IN_HANDLING.value, CaseStatus.AWAITING_APPROVAL.value]

@@ -29,7 +29,8 @@ async def history(
         what="workflow_history",
         request=request,
     )
-    return await read_history(recorded, tracking_code=case.tracking_code, converter=engine.client.data_converter)
+    converter = (await engine.client()).data_converter
+    return await read_history(recorded, tracking_code=case.tracking_code, converter=converter)
 
 
 @router.post(

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
+from api.deps import SessionDep
 from api.pages.jalali import TEHRAN
 from api.pages.rendering import page, require_staff
 from database.models import Case, Province
@@ -90,9 +91,8 @@ async def figures(session: AsyncSession, now: datetime) -> Figures:
 
 
 @router.get("/dashboard")
-async def dashboard(request: Request) -> Response:
-    user = await require_staff(request, Role.ADMIN)
+async def dashboard(request: Request, session: SessionDep) -> Response:
+    user = await require_staff(request, session, Role.ADMIN)
     now = datetime.now(UTC)
-    async with request.app.state.sessions() as session:
-        data = await figures(session, now)
+    data = await figures(session, now)
     return page(request, "staff/dashboard.html", user=user, figures=data, now=now, refresh=REFRESH_SECONDS)

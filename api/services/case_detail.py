@@ -1,0 +1,134 @@
+"""One case as a member of staff sees it, built once: the JSON API answers it (api.routers.cases) and the staff
+case page renders it (api.pages.staff)."""
+
+from dataclasses import dataclass
+
+from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.auth.access import ensure_can_see, may_see_employee_name, may_see_personal_data
+from api.deps import StaffUser, release_connection
+from api.edge.errors import ApiError, engine_error
+from api.engine import Engine
+from api.services.access_log import record_access
+from api.services.deadline import DeadlineOut, explain, explain_stored
+from api.services.readmodel import case_events, case_tasks, get_case
+from api.services.responses import CaseDetail, CitizenOut, case_summary, event_out, task_out
+from database.models import Case, CaseEventRow, Task
+from schemas.case import CaseState
+from schemas.text import mask_mobile, mask_national_code
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """The read model's case with its tasks and timeline, the workflow's live state when asked for and
+    reachable (else why not), and the citizen and named employee as far as the viewer may see them."""
+
+    case: Case
+    tasks: list[Task]
+    events: list[CaseEventRow]
+    citizen: CitizenOut
+    employee_name: str | None
+    live: CaseState | None
+    live_error: ApiError | None
+
+    @property
+    def deadline(self) -> DeadlineOut | None:
+        """How the deadline the viewer sees was computed: the workflow's when it answered, else the stored one."""
+        if self.live is not None and self.live.deadline is not None:
+            return explain(self.live.deadline)
+        return explain_stored(self.case.deadline)
+
+    def as_json(self) -> CaseDetail:
+        case = self.case
+        return CaseDetail(
+            **case_summary(case).model_dump(),
+            citizen=self.citizen,
+            description=case.description,
+            employee_name=self.employee_name,
+            incident_at=case.incident_at,
+            filed_by=case.filed_by,
+            breached_at=case.breached_at,
+            action_order=case.action_order,
+            referral_note=case.referral_note,
+            outcome=case.outcome,
+            outcome_note=case.outcome_note,
+            result_note=case.result_note,
+            result_approved_at=case.result_approved_at,
+            satisfied=case.satisfied,
+            rating=case.rating,
+            last_seq=case.last_seq,
+            tasks=[task_out(t) for t in self.tasks],
+            events=[event_out(e) for e in self.events],
+            deadline=explain_stored(case.deadline),  # of the read model's due_at, beside it
+            live=self.live,
+            live_error=self.live_error.message if self.live_error else None,
+        )
+
+
+def citizen_of(case: Case, *, full: bool) -> CitizenOut:
+    if full:
+        return CitizenOut(
+            national_code=case.citizen_national_code,
+            mobile=case.citizen_mobile,
+            full_name=case.citizen_name,
+            masked=False,
+        )
+    return CitizenOut(
+        national_code=mask_national_code(case.citizen_national_code),
+        mobile=mask_mobile(case.citizen_mobile),
+        full_name=case.citizen_name,
+        masked=True,
+    )
+
+
+async def _live_state(engine: Engine, tracking_code: str) -> tuple[CaseState | None, ApiError | None]:
+    try:
+        return await engine.state(tracking_code), None
+    except Exception as exc:  # the read model answers on its own; the live state is a bonus
+        err = exc if isinstance(exc, ApiError) else engine_error(exc)
+        if err is None:
+            raise
+        return None, err
+
+
+async def case_view(
+    *,
+    session: AsyncSession,
+    engine: Engine,
+    user: StaffUser,
+    tracking_code: str,
+    live: bool,
+    request: Request,
+    seen_on: str,
+) -> CaseView:
+    """The case, if the user may see it. Personal data shown is recorded in the access log as `seen_on`.
+    The read model is read first and the connection handed back before the engine is asked: a query with no
+    worker polling waits up to the RPC timeout."""
+    case = await get_case(session, tracking_code)
+    await ensure_can_see(session, user, case)
+    tasks = await case_tasks(session, case.tracking_code)
+    events = await case_events(session, case.tracking_code)
+    personal = may_see_personal_data(user)
+    if personal:
+        await record_access(
+            session,
+            username=user.username,
+            role=user.role.value,
+            tracking_code=case.tracking_code,
+            what=seen_on,
+            request=request,
+        )
+    state, live_error = None, None
+    if live:
+        await release_connection(session)
+        state, live_error = await _live_state(engine, case.tracking_code)
+    return CaseView(
+        case=case,
+        tasks=tasks,
+        events=events,
+        citizen=citizen_of(case, full=personal),
+        employee_name=case.employee_name if may_see_employee_name(user, case) else None,
+        live=state,
+        live_error=live_error,
+    )

@@ -10,8 +10,8 @@ from api.deps import EngineDep, SessionDep
 from api.engine import Engine
 from api.pages import session as page_session
 from api.pages.rendering import page, redirect, require_staff
-from api.services.access_log import record_access
-from api.services.history import read_history
+from api.services.access_log import record_staff_access
+from api.services.history import case_history
 from api.services.readmodel import get_case
 from api.services.replay import check_case
 from api.services.tracking import is_valid_tracking_code, normalize_tracking_code
@@ -36,18 +36,9 @@ async def audit_home(request: Request, session: SessionDep, code: str | None = N
 async def _audit_page(request: Request, session: AsyncSession, engine: Engine, tracking_code: str) -> Response:
     user = await require_staff(request, session, *AUDIT_ROLES)
     case = await get_case(session, tracking_code)
-    recorded = await engine.history(case.tracking_code)
-    converter = (await engine.client()).data_converter
-    history = await read_history(recorded, tracking_code=case.tracking_code, converter=converter)
+    history = await case_history(engine, case.tracking_code)
     report = await check_case(session, engine, case) if request.method == "POST" else None
-    await record_access(
-        session,
-        username=user.username,
-        role=user.role.value,
-        tracking_code=case.tracking_code,
-        what="workflow_history_page",
-        request=request,
-    )
+    await record_staff_access(session, request, user, tracking_code=case.tracking_code, what="workflow_history_page")
     return page(request, "staff/audit_case.html", user=user, case=case, history=history, report=report)
 
 

@@ -14,11 +14,10 @@ from api.deps import EngineDep, SessionDep, SessionsDep, SettingsDep
 from api.edge.errors import ApiError, NotFound, Unauthorized
 from api.edge.limits import enforce, per_hour
 from api.pages import session as page_session
-from api.pages.forms import INDICATORS, incident_days, intake_fields, load_places
+from api.pages.forms import INDICATORS, file_from_form, incident_days, intake_fields, load_places
 from api.pages.rendering import HOME, error_message_fa, field_errors, page, redirect, safe_next, staff_user
 from api.services import casework, public
-from api.services.access_log import client_address, record_access
-from api.services.filing import file_complaint
+from api.services.access_log import client_address, record_citizen_access
 from api.services.readmodel import get_case
 from api.services.tracking import is_valid_tracking_code, normalize_tracking_code
 from database.models import Case, SmsOutbox, Unit
@@ -135,16 +134,9 @@ async def complaint_submit(
     except ValidationError as exc:
         return await _complaint_form(request, session, 422, form=form, errors=field_errors(exc))
     await enforce(sessions, per_hour("intake-client", settings.intake_per_client_per_hour), client_address(request))
-    key = form.get("idempotency_key") or ""
     try:
-        filed = await file_complaint(
-            session=session,
-            sessions=sessions,
-            engine=engine,
-            intake=intake,
-            idempotency_key=f"page-{key}" if len(key) >= 8 else f"page-{uuid.uuid4()}",
-            filed_by=CITIZEN,
-            policy=settings.policy(),
+        filed = await file_from_form(
+            form, intake, filed_by=CITIZEN, session=session, sessions=sessions, engine=engine, settings=settings
         )
     except ApiError as exc:
         if exc.status_code != 422:
@@ -187,13 +179,8 @@ async def track(
     mine = case is not None and mobile is not None and case.citizen_mobile == mobile
     office = await session.get(Unit, case.office_unit_id) if mine and case is not None else None
     if mine:
-        await record_access(
-            session,
-            username=f"citizen:{mask_mobile(mobile or '')}",
-            role="citizen",
-            tracking_code=status.tracking_code,
-            what="citizen_case_page",
-            request=request,
+        await record_citizen_access(
+            session, request, mobile or "", tracking_code=status.tracking_code, what="citizen_case_page"
         )
     return page(
         request,

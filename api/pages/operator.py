@@ -12,9 +12,8 @@ from starlette.responses import Response
 from api.deps import EngineDep, SessionDep, SessionsDep, SettingsDep, StaffUser
 from api.edge.errors import ApiError, NotFound
 from api.pages import session as page_session
-from api.pages.forms import INDICATORS, incident_days, intake_fields, load_places
+from api.pages.forms import INDICATORS, file_from_form, incident_days, intake_fields, load_places
 from api.pages.rendering import error_message_fa, field_errors, page, redirect, require_staff
-from api.services.filing import file_complaint
 from api.services.tracking import is_valid_tracking_code, normalize_tracking_code
 from database.models import Case
 from schemas.enums import Role
@@ -71,16 +70,9 @@ async def intake_submit(
         intake = ComplaintIntake(**intake_fields(form, channel="phone"))
     except ValidationError as exc:
         return await _intake_form(request, session, user, 422, form=form, errors=field_errors(exc))
-    key = form.get("idempotency_key") or ""
     try:
-        filed = await file_complaint(
-            session=session,
-            sessions=sessions,
-            engine=engine,
-            intake=intake,
-            idempotency_key=f"page-{key}" if len(key) >= 8 else f"page-{uuid.uuid4()}",
-            filed_by=user.actor,
-            policy=settings.policy(),
+        filed = await file_from_form(
+            form, intake, filed_by=user.actor, session=session, sessions=sessions, engine=engine, settings=settings
         )
     except ApiError as exc:
         if exc.status_code != 422:

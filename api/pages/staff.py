@@ -131,14 +131,9 @@ async def _case_page(
     error: str | None = None,
     done: str | None = None,
 ) -> Response:
+    # The live state tells which actions apply.
     view = await case_view(
-        session=session,
-        engine=engine,
-        user=user,
-        tracking_code=tracking_code,
-        live=True,  # the live state tells which actions apply
-        request=request,
-        seen_on="case_page",
+        session, engine, user=user, tracking_code=tracking_code, live=True, request=request, seen_on="case_page"
     )
     case, state = view.case, view.live
     units = list(await session.scalars(select(Unit).where(Unit.agency_id == case.agency_id)))

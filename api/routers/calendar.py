@@ -130,9 +130,7 @@ async def set_unit_hours(
     response_model=ClosureOut,
     summary="Declare a closure (nationwide, or for a province and/or an agency); open cases recompute",
 )
-async def declare_closure(
-    body: ClosureRequest, user: Admin, session: SessionDep, engine: EngineDep
-) -> ClosureOut:
+async def declare_closure(body: ClosureRequest, user: Admin, session: SessionDep, engine: EngineDep) -> ClosureOut:
     if body.province_code and await session.get(Province, body.province_code) is None:
         raise FieldInvalid(["body", "province_code"], "unknown province", reason_fa="استان پیدا نشد")
     if body.agency_id and await session.get(Agency, body.agency_id) is None:

@@ -64,12 +64,6 @@ async def case_detail(
     live: Annotated[bool, Query(description="Also ask the workflow for its live state")] = True,
 ) -> CaseDetail:
     view = await case_view(
-        session=session,
-        engine=engine,
-        user=user,
-        tracking_code=tracking_code,
-        live=live,
-        request=request,
-        seen_on="case_detail",
+        session, engine, user=user, tracking_code=tracking_code, live=live, request=request, seen_on="case_detail"
     )
     return view.as_json()

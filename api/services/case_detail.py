@@ -10,13 +10,30 @@ from api.auth.access import ensure_can_see, may_see_employee_name, may_see_perso
 from api.deps import StaffUser, release_connection
 from api.edge.errors import ApiError, engine_error
 from api.engine import Engine
-from api.services.access_log import record_access
+from api.services.access_log import record_staff_access
 from api.services.deadline import DeadlineOut, explain, explain_stored
 from api.services.readmodel import case_events, case_tasks, get_case
 from api.services.responses import CaseDetail, CitizenOut, case_summary, event_out, task_out
 from database.models import Case, CaseEventRow, Task
 from schemas.case import CaseState
 from schemas.text import mask_mobile, mask_national_code
+
+# The columns of the case's row that CaseDetail carries as they are stored.
+_AS_STORED = (
+    "description",
+    "incident_at",
+    "filed_by",
+    "breached_at",
+    "action_order",
+    "referral_note",
+    "outcome",
+    "outcome_note",
+    "result_note",
+    "result_approved_at",
+    "satisfied",
+    "rating",
+    "last_seq",
+)
 
 
 @dataclass(frozen=True)
@@ -40,24 +57,13 @@ class CaseView:
         return explain_stored(self.case.deadline)
 
     def as_json(self) -> CaseDetail:
+        """GET /cases/{code}'s answer."""
         case = self.case
         return CaseDetail(
             **case_summary(case).model_dump(),
+            **{name: getattr(case, name) for name in _AS_STORED},
             citizen=self.citizen,
-            description=case.description,
             employee_name=self.employee_name,
-            incident_at=case.incident_at,
-            filed_by=case.filed_by,
-            breached_at=case.breached_at,
-            action_order=case.action_order,
-            referral_note=case.referral_note,
-            outcome=case.outcome,
-            outcome_note=case.outcome_note,
-            result_note=case.result_note,
-            result_approved_at=case.result_approved_at,
-            satisfied=case.satisfied,
-            rating=case.rating,
-            last_seq=case.last_seq,
             tasks=[task_out(t) for t in self.tasks],
             events=[event_out(e) for e in self.events],
             deadline=explain_stored(case.deadline),  # of the read model's due_at, beside it
@@ -67,19 +73,10 @@ class CaseView:
 
 
 def citizen_of(case: Case, *, full: bool) -> CitizenOut:
-    if full:
-        return CitizenOut(
-            national_code=case.citizen_national_code,
-            mobile=case.citizen_mobile,
-            full_name=case.citizen_name,
-            masked=False,
-        )
-    return CitizenOut(
-        national_code=mask_national_code(case.citizen_national_code),
-        mobile=mask_mobile(case.citizen_mobile),
-        full_name=case.citizen_name,
-        masked=True,
-    )
+    national_code, mobile = case.citizen_national_code, case.citizen_mobile
+    if not full:
+        national_code, mobile = mask_national_code(national_code), mask_mobile(mobile)
+    return CitizenOut(national_code=national_code, mobile=mobile, full_name=case.citizen_name, masked=not full)
 
 
 async def _live_state(engine: Engine, tracking_code: str) -> tuple[CaseState | None, ApiError | None]:
@@ -93,9 +90,9 @@ async def _live_state(engine: Engine, tracking_code: str) -> tuple[CaseState | N
 
 
 async def case_view(
-    *,
     session: AsyncSession,
     engine: Engine,
+    *,
     user: StaffUser,
     tracking_code: str,
     live: bool,
@@ -111,14 +108,7 @@ async def case_view(
     events = await case_events(session, case.tracking_code)
     personal = may_see_personal_data(user)
     if personal:
-        await record_access(
-            session,
-            username=user.username,
-            role=user.role.value,
-            tracking_code=case.tracking_code,
-            what=seen_on,
-            request=request,
-        )
+        await record_staff_access(session, request, user, tracking_code=case.tracking_code, what=seen_on)
     state, live_error = None, None
     if live:
         await release_connection(session)

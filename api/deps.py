@@ -2,7 +2,6 @@
 
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
@@ -12,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.auth.tokens import mobile_from_token, user_id_from_token
 from api.edge.errors import Forbidden, Unauthorized
-from api.engine import Engine, temporal_client
+from api.engine import Engine
 from database.models import User, UserUnit
 from infra.settings import Settings
 from schemas.case import Actor
@@ -48,11 +47,15 @@ def get_settings(request: Request) -> Settings:
 
 
 def get_sessions(request: Request) -> async_sessionmaker[AsyncSession]:
+    """For a unit of work of its own, committed whether or not the request then succeeds (a failed login
+    counted, a rate limit spent, an intake key reserved). Everything else uses the request's session."""
     return request.app.state.sessions
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One session per request: committed if the handler succeeds, rolled back if it raises."""
+    """The request's session, for the JSON API and the pages alike: committed when the handler returns (before
+    the response is sent, so a client that got its answer reads its own write), rolled back if it raises.
+    Handlers and the services below them never commit; `release_connection` is the one exception."""
     async with get_sessions(request)() as session:
         try:
             yield session
@@ -62,14 +65,17 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             raise
 
 
+async def release_connection(session: AsyncSession) -> None:
+    """Commits what the request's session did so far and hands its connection back to the pool, for a
+    handler about to wait on the engine: a Workflow Update or query waits for a worker (up to the RPC timeout),
+    a calendar change signals thousands of cases, and a connection held meanwhile is one fewer for every other
+    request of the process. The session begins a new transaction if the handler goes on; the edge commits it."""
+    await session.commit()
+
+
 async def get_engine(request: Request) -> Engine:
-    settings = get_settings(request)
-    client = await temporal_client(request.app)
-    return Engine(
-        client=client,
-        task_queue=request.app.state.task_queue,
-        rpc_timeout=timedelta(seconds=settings.temporal_rpc_timeout_seconds),
-    )
+    """The engine, for the JSON API, the pages and the readiness probe; it connects on the first call."""
+    return Engine.of(request.app)
 
 
 def idempotency_key_header(description: str) -> Any:
@@ -80,7 +86,7 @@ def idempotency_key_header(description: str) -> Any:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 SessionsDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessions)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 

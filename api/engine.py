@@ -1,18 +1,21 @@
 """The API's side of the workflow engine: the Temporal client (connected on first need) and typed calls.
 
 Every call carries the RPC timeout from settings, so an update that no worker picks up fails fast
-(mapped to a 503 by api.edge.errors) instead of hanging the request.
+(mapped to a 503 by api.edge.errors) instead of hanging the request. An `Engine` connects only when a call
+needs the client: a request that turns out not to need the engine (a case the read model answers) does not
+fail because Temporal is down, and intake reserves its key before the connection is tried.
 """
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+import functools
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI
-from temporalio.client import Client, WorkflowHandle, WorkflowHistory
+from temporalio.client import Client, WorkflowExecutionDescription, WorkflowHandle, WorkflowHistory
 from temporalio.common import (
     SearchAttributePair,
     TypedSearchAttributes,
@@ -66,13 +69,28 @@ def initial_search_attributes(start: CaseStart) -> TypedSearchAttributes:
 
 @dataclass(frozen=True)
 class Engine:
-    client: Client
+    connect: Callable[[], Awaitable[Client]]
     task_queue: str
     rpc_timeout: timedelta
 
-    def handle(self, tracking_code: str) -> WorkflowHandle[Any, CaseState]:
+    @classmethod
+    def of(cls, app: FastAPI) -> "Engine":
+        """The app's engine: its one client (connected on first need), task queue and RPC timeout."""
+        settings: Settings = app.state.settings
+        return cls(
+            connect=functools.partial(temporal_client, app),
+            task_queue=app.state.task_queue,
+            rpc_timeout=timedelta(seconds=settings.temporal_rpc_timeout_seconds),
+        )
+
+    async def client(self) -> Client:
+        """The connected client; EngineUnavailable (a 503) if Temporal does not answer."""
+        return await self.connect()
+
+    async def handle(self, tracking_code: str) -> WorkflowHandle[Any, CaseState]:
         bind_case(tracking_code)  # the request's later log lines (its access line too) name the case
-        return self.client.get_workflow_handle_for(ComplaintWorkflow.run, workflow_id(tracking_code))
+        client = await self.client()
+        return client.get_workflow_handle_for(ComplaintWorkflow.run, workflow_id(tracking_code))
 
     async def start_case(self, start: CaseStart) -> None:
         """Starts the case's workflow once: a second call for the same code attaches to the first.
@@ -80,9 +98,10 @@ class Engine:
         Returns only once Temporal has the workflow, so a 2xx at intake always means the case exists; an
         engine that does not confirm in time is a 503 (the reserved key lets the client retry)."""
         bind_case(start.tracking_code)
+        client = await self.client()
         try:
             async with self._deadline():
-                await self.client.start_workflow(
+                await client.start_workflow(
                     ComplaintWorkflow.run,
                     start,
                     id=workflow_id(start.tracking_code),
@@ -100,17 +119,18 @@ class Engine:
     ) -> CaseState:
         """One Workflow Update. With an update_id, a retry (after a 503, say) attaches to the first attempt
         that Temporal accepted and gets its outcome, instead of being validated afresh and refused."""
+        handle = await self.handle(tracking_code)
         async with self._deadline():
-            return await self.handle(tracking_code).execute_update(
-                update, arg, id=update_id, rpc_timeout=self.rpc_timeout
-            )
+            return await handle.execute_update(update, arg, id=update_id, rpc_timeout=self.rpc_timeout)
 
     async def signal(self, tracking_code: str, signal: Callable[..., Any], arg: Any) -> None:
-        await self.handle(tracking_code).signal(signal, arg, rpc_timeout=self.rpc_timeout)
+        handle = await self.handle(tracking_code)
+        await handle.signal(signal, arg, rpc_timeout=self.rpc_timeout)
 
     async def state(self, tracking_code: str) -> CaseState:
+        handle = await self.handle(tracking_code)
         async with self._deadline():
-            return await self.handle(tracking_code).query(ComplaintWorkflow.state, rpc_timeout=self.rpc_timeout)
+            return await handle.query(ComplaintWorkflow.state, rpc_timeout=self.rpc_timeout)
 
     @asynccontextmanager
     async def _deadline(self) -> AsyncIterator[None]:
@@ -122,4 +142,9 @@ class Engine:
             raise EngineUnavailable() from exc
 
     async def history(self, tracking_code: str) -> WorkflowHistory:
-        return await self.handle(tracking_code).fetch_history(rpc_timeout=self.rpc_timeout)
+        handle = await self.handle(tracking_code)
+        return await handle.fetch_history(rpc_timeout=self.rpc_timeout)
+
+    async def describe(self, tracking_code: str) -> WorkflowExecutionDescription:
+        handle = await self.handle(tracking_code)
+        return await handle.describe(rpc_timeout=self.rpc_timeout)

@@ -4,6 +4,7 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 from sqlalchemy import select
 from temporalio.testing import WorkflowEnvironment
@@ -21,6 +22,7 @@ from tests.apiutil import (
     worker,  # noqa: F401 - fixture
 )
 from tests.conftest import start_test_server
+from tests.test_pages_access import csrf_of, log_in
 from worker import build_worker
 
 
@@ -94,19 +96,37 @@ def test_no_poller_refusal_from_the_server_is_a_503_not_a_502():
     assert (error.status_code, error.code) == (503, "engine_unavailable")
 
 
-async def test_an_action_waiting_on_the_engine_holds_no_database_connection(own_test_server, seeded, task_queue):
+async def _review_pressed(app, code: str, *, via: str) -> httpx.Response:
+    """The senior coordinator rejects the case, through the JSON API or the staff case page's form."""
+    body = {"decision": "reject", "referral_note": "به شعبه مراجعه کنید"}
+    if via == "json":
+        async with http(app) as api_client:
+            return await api_client.post(
+                f"/cases/{code}/review", json=body, headers=await login(api_client, "sso-senior")
+            )
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://foad.test") as browser:
+        await log_in(browser, "sso-senior")
+        form = body | {"csrf": await csrf_of(browser, "/inbox")}
+        return await browser.post(f"/cases/{code}/review", data=form)
+
+
+@pytest.mark.parametrize("via", ["json", "page"])
+async def test_an_action_waiting_on_the_engine_holds_no_database_connection(own_test_server, seeded, task_queue, via):
     """An update waits for a worker for up to the RPC timeout; the request's connection goes back to the pool
-    first, so a slow engine does not drain the pool every other request of the process needs."""
+    first, so a slow engine does not drain the pool every other request of the process needs. The pages'
+    actions go through the same request session and hand the connection back the same way."""
     client = own_test_server.client
     app = make_app(sessions=seeded, client=client, task_queue=task_queue, temporal_rpc_timeout_seconds=3)
     pool = seeded.kw["bind"].pool
-    async with http(app) as api_client:
-        async with build_worker(client, sessions=seeded, task_queue=task_queue):
-            code = (await api_client.post("/complaints", json=complaint())).json()["tracking_code"]
-            await projected(seeded, code)
-        senior = await login(api_client, "sso-senior")
-        body = {"decision": "reject", "referral_note": "به شعبه مراجعه کنید"}
-        review = asyncio.create_task(api_client.post(f"/cases/{code}/review", json=body, headers=senior))
-        await asyncio.sleep(1.5)  # its reads take milliseconds; the update then waits for the missing worker
-        assert not review.done() and pool.checkedout() == 0
-        assert (await review).status_code == 503
+    async with http(app) as api_client, build_worker(client, sessions=seeded, task_queue=task_queue):
+        code = (await api_client.post("/complaints", json=complaint())).json()["tracking_code"]
+        await projected(seeded, code)
+    review = asyncio.create_task(_review_pressed(app, code, via=via))
+    await asyncio.sleep(1.5)  # its reads take milliseconds; the update then waits for the missing worker
+    assert not review.done() and pool.checkedout() == 0
+    response = await review
+    assert response.status_code == 503
+    if via == "page":
+        assert "سامانه گردش کار در دسترس نیست" in response.text  # the case page, with the reason above its forms
+    else:
+        assert response.json()["error"]["code"] == "engine_unavailable"

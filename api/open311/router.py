@@ -7,10 +7,12 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.routing import APIRoute
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.deps import SessionDep, SessionsDep, SettingsDep, get_engine
+from api.deps import EngineDep, SessionDep, SessionsDep, SettingsDep
 from api.edge.errors import ApiError, NotFound, engine_error
+from api.engine import Engine
 from api.open311 import intake as open311_intake
 from api.open311 import requests_view, services
 from api.open311.formats import FORMATS, Open311Error, error_response, render
@@ -69,7 +71,12 @@ async def service_definition(service_code: str, fmt: str, session: SessionDep) -
 
 @router.post("/requests.{fmt}", status_code=201, summary="File a complaint (form-encoded, api_key required)")
 async def create_request(
-    fmt: str, request: Request, session: SessionDep, sessions: SessionsDep, settings: SettingsDep
+    fmt: str,
+    request: Request,
+    session: SessionDep,
+    sessions: SessionsDep,
+    settings: SettingsDep,
+    engine: EngineDep,
 ) -> Response:
     form = await request.form()
     api_key = form.get("api_key") or request.query_params.get("api_key")  # some clients put it in the URL
@@ -80,7 +87,7 @@ async def create_request(
     filed = await file_complaint(
         session=session,
         sessions=sessions,
-        engine=lambda: get_engine(request),
+        engine=engine,
         intake=complaint,
         idempotency_key=open311_intake.idempotency_key(client.id, request.headers.get("Idempotency-Key"), complaint),
         filed_by=Actor(username=f"open311:{client.id}", role=Role.CITIZEN, full_name=client.name),
@@ -97,26 +104,25 @@ async def create_request(
 
 
 @router.get("/requests/{service_request_id}.{fmt}", summary="One service request's status")
-async def get_request(service_request_id: str, fmt: str, request: Request, session: SessionDep) -> Response:
+async def get_request(service_request_id: str, fmt: str, session: SessionDep, engine: EngineDep) -> Response:
     code = normalize_tracking_code(service_request_id)
     case = await session.get(Case, code) if is_valid_tracking_code(code) else None
     if case is not None:
         [view] = await requests_view.views_of(session, [case])
     else:
-        view = await _unprojected(request, session, code)
+        view = await _unprojected(session, engine, code)
     return render(fmt, [requests_view.as_request(view)], root="service_requests", item="request")
 
 
-async def _unprojected(request: Request, session: SessionDep, code: str) -> requests_view.RequestView:
+async def _unprojected(session: AsyncSession, engine: Engine, code: str) -> requests_view.RequestView:
     """Filed a moment ago and not projected yet: only the workflow knows it."""
     known = is_valid_tracking_code(code) and await session.scalar(
         select(IntakeKey.key).where(IntakeKey.tracking_code == code)
     )
     if not known:
         raise NotFound(f"service_request_id {code}: no such request")
-    engine = await get_engine(request)
     state = await engine.state(code)
-    described = await engine.handle(code).describe(rpc_timeout=engine.rpc_timeout)
+    described = await engine.describe(code)
     indicator = Indicator(described.typed_search_attributes.get(SearchAttributes.INDICATOR) or 0)
     return await requests_view.view_of_state(session, state, indicator)
 

@@ -3,13 +3,15 @@ The same functions as the JSON API (api.services.history, api.services.replay)."
 
 from fastapi import APIRouter, Request
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
-from api.deps import get_engine
+from api.deps import EngineDep, SessionDep
+from api.engine import Engine
 from api.pages import session as page_session
 from api.pages.rendering import page, redirect, require_staff
-from api.services.access_log import record_access
-from api.services.history import read_history
+from api.services.access_log import record_staff_access
+from api.services.history import case_history
 from api.services.readmodel import get_case
 from api.services.replay import check_case
 from api.services.tracking import is_valid_tracking_code, normalize_tracking_code
@@ -22,44 +24,31 @@ AUDIT_ROLES = (Role.AUDITOR, Role.ADMIN)
 
 
 @router.get("/audit")
-async def audit_home(request: Request, code: str | None = None) -> Response:
-    user = await require_staff(request, *AUDIT_ROLES)
+async def audit_home(request: Request, session: SessionDep, code: str | None = None) -> Response:
+    user = await require_staff(request, session, *AUDIT_ROLES)
     if code and is_valid_tracking_code(normalize_tracking_code(code)):
         return redirect(request, f"/audit/{normalize_tracking_code(code)}")
-    async with request.app.state.sessions() as session:
-        recent = list(await session.scalars(select(Case).order_by(Case.registered_at.desc()).limit(30)))
+    recent = list(await session.scalars(select(Case).order_by(Case.registered_at.desc()).limit(30)))
     error = "کد رهگیری نادرست است." if code else None
     return page(request, "staff/audit_home.html", user=user, recent=recent, error=error, code=code or "")
 
 
-async def _audit_page(request: Request, tracking_code: str, *, report=None) -> Response:
-    user = await require_staff(request, *AUDIT_ROLES)
-    engine = await get_engine(request)
-    async with request.app.state.sessions() as session:
-        case = await get_case(session, tracking_code)
-        recorded = await engine.history(case.tracking_code)
-        history = await read_history(recorded, tracking_code=case.tracking_code, converter=engine.client.data_converter)
-        if report is None and request.method == "POST":
-            report = await check_case(session, engine, case)
-        await record_access(
-            session,
-            username=user.username,
-            role=user.role.value,
-            tracking_code=case.tracking_code,
-            what="workflow_history_page",
-            request=request,
-        )
-        await session.commit()
+async def _audit_page(request: Request, session: AsyncSession, engine: Engine, tracking_code: str) -> Response:
+    user = await require_staff(request, session, *AUDIT_ROLES)
+    case = await get_case(session, tracking_code)
+    history = await case_history(engine, case.tracking_code)
+    report = await check_case(session, engine, case) if request.method == "POST" else None
+    await record_staff_access(session, request, user, tracking_code=case.tracking_code, what="workflow_history_page")
     return page(request, "staff/audit_case.html", user=user, case=case, history=history, report=report)
 
 
 @router.get("/audit/{tracking_code}")
-async def audit_case(request: Request, tracking_code: str) -> Response:
-    return await _audit_page(request, tracking_code)
+async def audit_case(request: Request, tracking_code: str, session: SessionDep, engine: EngineDep) -> Response:
+    return await _audit_page(request, session, engine, tracking_code)
 
 
 @router.post("/audit/{tracking_code}/replay")
-async def audit_replay(request: Request, tracking_code: str) -> Response:
-    await require_staff(request, *AUDIT_ROLES)
+async def audit_replay(request: Request, tracking_code: str, session: SessionDep, engine: EngineDep) -> Response:
+    await require_staff(request, session, *AUDIT_ROLES)
     await page_session.form_with_csrf(request)
-    return await _audit_page(request, tracking_code)
+    return await _audit_page(request, session, engine, tracking_code)

@@ -6,18 +6,18 @@ import uuid
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from api.auth.otp import OtpRejected, issue_limited, sms_sender, verify_limited
-from api.deps import get_engine
+from api.deps import EngineDep, SessionDep, SessionsDep, SettingsDep
 from api.edge.errors import ApiError, NotFound, Unauthorized
 from api.edge.limits import enforce, per_hour
 from api.pages import session as page_session
-from api.pages.forms import INDICATORS, incident_days, intake_fields, load_places
+from api.pages.forms import INDICATORS, file_from_form, incident_days, intake_fields, load_places
 from api.pages.rendering import HOME, error_message_fa, field_errors, page, redirect, safe_next, staff_user
 from api.services import casework, public
-from api.services.access_log import client_address, record_access
-from api.services.filing import file_complaint
+from api.services.access_log import client_address, record_citizen_access
 from api.services.readmodel import get_case
 from api.services.tracking import is_valid_tracking_code, normalize_tracking_code
 from database.models import Case, SmsOutbox, Unit
@@ -34,8 +34,8 @@ STEPS = list(Step)
 
 
 @router.get("/")
-async def home(request: Request) -> Response:
-    user = await staff_user(request)
+async def home(request: Request, session: SessionDep) -> Response:
+    user = await staff_user(request, session)
     if user is not None:
         return redirect(request, HOME[user.role])
     return page(request, "citizen/home.html")
@@ -47,15 +47,13 @@ async def verify_form(request: Request, next: str = "/complaint") -> Response:
 
 
 @router.post("/verify/send")
-async def verify_send(request: Request) -> Response:
+async def verify_send(request: Request, sessions: SessionsDep, settings: SettingsDep) -> Response:
     form = await page_session.form_with_csrf(request)
     next_url = safe_next(form.get("next"), "/complaint")
     try:
         mobile = OtpRequest(mobile=form.get("mobile", "")).mobile
     except ValidationError as exc:
         return page(request, "citizen/verify_mobile.html", 422, next=next_url, errors=field_errors(exc), form=form)
-    settings = request.app.state.settings
-    sessions = request.app.state.sessions
     await issue_limited(
         sessions=sessions,
         sender=sms_sender(request.app.state, sessions),
@@ -69,15 +67,15 @@ async def verify_send(request: Request) -> Response:
 
 
 @router.post("/verify/check")
-async def verify_check(request: Request) -> Response:
+async def verify_check(request: Request, sessions: SessionsDep, settings: SettingsDep) -> Response:
     form = await page_session.form_with_csrf(request)
     next_url = safe_next(form.get("next"), "/complaint")
     mobile = form.get("mobile", "")
     try:
         body = OtpVerify(mobile=mobile, code=form.get("code", ""))
         await verify_limited(
-            sessions=request.app.state.sessions,
-            settings=request.app.state.settings,
+            sessions=sessions,
+            settings=settings,
             mobile=body.mobile,
             code=body.code,
             client=client_address(request),
@@ -98,9 +96,10 @@ async def verify_check(request: Request) -> Response:
     return redirect(request, next_url)
 
 
-async def _complaint_form(request: Request, status_code: int = 200, **context: object) -> Response:
-    async with request.app.state.sessions() as session:
-        places = await load_places(session)
+async def _complaint_form(
+    request: Request, session: AsyncSession, status_code: int = 200, **context: object
+) -> Response:
+    places = await load_places(session)
     context.setdefault("form", {})
     context.setdefault("errors", {})
     return page(
@@ -116,14 +115,16 @@ async def _complaint_form(request: Request, status_code: int = 200, **context: o
 
 
 @router.get("/complaint")
-async def complaint_form(request: Request) -> Response:
+async def complaint_form(request: Request, session: SessionDep) -> Response:
     if page_session.current(request).mobile is None:
         return redirect(request, "/verify?next=/complaint")
-    return await _complaint_form(request)
+    return await _complaint_form(request, session)
 
 
 @router.post("/complaint")
-async def complaint_submit(request: Request) -> Response:
+async def complaint_submit(
+    request: Request, session: SessionDep, sessions: SessionsDep, settings: SettingsDep, engine: EngineDep
+) -> Response:
     form = await page_session.form_with_csrf(request)
     mobile = page_session.current(request).mobile
     if mobile is None:
@@ -131,26 +132,16 @@ async def complaint_submit(request: Request) -> Response:
     try:
         intake = ComplaintIntake(**intake_fields(form, channel="web", mobile=mobile))
     except ValidationError as exc:
-        return await _complaint_form(request, 422, form=form, errors=field_errors(exc))
-    sessions = request.app.state.sessions
-    settings = request.app.state.settings
+        return await _complaint_form(request, session, 422, form=form, errors=field_errors(exc))
     await enforce(sessions, per_hour("intake-client", settings.intake_per_client_per_hour), client_address(request))
-    key = form.get("idempotency_key") or ""
     try:
-        async with sessions() as session:
-            filed = await file_complaint(
-                session=session,
-                sessions=sessions,
-                engine=lambda: get_engine(request),
-                intake=intake,
-                idempotency_key=f"page-{key}" if len(key) >= 8 else f"page-{uuid.uuid4()}",
-                filed_by=CITIZEN,
-                policy=settings.policy(),
-            )
+        filed = await file_from_form(
+            form, intake, filed_by=CITIZEN, session=session, sessions=sessions, engine=engine, settings=settings
+        )
     except ApiError as exc:
         if exc.status_code != 422:
             raise
-        return await _complaint_form(request, 422, form=form, errors={"unit_id": error_message_fa(exc)})
+        return await _complaint_form(request, session, 422, form=form, errors={"unit_id": error_message_fa(exc)})
     return redirect(request, f"/complaint/{filed.receipt.tracking_code}/received")
 
 
@@ -179,23 +170,18 @@ async def track_lookup(request: Request, code: str | None = None) -> Response:
 
 
 @router.get("/track/{tracking_code}")
-async def track(request: Request, tracking_code: str, notice: str | None = None) -> Response:
+async def track(
+    request: Request, tracking_code: str, session: SessionDep, engine: EngineDep, notice: str | None = None
+) -> Response:
     mobile = page_session.current(request).mobile
-    async with request.app.state.sessions() as session:
-        status = await public.lookup(session, tracking_code, lambda: get_engine(request))
-        case = await session.get(Case, status.tracking_code)
-        mine = case is not None and mobile is not None and case.citizen_mobile == mobile
-        office = await session.get(Unit, case.office_unit_id) if mine and case is not None else None
-        if mine:
-            await record_access(
-                session,
-                username=f"citizen:{mask_mobile(mobile or '')}",
-                role="citizen",
-                tracking_code=status.tracking_code,
-                what="citizen_case_page",
-                request=request,
-            )
-            await session.commit()
+    status = await public.lookup(session, tracking_code, engine)
+    case = await session.get(Case, status.tracking_code)
+    mine = case is not None and mobile is not None and case.citizen_mobile == mobile
+    office = await session.get(Unit, case.office_unit_id) if mine and case is not None else None
+    if mine:
+        await record_citizen_access(
+            session, request, mobile or "", tracking_code=status.tracking_code, what="citizen_case_page"
+        )
     return page(
         request,
         "citizen/track.html",
@@ -211,7 +197,7 @@ async def track(request: Request, tracking_code: str, notice: str | None = None)
 
 
 @router.post("/track/{tracking_code}/feedback")
-async def track_feedback(request: Request, tracking_code: str) -> Response:
+async def track_feedback(request: Request, tracking_code: str, session: SessionDep, engine: EngineDep) -> Response:
     form = await page_session.form_with_csrf(request)
     mobile = page_session.current(request).mobile
     if mobile is None:
@@ -224,10 +210,9 @@ async def track_feedback(request: Request, tracking_code: str) -> Response:
     try:
         body = FeedbackRequest(satisfied=satisfied, rating=form.get("rating", ""), comment=form.get("comment") or None)
     except ValidationError as exc:
-        async with request.app.state.sessions() as session:
-            status = await public.lookup(session, tracking_code, lambda: get_engine(request))
-            case = await get_case(session, status.tracking_code)
-            office = await session.get(Unit, case.office_unit_id)
+        status = await public.lookup(session, tracking_code, engine)
+        case = await get_case(session, status.tracking_code)
+        office = await session.get(Unit, case.office_unit_id)
         return page(
             request,
             "citizen/track.html",
@@ -241,18 +226,16 @@ async def track_feedback(request: Request, tracking_code: str) -> Response:
             errors=field_errors(exc),
             form=form,
         )
-    async with request.app.state.sessions() as session:
-        code = await casework.give_feedback(
-            tracking_code=tracking_code, body=body, mobile=mobile, session=session, engine=await get_engine(request)
-        )
+    code = await casework.give_feedback(
+        tracking_code=tracking_code, body=body, mobile=mobile, session=session, engine=engine
+    )
     return redirect(request, f"/track/{code}?notice=feedback")
 
 
 @router.get("/dev/outbox")
-async def dev_outbox(request: Request) -> Response:
+async def dev_outbox(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     """Development only: the SMS a real gateway would send, one-time codes included, for a tester to read."""
-    if request.app.state.settings.environment != "development":
+    if settings.environment != "development":
         raise NotFound("not found", message_fa="صفحه یا موردی که خواستید پیدا نشد.")
-    async with request.app.state.sessions() as session:
-        messages = list(await session.scalars(select(SmsOutbox).order_by(SmsOutbox.id.desc()).limit(50)))
+    messages = list(await session.scalars(select(SmsOutbox).order_by(SmsOutbox.id.desc()).limit(50)))
     return page(request, "citizen/outbox.html", messages=messages)

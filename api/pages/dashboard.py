@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
+from api.deps import SessionDep
 from api.pages.rendering import page, require_staff
 from database.models import Case, Province
 from schemas.enums import INDICATOR_LABELS_FA, CaseStatus, Indicator, Role
@@ -86,9 +87,8 @@ async def figures(session: AsyncSession, now: datetime) -> Figures:
 
 
 @router.get("/dashboard")
-async def dashboard(request: Request) -> Response:
-    user = await require_staff(request, Role.ADMIN)
+async def dashboard(request: Request, session: SessionDep) -> Response:
+    user = await require_staff(request, session, Role.ADMIN)
     now = datetime.now(UTC)
-    async with request.app.state.sessions() as session:
-        data = await figures(session, now)
+    data = await figures(session, now)
     return page(request, "staff/dashboard.html", user=user, figures=data, now=now, refresh=REFRESH_SECONDS)

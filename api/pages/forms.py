@@ -2,14 +2,20 @@
 (province -> county -> agency -> office), the eight indicators in plain Persian, Jalali incident days."""
 
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from api.engine import Engine
+from api.services.filing import Filed, file_complaint
 from database.models import Agency, County, Province, Unit
+from infra.settings import Settings
+from schemas.case import Actor
 from schemas.enums import INDICATOR_LABELS_FA, Indicator, Level
+from schemas.intake import ComplaintIntake
 from schemas.text import latin_digits
 from timekeeping.persian import long_date_fa
 from timekeeping.tehran import TEHRAN
@@ -129,3 +135,27 @@ def intake_fields(form: dict[str, str], *, channel: str, mobile: str | None = No
         "incident_at": incident_at(form.get("incident_day", ""), form.get("incident_time", "")),
         "employee_name": form.get("employee_name") or None,
     }
+
+
+async def file_from_form(
+    form: dict[str, str],
+    intake: ComplaintIntake,
+    *,
+    filed_by: Actor,
+    session: AsyncSession,
+    sessions: async_sessionmaker[AsyncSession],
+    engine: Engine,
+    settings: Settings,
+) -> Filed:
+    """Files a complaint from an intake page under the key the form carried (a fresh one with every rendering
+    of the form), so pressing the same form twice files one case."""
+    key = form.get("idempotency_key") or ""
+    return await file_complaint(
+        session=session,
+        sessions=sessions,
+        engine=engine,
+        intake=intake,
+        idempotency_key=f"page-{key}" if len(key) >= 8 else f"page-{uuid.uuid4()}",
+        filed_by=filed_by,
+        policy=settings.policy(),
+    )

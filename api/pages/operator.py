@@ -6,14 +6,14 @@ import uuid
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
-from api.deps import get_engine
+from api.deps import EngineDep, SessionDep, SessionsDep, SettingsDep, StaffUser
 from api.edge.errors import ApiError, NotFound
 from api.pages import session as page_session
-from api.pages.forms import INDICATORS, incident_days, intake_fields, load_places
+from api.pages.forms import INDICATORS, file_from_form, incident_days, intake_fields, load_places
 from api.pages.rendering import error_message_fa, field_errors, page, redirect, require_staff
-from api.services.filing import file_complaint
 from api.services.tracking import is_valid_tracking_code, normalize_tracking_code
 from database.models import Case
 from schemas.enums import Role
@@ -27,19 +27,17 @@ INTAKE_ROLES = (Role.OPERATOR, Role.ADMIN)
 RECENT_FILINGS = 15
 
 
-async def _intake_form(request: Request, user, status_code: int = 200, **context: object) -> Response:
+async def _intake_form(
+    request: Request, session: AsyncSession, user: StaffUser, status_code: int = 200, **context: object
+) -> Response:
     """The form, and below it the operator's own latest filings: a caller who rings back can be told where
     their case stands (an operator sees only the cases it filed, api.auth.access)."""
-    async with request.app.state.sessions() as session:
-        places = await load_places(session)
-        filings = list(
-            await session.scalars(
-                select(Case)
-                .where(Case.filed_by == user.username)
-                .order_by(Case.registered_at.desc())
-                .limit(RECENT_FILINGS)
-            )
+    places = await load_places(session)
+    filings = list(
+        await session.scalars(
+            select(Case).where(Case.filed_by == user.username).order_by(Case.registered_at.desc()).limit(RECENT_FILINGS)
         )
+    )
     context.setdefault("form", {})
     context.setdefault("errors", {})
     return page(
@@ -57,42 +55,35 @@ async def _intake_form(request: Request, user, status_code: int = 200, **context
 
 
 @router.get("/operator/intake")
-async def intake_form(request: Request) -> Response:
-    user = await require_staff(request, *INTAKE_ROLES)
-    return await _intake_form(request, user)
+async def intake_form(request: Request, session: SessionDep) -> Response:
+    user = await require_staff(request, session, *INTAKE_ROLES)
+    return await _intake_form(request, session, user)
 
 
 @router.post("/operator/intake")
-async def intake_submit(request: Request) -> Response:
-    user = await require_staff(request, *INTAKE_ROLES)
+async def intake_submit(
+    request: Request, session: SessionDep, sessions: SessionsDep, settings: SettingsDep, engine: EngineDep
+) -> Response:
+    user = await require_staff(request, session, *INTAKE_ROLES)
     form = await page_session.form_with_csrf(request)
     try:
         intake = ComplaintIntake(**intake_fields(form, channel="phone"))
     except ValidationError as exc:
-        return await _intake_form(request, user, 422, form=form, errors=field_errors(exc))
-    key = form.get("idempotency_key") or ""
-    sessions = request.app.state.sessions
+        return await _intake_form(request, session, user, 422, form=form, errors=field_errors(exc))
     try:
-        async with sessions() as session:
-            filed = await file_complaint(
-                session=session,
-                sessions=sessions,
-                engine=lambda: get_engine(request),
-                intake=intake,
-                idempotency_key=f"page-{key}" if len(key) >= 8 else f"page-{uuid.uuid4()}",
-                filed_by=user.actor,
-                policy=request.app.state.settings.policy(),
-            )
+        filed = await file_from_form(
+            form, intake, filed_by=user.actor, session=session, sessions=sessions, engine=engine, settings=settings
+        )
     except ApiError as exc:
         if exc.status_code != 422:
             raise
-        return await _intake_form(request, user, 422, form=form, errors={"unit_id": error_message_fa(exc)})
+        return await _intake_form(request, session, user, 422, form=form, errors={"unit_id": error_message_fa(exc)})
     return redirect(request, f"/operator/filed/{filed.receipt.tracking_code}")
 
 
 @router.get("/operator/filed/{tracking_code}")
-async def filed(request: Request, tracking_code: str) -> Response:
-    user = await require_staff(request, *INTAKE_ROLES)
+async def filed(request: Request, tracking_code: str, session: SessionDep) -> Response:
+    user = await require_staff(request, session, *INTAKE_ROLES)
     code = normalize_tracking_code(tracking_code)
     if not is_valid_tracking_code(code):
         raise NotFound("no such tracking code", message_fa="کد رهگیری نادرست است.")

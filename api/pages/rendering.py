@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from api.deps import StaffUser, load_staff_user
@@ -56,17 +57,17 @@ def build_environment() -> Environment:
 ENVIRONMENT = build_environment()
 
 
-async def staff_user(request: Request) -> StaffUser | None:
+async def staff_user(request: Request, session: AsyncSession) -> StaffUser | None:
+    """The staff user the page session names, read with the request's session (api.deps.SessionDep)."""
     user_id = page_session.current(request).user_id
     if user_id is None:
         return None
-    async with request.app.state.sessions() as session:
-        return await load_staff_user(session, user_id)
+    return await load_staff_user(session, user_id)
 
 
-async def require_staff(request: Request, *roles: Role) -> StaffUser:
+async def require_staff(request: Request, session: AsyncSession, *roles: Role) -> StaffUser:
     """The logged-in staff user, if its role is one of `roles`; else the login page or a Persian 403."""
-    user = await staff_user(request)
+    user = await staff_user(request, session)
     if user is None:
         raise page_session.LoginRequired("log in first")
     request.state.page_user = user  # so an error page still shows the user's own menu

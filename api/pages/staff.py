@@ -4,23 +4,23 @@ may take now. Actions go through api.services.casework, the same functions as th
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
-from api.auth.access import ensure_can_see, may_see_employee_name, may_see_personal_data
 from api.auth.login import authenticate
-from api.deps import StaffUser, get_engine
+from api.deps import EngineDep, SessionDep, SessionsDep, SettingsDep, StaffUser
 from api.edge.errors import ApiError, engine_error
+from api.engine import Engine
 from api.pages import session as page_session
 from api.pages.rendering import HOME, error_message_fa, page, redirect, require_staff, safe_next
 from api.services import casework
-from api.services.access_log import client_address, record_access
-from api.services.deadline import explain, explain_stored
-from api.services.readmodel import case_events, case_tasks, get_case, inbox_query
+from api.services.access_log import client_address
+from api.services.case_detail import case_view
+from api.services.readmodel import inbox_query
 from database.models import Unit
 from schemas.actions import ApproveRequest, CompleteTaskRequest, ReasonRequest, ReviewRequest
 from schemas.case import CaseState
 from schemas.enums import CaseStatus, HandlingOutcome, Level, Role, TaskKind, TaskStatus
-from schemas.text import mask_mobile, mask_national_code
 
 router = APIRouter(include_in_schema=False)
 
@@ -42,13 +42,13 @@ async def login_form(request: Request, next: str = "") -> Response:
 
 
 @router.post("/login")
-async def login_submit(request: Request) -> Response:
+async def login_submit(request: Request, sessions: SessionsDep, settings: SettingsDep) -> Response:
     form = await page_session.form_with_csrf(request)
     username = form.get("username", "").strip()
     try:
         logged_in = await authenticate(
-            sessions=request.app.state.sessions,
-            settings=request.app.state.settings,
+            sessions=sessions,
+            settings=settings,
             username=username,
             password=form.get("password", ""),
             client=client_address(request),
@@ -78,25 +78,14 @@ async def logout(request: Request) -> Response:
 
 
 @router.get("/inbox")
-async def inbox(request: Request) -> Response:
-    user = await require_staff(request, *INBOX_ROLES)
+async def inbox(request: Request, session: SessionDep) -> Response:
+    user = await require_staff(request, session, *INBOX_ROLES)
     query = inbox_query(user, TaskStatus.OPEN)
     assert query is not None, "every inbox role has a query"
-    async with request.app.state.sessions() as session:
-        rows = list(await session.execute(query))
-        unit_ids = {t.unit_id for t, _ in rows if t.unit_id} | {c.office_unit_id for _, c in rows}
-        names = dict((await session.execute(select(Unit.id, Unit.name_fa).where(Unit.id.in_(unit_ids)))).all())
+    rows = list(await session.execute(query))
+    unit_ids = {t.unit_id for t, _ in rows if t.unit_id} | {c.office_unit_id for _, c in rows}
+    names = dict((await session.execute(select(Unit.id, Unit.name_fa).where(Unit.id.in_(unit_ids)))).all())
     return page(request, "staff/inbox.html", user=user, rows=rows, unit_names=names)
-
-
-async def _live_state(request: Request, tracking_code: str) -> tuple[CaseState | None, str | None]:
-    try:
-        return await (await get_engine(request)).state(tracking_code), None
-    except Exception as exc:  # the read model answers on its own; the live state tells which actions apply
-        err = exc if isinstance(exc, ApiError) else engine_error(exc)
-        if err is None:
-            raise
-        return None, err.message_fa
 
 
 def _actions(user: StaffUser, agency_id: str, state: CaseState | None) -> set[str]:
@@ -133,6 +122,8 @@ def _actions(user: StaffUser, agency_id: str, state: CaseState | None) -> set[st
 
 async def _case_page(
     request: Request,
+    session: AsyncSession,
+    engine: Engine,
     user: StaffUser,
     tracking_code: str,
     *,
@@ -140,29 +131,12 @@ async def _case_page(
     error: str | None = None,
     done: str | None = None,
 ) -> Response:
-    async with request.app.state.sessions() as session:
-        case = await get_case(session, tracking_code)
-        await ensure_can_see(session, user, case)
-        state, live_error = await _live_state(request, case.tracking_code)
-        tasks = await case_tasks(session, case.tracking_code)
-        events = await case_events(session, case.tracking_code)
-        units = list(await session.scalars(select(Unit).where(Unit.agency_id == case.agency_id)))
-        personal = may_see_personal_data(user)
-        if personal:
-            await record_access(
-                session,
-                username=user.username,
-                role=user.role.value,
-                tracking_code=case.tracking_code,
-                what="case_page",
-                request=request,
-            )
-            await session.commit()
-    citizen = {
-        "full_name": case.citizen_name,
-        "mobile": case.citizen_mobile if personal else mask_mobile(case.citizen_mobile),
-        "national_code": case.citizen_national_code if personal else mask_national_code(case.citizen_national_code),
-    }
+    # The live state tells which actions apply.
+    view = await case_view(
+        session, engine, user=user, tracking_code=tracking_code, live=True, request=request, seen_on="case_page"
+    )
+    case, state = view.case, view.live
+    units = list(await session.scalars(select(Unit).where(Unit.agency_id == case.agency_id)))
     return page(
         request,
         "staff/case.html",
@@ -170,68 +144,74 @@ async def _case_page(
         user=user,
         case=case,
         state=state,
-        live_error=live_error,
-        tasks=tasks,
-        events=events,
+        live_error=view.live_error.message_fa if view.live_error else None,
+        tasks=view.tasks,
+        events=view.events,
         units={u.id: u for u in units},
-        citizen=citizen,
-        employee_name=case.employee_name if may_see_employee_name(user, case) else None,
+        citizen=view.citizen,
+        employee_name=view.employee_name,
         actions=_actions(user, case.agency_id, state),
         outcomes=list(HandlingOutcome),
         error=error,
         done=DONE_FA.get(done or ""),
         auditor=user.role in (Role.AUDITOR, Role.ADMIN),
-        deadline=explain(state.deadline) if state and state.deadline else explain_stored(case.deadline),
+        deadline=view.deadline,
     )
 
 
 @router.get("/cases/{tracking_code}")
-async def case_page(request: Request, tracking_code: str, done: str | None = None) -> Response:
-    user = await require_staff(request, *CASE_ROLES)
-    return await _case_page(request, user, tracking_code, done=done)
+async def case_page(
+    request: Request, tracking_code: str, session: SessionDep, engine: EngineDep, done: str | None = None
+) -> Response:
+    user = await require_staff(request, session, *CASE_ROLES)
+    return await _case_page(request, session, engine, user, tracking_code, done=done)
 
 
-async def _act(request: Request, user: StaffUser, tracking_code: str, action: str, form: dict[str, str]) -> str:
+async def _act(
+    session: AsyncSession, engine: Engine, user: StaffUser, tracking_code: str, action: str, form: dict[str, str]
+) -> str:
     """Sends one action to the workflow; returns the case's tracking code."""
-    engine = await get_engine(request)
-    async with request.app.state.sessions() as session:
-        common = {"user": user, "session": session, "engine": engine}
-        if action == "review":
-            body = ReviewRequest(
-                decision=form.get("decision", ""),
-                unit_id=form.get("unit_id") or None,
-                action_order=form.get("action_order") or None,
-                referral_note=form.get("referral_note") or None,
-                inspector=form.get("inspector") or None,
-            )
-            return (await casework.review(tracking_code=tracking_code, body=body, **common)).tracking_code
-        if action == "complete":
-            body = CompleteTaskRequest(outcome=form.get("outcome", ""), note=form.get("note", ""))
-            return (await casework.complete_task(task_id=form.get("task_id", ""), body=body, **common)).tracking_code
-        if action == "escalate":
-            reason = ReasonRequest(reason=form.get("reason", "")).reason
-            return await casework.escalate(tracking_code=tracking_code, reason=reason, **common)
-        if action not in casework.SENIOR_ACTIONS:
-            raise ApiError(
-                f"unknown action {action}", code="not_found", status_code=404, message_fa="این اقدام وجود ندارد."
-            )
-        if action == "approve":
-            body = ApproveRequest(result_note=form.get("result_note", ""))
-        else:
-            body = ReasonRequest(reason=form.get("reason", ""))
-        state = await casework.senior_coordinator_action(action, tracking_code=tracking_code, body=body, **common)
-        return state.tracking_code
+    common = {"user": user, "session": session, "engine": engine}
+    if action == "review":
+        body = ReviewRequest(
+            decision=form.get("decision", ""),
+            unit_id=form.get("unit_id") or None,
+            action_order=form.get("action_order") or None,
+            referral_note=form.get("referral_note") or None,
+            inspector=form.get("inspector") or None,
+        )
+        return (await casework.review(tracking_code=tracking_code, body=body, **common)).tracking_code
+    if action == "complete":
+        body = CompleteTaskRequest(outcome=form.get("outcome", ""), note=form.get("note", ""))
+        return (await casework.complete_task(task_id=form.get("task_id", ""), body=body, **common)).tracking_code
+    if action == "escalate":
+        reason = ReasonRequest(reason=form.get("reason", "")).reason
+        return await casework.escalate(tracking_code=tracking_code, reason=reason, **common)
+    if action not in casework.SENIOR_ACTIONS:
+        raise ApiError(
+            f"unknown action {action}", code="not_found", status_code=404, message_fa="این اقدام وجود ندارد."
+        )
+    if action == "approve":
+        body = ApproveRequest(result_note=form.get("result_note", ""))
+    else:
+        body = ReasonRequest(reason=form.get("reason", ""))
+    state = await casework.senior_coordinator_action(action, tracking_code=tracking_code, body=body, **common)
+    return state.tracking_code
 
 
 @router.post("/cases/{tracking_code}/{action}")
-async def case_action(request: Request, tracking_code: str, action: str) -> Response:
-    user = await require_staff(request, *CASE_ROLES)
+async def case_action(
+    request: Request, tracking_code: str, action: str, session: SessionDep, engine: EngineDep
+) -> Response:
+    user = await require_staff(request, session, *CASE_ROLES)
     form = await page_session.form_with_csrf(request)
     try:
-        code = await _act(request, user, tracking_code, action, form)
+        code = await _act(session, engine, user, tracking_code, action, form)
     except ValidationError:
         return await _case_page(
             request,
+            session,
+            engine,
             user,
             tracking_code,
             status_code=422,
@@ -244,7 +224,7 @@ async def case_action(request: Request, tracking_code: str, action: str) -> Resp
         # A refused action (409, 422) or an engine that did not answer (503): the coordinator stays on the case,
         # with the reason above its forms, and may press again (the action's update id makes a retry safe).
         response = await _case_page(
-            request, user, tracking_code, status_code=err.status_code, error=error_message_fa(err)
+            request, session, engine, user, tracking_code, status_code=err.status_code, error=error_message_fa(err)
         )
         response.headers.update(err.headers or {})
         return response

@@ -3,6 +3,7 @@ except escalate, a signal, which is checked against the live state first. The lo
 shared with the pages."""
 
 from fastapi import APIRouter, status
+from pydantic import BaseModel
 
 from api.deps import EngineDep, SessionDep, StaffReader
 from api.services import casework
@@ -33,18 +34,27 @@ async def review(
     return ActionResult.of(state)
 
 
-@router.post("/{tracking_code}/approve", response_model=ActionResult, summary="Approve the result; the citizen is told")
-async def approve(
-    tracking_code: str,
-    body: ApproveRequest,
-    user: StaffReader,
-    session: SessionDep,
-    engine: EngineDep,
-    idempotency_key: ActionKey = None,
-) -> ActionResult:
-    return ActionResult.of(
-        await casework.senior_coordinator_action(
-            "approve",
+# The senior coordinator's actions on a case's result (casework.SENIOR_ACTIONS): each one's body and summary.
+SENIOR_ROUTES: dict[str, tuple[type[BaseModel], str]] = {
+    "approve": (ApproveRequest, "Approve the result; the citizen is told"),
+    "send-back": (ReasonRequest, "Send the result back to the unit"),
+    "close": (ReasonRequest, "Close a case whose result was approved"),
+}
+
+
+def _senior_action_route(action: str, body_model: type[BaseModel], summary: str) -> None:
+    """POST /cases/{tracking_code}/{action}: one route over casework.senior_coordinator_action."""
+
+    async def senior_action(
+        tracking_code: str,
+        body: body_model,
+        user: StaffReader,
+        session: SessionDep,
+        engine: EngineDep,
+        idempotency_key: ActionKey = None,
+    ) -> ActionResult:
+        state = await casework.senior_coordinator_action(
+            action,
             tracking_code=tracking_code,
             body=body,
             user=user,
@@ -52,51 +62,20 @@ async def approve(
             engine=engine,
             idempotency_key=idempotency_key,
         )
+        return ActionResult.of(state)
+
+    router.add_api_route(
+        f"/{{tracking_code}}/{action}",
+        senior_action,
+        methods=["POST"],
+        response_model=ActionResult,
+        summary=summary,
+        name=action.replace("-", "_"),  # the operation ids stay approve_…, send_back_…, close_…
     )
 
 
-@router.post("/{tracking_code}/send-back", response_model=ActionResult, summary="Send the result back to the unit")
-async def send_back(
-    tracking_code: str,
-    body: ReasonRequest,
-    user: StaffReader,
-    session: SessionDep,
-    engine: EngineDep,
-    idempotency_key: ActionKey = None,
-) -> ActionResult:
-    return ActionResult.of(
-        await casework.senior_coordinator_action(
-            "send-back",
-            tracking_code=tracking_code,
-            body=body,
-            user=user,
-            session=session,
-            engine=engine,
-            idempotency_key=idempotency_key,
-        )
-    )
-
-
-@router.post("/{tracking_code}/close", response_model=ActionResult, summary="Close a case whose result was approved")
-async def close(
-    tracking_code: str,
-    body: ReasonRequest,
-    user: StaffReader,
-    session: SessionDep,
-    engine: EngineDep,
-    idempotency_key: ActionKey = None,
-) -> ActionResult:
-    return ActionResult.of(
-        await casework.senior_coordinator_action(
-            "close",
-            tracking_code=tracking_code,
-            body=body,
-            user=user,
-            session=session,
-            engine=engine,
-            idempotency_key=idempotency_key,
-        )
-    )
+for _action in casework.SENIOR_ACTIONS:  # an action without its route here fails at import
+    _senior_action_route(_action, *SENIOR_ROUTES[_action])
 
 
 @router.post(

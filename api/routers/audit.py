@@ -3,8 +3,8 @@
 from fastapi import APIRouter, Request
 
 from api.deps import Auditor, EngineDep, SessionDep
-from api.services.access_log import record_access
-from api.services.history import CaseHistory, read_history
+from api.services.access_log import record_staff_access
+from api.services.history import CaseHistory, case_history
 from api.services.readmodel import get_case
 from api.services.replay import ReplayReport, check_case
 
@@ -20,16 +20,9 @@ async def history(
     tracking_code: str, request: Request, user: Auditor, session: SessionDep, engine: EngineDep
 ) -> CaseHistory:
     case = await get_case(session, tracking_code)
-    recorded = await engine.history(case.tracking_code)
-    await record_access(
-        session,
-        username=user.username,
-        role=user.role.value,
-        tracking_code=case.tracking_code,
-        what="workflow_history",
-        request=request,
-    )
-    return await read_history(recorded, tracking_code=case.tracking_code, converter=engine.client.data_converter)
+    history = await case_history(engine, case.tracking_code)
+    await record_staff_access(session, request, user, tracking_code=case.tracking_code, what="workflow_history")
+    return history
 
 
 @router.post(

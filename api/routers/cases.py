@@ -4,18 +4,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from api.auth.access import ensure_can_see, may_see_employee_name, may_see_personal_data
-from api.deps import SessionDep, StaffReader, get_engine
-from api.edge.errors import ApiError, engine_error
-from api.services.access_log import record_access
-from api.services.deadline import explain_stored
-from api.services.readmodel import CaseFilters, case_events, case_tasks, get_case, list_cases
-from api.services.responses import CaseDetail, CaseList, CitizenOut, case_summary, event_out, task_out
-from database.models import Case
-from schemas.case import CaseState
+from api.deps import EngineDep, SessionDep, StaffReader
+from api.services.case_detail import case_view
+from api.services.readmodel import CaseFilters, list_cases
+from api.services.responses import CaseDetail, CaseList, case_summary
 from schemas.enums import CaseStatus, Level, Step
 from schemas.moments import UtcDateTime
-from schemas.text import mask_mobile, mask_national_code
 
 router = APIRouter(prefix="/cases", tags=["cases (staff)"])
 
@@ -56,22 +50,6 @@ async def cases(
     return CaseList(items=[case_summary(c) for c in rows], total=total, limit=limit, offset=offset)
 
 
-def _citizen(case: Case, *, full: bool) -> CitizenOut:
-    if full:
-        return CitizenOut(
-            national_code=case.citizen_national_code,
-            mobile=case.citizen_mobile,
-            full_name=case.citizen_name,
-            masked=False,
-        )
-    return CitizenOut(
-        national_code=mask_national_code(case.citizen_national_code),
-        mobile=mask_mobile(case.citizen_mobile),
-        full_name=case.citizen_name,
-        masked=True,
-    )
-
-
 @router.get(
     "/{tracking_code}",
     response_model=CaseDetail,
@@ -82,51 +60,10 @@ async def case_detail(
     request: Request,
     user: StaffReader,
     session: SessionDep,
+    engine: EngineDep,
     live: Annotated[bool, Query(description="Also ask the workflow for its live state")] = True,
 ) -> CaseDetail:
-    case = await get_case(session, tracking_code)
-    await ensure_can_see(session, user, case)
-    state: CaseState | None = None
-    live_error: str | None = None
-    if live:
-        try:
-            state = await (await get_engine(request)).state(case.tracking_code)
-        except Exception as exc:  # the read model answers on its own; the live state is a bonus
-            err = exc if isinstance(exc, ApiError) else engine_error(exc)
-            if err is None:
-                raise
-            live_error = err.message
-    summary = case_summary(case).model_dump()
-    personal = may_see_personal_data(user)
-    if personal:
-        await record_access(
-            session,
-            username=user.username,
-            role=user.role.value,
-            tracking_code=case.tracking_code,
-            what="case_detail",
-            request=request,
-        )
-    return CaseDetail(
-        **summary,
-        citizen=_citizen(case, full=personal),
-        description=case.description,
-        employee_name=case.employee_name if may_see_employee_name(user, case) else None,
-        incident_at=case.incident_at,
-        filed_by=case.filed_by,
-        breached_at=case.breached_at,
-        action_order=case.action_order,
-        referral_note=case.referral_note,
-        outcome=case.outcome,
-        outcome_note=case.outcome_note,
-        result_note=case.result_note,
-        result_approved_at=case.result_approved_at,
-        satisfied=case.satisfied,
-        rating=case.rating,
-        last_seq=case.last_seq,
-        tasks=[task_out(t) for t in await case_tasks(session, case.tracking_code)],
-        events=[event_out(e) for e in await case_events(session, case.tracking_code)],
-        deadline=explain_stored(case.deadline),
-        live=state,
-        live_error=live_error,
+    view = await case_view(
+        session, engine, user=user, tracking_code=tracking_code, live=live, request=request, seen_on="case_detail"
     )
+    return view.as_json()

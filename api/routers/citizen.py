@@ -7,7 +7,7 @@ from api.auth.otp import OtpRejected, issue_limited, sms_sender, verify_limited
 from api.auth.tokens import create_citizen_token
 from api.deps import CitizenMobile, SessionDep, SessionsDep, SettingsDep
 from api.edge.errors import Forbidden, Unauthorized
-from api.services.access_log import client_address, record_access
+from api.services.access_log import client_address, record_citizen_access
 from api.services.readmodel import get_case
 from database.models import Case, Unit
 from schemas.citizen import CitizenToken, MyCase, MyCaseDetail, OtpRequest, OtpSent, OtpVerify
@@ -96,14 +96,7 @@ async def my_case(tracking_code: str, mobile: CitizenMobile, session: SessionDep
             message_fa="این شکایت با شماره همراه دیگری ثبت شده است.",
         )
     names = await _office_names(session, [case])
-    await record_access(
-        session,
-        username=f"citizen:{mask_mobile(mobile)}",
-        role="citizen",
-        tracking_code=case.tracking_code,
-        what="citizen_case",
-        request=request,
-    )
+    await record_citizen_access(session, request, mobile, tracking_code=case.tracking_code, what="citizen_case")
     return MyCaseDetail(
         **_mine(case, names.get(case.office_unit_id, "")),
         full_name=case.citizen_name,

@@ -21,7 +21,7 @@ from temporalio.api.common.v1 import Payload
 from api.deps import OptionalUser, SessionDep, StaffUser
 from api.edge.errors import FieldInvalid, Forbidden, Unauthorized
 from api.pages.rendering import staff_user
-from api.services.access_log import record_access
+from api.services.access_log import record_staff_access
 from infra.codec import EncryptionCodec, PayloadKeyError
 from infra.temporal import payload_codec
 from schemas.enums import Role
@@ -32,11 +32,11 @@ MAX_PAYLOADS = 1000
 router = APIRouter(prefix=PREFIX, tags=["codec"])
 
 
-async def codec_user(request: Request, bearer: OptionalUser) -> StaffUser:
+async def codec_user(request: Request, bearer: OptionalUser, session: SessionDep) -> StaffUser:
     """An auditor, by bearer token, or by the pages' session cookie: the Temporal UI (with "Include
     cross-origin credentials" on) calls from another port of the same host, carrying the cookie of an auditor
     logged in to FOAD's pages in that browser."""
-    user = bearer or await staff_user(request)
+    user = bearer or await staff_user(request, session)
     if user is None:
         raise Unauthorized("a bearer token or an auditor's page session is required")
     if user.role is not Role.AUDITOR:
@@ -118,14 +118,8 @@ async def decode(
             opened.append(codec.open(payload))
         except PayloadKeyError as exc:
             raise FieldInvalid(["body", "payloads", i], str(exc)) from exc
-    await record_access(
-        session,
-        username=user.username,
-        role=user.role.value,
-        tracking_code=None,
-        what=f"codec.decode:{namespace or '-'}:{len(opened)}"[:64],
-        request=request,
-    )
+    what = f"codec.decode:{namespace or '-'}:{len(opened)}"[:64]
+    await record_staff_access(session, request, user, tracking_code=None, what=what)
     return _to_wire(opened)
 
 

@@ -5,10 +5,10 @@ did). /readyz answers 200 when Temporal and the database both answer within FOAD
 else 503 naming the one that did not (infra.health). Neither writes an access-log line (infra.logs).
 """
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from api.engine import temporal_client
+from api.deps import EngineDep, SessionsDep, SettingsDep
 from infra.health import LIVE, database_check, readiness, temporal_check
 
 router = APIRouter(include_in_schema=False)
@@ -20,12 +20,8 @@ async def healthz() -> JSONResponse:
 
 
 @router.get("/readyz")
-async def readyz(request: Request) -> JSONResponse:
-    app = request.app
-    timeout = app.state.settings.readiness_timeout_seconds
-    checks = {
-        "temporal": temporal_check(lambda: temporal_client(app), timeout),
-        "database": database_check(app.state.sessions),
-    }
+async def readyz(settings: SettingsDep, engine: EngineDep, sessions: SessionsDep) -> JSONResponse:
+    timeout = settings.readiness_timeout_seconds
+    checks = {"temporal": temporal_check(engine.client, timeout), "database": database_check(sessions)}
     ready, body = await readiness(checks, timeout=timeout)
     return JSONResponse(body, status_code=200 if ready else 503, headers={"Cache-Control": "no-store"})

@@ -76,7 +76,7 @@ async def decide(
     review_id: str, body: HotspotDecisionRequest, user: WorkingGroup, session: SessionDep, engine: EngineDep
 ) -> HotspotState:
     await _review(session, review_id)
-    handle = engine.client.get_workflow_handle_for(HotspotReviewWorkflow.run, review_id)
+    handle = (await engine.client()).get_workflow_handle_for(HotspotReviewWorkflow.run, review_id)
     request = HotspotDecisionInput(actor=user.actor, decision=body.decision, note=body.note)
     try:
         async with asyncio.timeout(engine.rpc_timeout.total_seconds() * 1.5):

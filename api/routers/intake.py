@@ -13,7 +13,6 @@ from api.deps import (
     SessionDep,
     SessionsDep,
     SettingsDep,
-    get_engine,
     idempotency_key_header,
 )
 from api.edge.errors import Forbidden, Unauthorized
@@ -54,6 +53,7 @@ async def create_complaint(
     sessions: SessionsDep,
     request: Request,
     settings: SettingsDep,
+    engine: EngineDep,
     user: OptionalUser,
     citizen: OptionalCitizenMobile,
     idempotency_key: IdempotencyKey = None,
@@ -66,7 +66,7 @@ async def create_complaint(
     filed = await file_complaint(
         session=session,
         sessions=sessions,
-        engine=lambda: get_engine(request),
+        engine=engine,
         intake=intake,
         idempotency_key=idempotency_key or f"auto-{uuid.uuid4()}",
         filed_by=user.actor if user is not None else CITIZEN,
@@ -94,8 +94,8 @@ def _ensure_citizen_filing(citizen: str | None, intake: ComplaintIntake) -> None
 
 
 @router.get("/{tracking_code}", response_model=PublicStatus, summary="A case's public status (no personal data)")
-async def complaint_status(tracking_code: str, request: Request, session: SessionDep) -> PublicStatus:
-    return await public.lookup(session, tracking_code, lambda: get_engine(request))
+async def complaint_status(tracking_code: str, session: SessionDep, engine: EngineDep) -> PublicStatus:
+    return await public.lookup(session, tracking_code, engine)
 
 
 @router.post(

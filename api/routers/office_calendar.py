@@ -16,11 +16,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.deps import EngineDep, SessionDep, SessionsDep, StaffUser, require_roles
+from api.deps import EngineDep, SessionDep, StaffUser, release_connection, require_roles
 from api.edge.errors import FieldInvalid, NotFound
 from api.engine import Engine
 from database.models import Agency, Case, DeclaredClosure, Province, Unit
-from database.sessions import transaction
 from schemas.actions import CalendarChangedInput
 from schemas.clock import AgencyClockRequest, ClosureRequest, OfficeHours, SlaMode, UnitHoursRequest
 from schemas.enums import CaseStatus, Role
@@ -59,7 +58,8 @@ class ClosureOut(BaseModel):
 
 
 async def _notify(session: AsyncSession, engine: Engine, reason: str, *conditions) -> int:
-    """Signal every open office-hours case matching the conditions; the number signalled.
+    """Commits the change the request made, then signals every open office-hours case matching the conditions
+    (the cases' activity reads the change); the number signalled.
 
     A case whose workflow ended since the read model last saw it open has nothing left to recompute: it is
     skipped, not a reason to fail the change for the cases after it."""
@@ -73,7 +73,7 @@ async def _notify(session: AsyncSession, engine: Engine, reason: str, *condition
             )
         )
     )
-    await session.commit()  # the signals take a while: give the connection back meanwhile
+    await release_connection(session)  # the signals take a while: the connection goes back meanwhile
     gate = asyncio.Semaphore(SIGNAL_CONCURRENCY)
     change = CalendarChangedInput(reason=reason)
 
@@ -96,16 +96,14 @@ async def set_agency_clock(
     body: AgencyClockRequest,
     _user: Admin,
     session: SessionDep,
-    sessions: SessionsDep,
     engine: EngineDep,
 ) -> AgencyClockOut:
     """New cases of the agency count in this mode; open office-hours cases recompute with the new week."""
-    async with transaction(sessions) as tx:
-        agency = await tx.get(Agency, agency_id)
-        if agency is None:
-            raise NotFound(f"no agency {agency_id}", message_fa="دستگاه پیدا نشد")
-        agency.sla_mode = body.sla_mode.value
-        agency.office_hours = body.office_hours.model_dump(mode="json") if body.office_hours else None
+    agency = await session.get(Agency, agency_id)
+    if agency is None:
+        raise NotFound(f"no agency {agency_id}", message_fa="دستگاه پیدا نشد")
+    agency.sla_mode = body.sla_mode.value
+    agency.office_hours = body.office_hours.model_dump(mode="json") if body.office_hours else None
     signalled = await _notify(session, engine, "ساعات کاری دستگاه تغییر کرد", Case.agency_id == agency_id)
     return AgencyClockOut(
         agency_id=agency_id, sla_mode=body.sla_mode, office_hours=body.office_hours, cases_signalled=signalled
@@ -114,13 +112,12 @@ async def set_agency_clock(
 
 @router.put("/units/{unit_id}/office-hours", response_model=UnitHoursOut, summary="A unit's own working week")
 async def set_unit_hours(
-    unit_id: str, body: UnitHoursRequest, _user: Admin, session: SessionDep, sessions: SessionsDep, engine: EngineDep
+    unit_id: str, body: UnitHoursRequest, _user: Admin, session: SessionDep, engine: EngineDep
 ) -> UnitHoursOut:
-    async with transaction(sessions) as tx:
-        unit = await tx.get(Unit, unit_id)
-        if unit is None:
-            raise NotFound(f"no unit {unit_id}", message_fa="واحد پیدا نشد")
-        unit.office_hours = body.office_hours.model_dump(mode="json") if body.office_hours else None
+    unit = await session.get(Unit, unit_id)
+    if unit is None:
+        raise NotFound(f"no unit {unit_id}", message_fa="واحد پیدا نشد")
+    unit.office_hours = body.office_hours.model_dump(mode="json") if body.office_hours else None
     signalled = await _notify(
         session, engine, "ساعات کاری واحد تغییر کرد", or_(Case.office_unit_id == unit_id, Case.unit_id == unit_id)
     )
@@ -133,9 +130,7 @@ async def set_unit_hours(
     response_model=ClosureOut,
     summary="Declare a closure (nationwide, or for a province and/or an agency); open cases recompute",
 )
-async def declare_closure(
-    body: ClosureRequest, user: Admin, session: SessionDep, sessions: SessionsDep, engine: EngineDep
-) -> ClosureOut:
+async def declare_closure(body: ClosureRequest, user: Admin, session: SessionDep, engine: EngineDep) -> ClosureOut:
     if body.province_code and await session.get(Province, body.province_code) is None:
         raise FieldInvalid(["body", "province_code"], "unknown province", reason_fa="استان پیدا نشد")
     if body.agency_id and await session.get(Agency, body.agency_id) is None:
@@ -149,8 +144,7 @@ async def declare_closure(
         declared_by=user.username,
         declared_at=datetime.now(UTC),
     )
-    async with transaction(sessions) as tx:  # committed before the signals: the cases' activity reads it
-        tx.add(row)
+    session.add(row)  # committed before the signals (_notify): the cases' activity reads it
     conditions = [Case.due_at > body.starts_at]
     if body.agency_id:
         conditions.append(Case.agency_id == body.agency_id)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.access import ensure_can_complete, ensure_can_see, ensure_senior_coordinator
-from api.deps import StaffUser
+from api.deps import StaffUser, release_connection
 from api.edge.errors import Conflict, FieldInvalid, Forbidden
 from api.engine import Engine
 from api.services.action_ids import case_action_id, update_id
@@ -43,10 +43,8 @@ from workflows.complaint import ComplaintWorkflow
 async def _update(
     engine: Engine, session: AsyncSession, tracking_code: str, update: Callable[..., Any], arg: Any, **kwargs: Any
 ) -> CaseState:
-    """The Workflow Update, with the request's database connection handed back first: the update waits for a
-    worker (up to the RPC timeout), and a connection held meanwhile is one fewer for every other request of
-    the process. Nothing was written before it; the session opens a new transaction if the caller reads on."""
-    await session.commit()
+    """The Workflow Update, with the request's database connection handed back first (it waits for a worker)."""
+    await release_connection(session)
     return await engine.update(tracking_code, update, arg, **kwargs)
 
 

@@ -6,7 +6,6 @@ the same tracking code, and the workflow id (derived from it) lets Temporal refu
 
 import hashlib
 import json
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -14,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from api.deps import release_connection
 from api.edge.errors import Conflict, FieldInvalid
 from api.engine import Engine
 from api.services.tracking import new_tracking_code
@@ -86,7 +86,7 @@ async def file_complaint(
     *,
     session: AsyncSession,
     sessions: async_sessionmaker[AsyncSession],
-    engine: Callable[[], Awaitable[Engine]],
+    engine: Engine,
     intake: ComplaintIntake,
     idempotency_key: str,
     filed_by: Actor,
@@ -101,7 +101,7 @@ async def file_complaint(
     # Hand the request's connection back before claiming the key on a connection of its own: holding one while
     # waiting for another starves the pool once as many intakes run at once as it has connections (the
     # benchmark saw 30 s waits and 503s at 16 concurrent intakes on SQLite's default pool). Nothing was written.
-    await session.rollback()
+    await release_connection(session)
     key_row, created = await _claim_key(
         sessions, key=idempotency_key, digest=request_hash(intake), now=datetime.now(UTC)
     )
@@ -124,7 +124,7 @@ async def file_complaint(
         filed_by=filed_by,
         policy=policy,
     )
-    await (await engine()).start_case(start)  # connects only now, so a 503 leaves the key reserved
+    await engine.start_case(start)  # connects only now, so a 503 leaves the key reserved
     due_at = registered_at + policy.sla
     if policy.sla_mode is SlaMode.OFFICE_HOURS:
         request = DeadlineRequest(

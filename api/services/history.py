@@ -16,6 +16,7 @@ from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import WorkflowHistory
 from temporalio.converter import DataConverter, decode_search_attributes
 
+from api.engine import Engine
 from schemas.case import CITIZEN
 
 
@@ -251,3 +252,10 @@ async def read_history(history: WorkflowHistory, *, tracking_code: str, converte
         total_events=len(history.events),
         events=entries,
     )
+
+
+async def case_history(engine: Engine, tracking_code: str) -> CaseHistory:
+    """The case's history from its workflow's Temporal event history, for the JSON API and the audit page."""
+    recorded = await engine.history(tracking_code)
+    converter = (await engine.client()).data_converter
+    return await read_history(recorded, tracking_code=tracking_code, converter=converter)

@@ -1,6 +1,5 @@
 """The citizen's view of a case: status, step and timeline, and nothing personal."""
 
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from sqlalchemy import select
@@ -93,7 +92,7 @@ def from_state(state: CaseState) -> PublicStatus:
     )
 
 
-async def lookup(session: AsyncSession, tracking_code: str, engine: Callable[[], Awaitable[Engine]]) -> PublicStatus:
+async def lookup(session: AsyncSession, tracking_code: str, engine: Engine) -> PublicStatus:
     """A case's public status by tracking code: from the read model, or from the workflow for a case filed a
     moment ago and not projected yet; NotFound for a code nobody filed."""
     try:
@@ -104,5 +103,5 @@ async def lookup(session: AsyncSession, tracking_code: str, engine: Callable[[],
             select(IntakeKey.key).where(IntakeKey.tracking_code == code)
         ):
             raise
-        return from_state(await (await engine()).state(code))
+        return from_state(await engine.state(code))
     return from_read_model(case, await case_events(session, case.tracking_code))

@@ -72,14 +72,14 @@ async def _final_state(history: WorkflowHistory, engine: Engine) -> CaseState | 
     if last is None or last.event_type != EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED:
         return None
     payloads = last.workflow_execution_completed_event_attributes.result.payloads
-    [state] = await engine.client.data_converter.decode(payloads, [CaseState])
+    [state] = await (await engine.client()).data_converter.decode(payloads, [CaseState])
     return state
 
 
 async def check_case(session: AsyncSession, engine: Engine, case: Case) -> ReplayReport:
     """The auditor's check, for the JSON API and the audit page alike."""
     recorded = await engine.history(case.tracking_code)
-    error = await replay(recorded, engine.client.data_converter)
+    error = await replay(recorded, (await engine.client()).data_converter)
     try:
         state = await engine.state(case.tracking_code)
     except Exception as exc:

@@ -1,4 +1,5 @@
-"""The test suite: its fixtures are in tests/conftest.py, its helpers in the modules beside it."""
+"""The test suite. Fixtures come from the plugins under tests/fixtures/ (registered in tests/conftest.py); the
+helpers a test imports are listed in the README's Tests section."""
 
 from pathlib import Path
 

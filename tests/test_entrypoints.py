@@ -28,7 +28,7 @@ from tests.e2e.api import Api
 from tests.e2e.readmodel import ReadModel
 from tests.e2e.stack import Stack
 from tests.factories import MOBILE
-from tests.pki import SERVER_NAME, Pki, make_pki
+from tests.pki import SERVER_NAME, Pki
 from tests.polling import eventually
 from tests.tlsproxy import TlsProxy
 
@@ -114,11 +114,6 @@ def migrated(deployment: Deployment) -> Deployment:
         done = run(name, *args, env=deployment.env)
         assert done.returncode == 0, f"{name}: {done.stdout}{done.stderr}"
     return deployment
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory) -> Pki:
-    return make_pki(tmp_path_factory.mktemp("pki"))
 
 
 def test_a_wrong_configuration_stops_every_command_with_one_line_per_problem(deployment: Deployment) -> None:

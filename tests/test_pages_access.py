@@ -13,7 +13,8 @@ from api.pages.session import COOKIE
 from api.services.tracking import new_tracking_code
 from database.models import Case
 from schemas.text import persian_digits
-from tests.apiutil import MOBILE, PASSWORD, PRODUCTION, make_app, seeded  # noqa: F401  (fixture)
+from tests.apiutil import PRODUCTION, make_app
+from tests.factories import MOBILE, PASSWORD
 from workflows.clock import wall_deadline
 
 OTHER_MOBILE = "09351112233"

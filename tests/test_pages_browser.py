@@ -6,8 +6,8 @@ import re
 from datetime import datetime, timedelta
 
 from api.pages.jalali import TEHRAN
-from tests.apiutil import MOBILE, NATIONAL_CODE, OFFICE, cases_terminated, seeded, worker  # noqa: F401  (fixtures)
-from tests.browserutil import DESKTOP, PHONE, browser, browsing, digits, log_in, reload_until, site  # noqa: F401
+from tests.browserutil import DESKTOP, PHONE, digits, log_in, reload_until
+from tests.factories import MOBILE, NATIONAL_CODE, OFFICE
 
 DESCRIPTION = "کارمند باجه مستمری ساعت ۱۱ در محل نبود و کسی جای او نبود"
 

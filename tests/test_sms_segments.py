@@ -1,14 +1,12 @@
 """Every SMS template fits its segment budget with realistic values; long free text is cut, not split further."""
 
 import json
-from pathlib import Path
 
 import pytest
 
 from sms.segments import ELLIPSIS, count
 from sms.sender import SEGMENT_BUDGETS, TEMPLATES, render
-
-REFDATA = Path(__file__).resolve().parent.parent / "refdata"
+from tests import REFDATA
 
 
 def _unit_names() -> list[str]:

@@ -10,7 +10,7 @@ TEST_WORKERS ?= 2
 
 FOAD_API_HOST ?= 0.0.0.0
 
-.PHONY: install chromium run test worker api temporal migrate seed check clean
+.PHONY: install chromium run test lint worker api temporal migrate seed check clean
 
 install: $(STAMP)
 
@@ -28,6 +28,11 @@ chromium:
 
 test: install chromium
 	$(PYTHON) -m pytest -q -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+
+# ruff, configured in pyproject.toml: the lint rules, then the formatting (`ruff format .` fixes the latter).
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 # The same console scripts the image runs (pyproject [project.scripts]); FOAD_API_PORT etc. as in README.
 worker: install

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from schemas.text import latin_digits
-from tests.e2eutil import MOBILE, OFFICE, PASSWORD, complaint
+from tests.factories import MOBILE, OFFICE, PASSWORD, complaint
 
 SENIOR = "sso-senior"
 ACCEPT = {"decision": "accept", "unit_id": OFFICE, "action_order": "با شعبه تماس بگیرید"}

@@ -27,7 +27,7 @@ from typing import Any
 from bench.drive import Driver
 from bench.measure import cost, history_of, raw_starts, replay_seconds, rss_mb, run_at_concurrency, timer_lateness
 from bench.report import table
-from tests.e2eutil import Stack, policy_env, running_stack
+from tests.e2e.stack import Stack, policy_env, running_stack
 from workflows.visibility import workflow_id
 
 LEVEL_SECONDS = 10.0  # each level's budget, in real seconds: an unattended case reaches the top in 3 of them

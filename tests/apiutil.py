@@ -1,54 +1,25 @@
-"""Helpers for the API tests: the app wired to the real test server, worker and a seeded database."""
+"""Helpers for the tests of the app in process (its fixtures `api`, `worker` and `cases_terminated` are in
+tests/fixtures/app.py): the app itself, an HTTP client of it, a staff token, the case's steps over HTTP, and the
+app served on a real port."""
 
 import asyncio
 import base64
-import functools
+import socket
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
-import pytest
+import uvicorn
 from fastapi import FastAPI
-from sqlalchemy import select
-from temporalio.service import RPCError
 
-import cli.seed
 from api.app import create_app
 from api.auth.tokens import create_citizen_token
-from database.models import Case, IntakeKey
-from infra.passwords import hash_password
+from database.models import Case
 from infra.settings import Settings
-from worker import build_worker
-from workflows.visibility import workflow_id
-
-REFDATA = Path(__file__).resolve().parent.parent / "refdata"
-PASSWORD = "foad-demo-128"
-
-# A county office of the Social Security Organization in Takestan (Qazvin), and its coordinators.
-OFFICE = "sso-qazvin-takestan"
-NATIONAL_CODE = "0499370899"
-MOBILE = "09121234567"
-FULL_NAME = "مریم احمدی"
-
-T = TypeVar("T")
-
-
-def complaint(**overrides: Any) -> dict[str, Any]:
-    body = {
-        "national_code": NATIONAL_CODE,
-        "mobile": MOBILE,
-        "full_name": FULL_NAME,
-        "channel": "phone",
-        "indicator": 7,
-        "unit_id": OFFICE,
-        "description": "کارمند باجه مستمری ساعت ۱۱ در محل نبود و جایگزینی هم نداشت",
-        "incident_at": (datetime.now(UTC) - timedelta(minutes=30)).isoformat(),
-    }
-    return body | overrides
-
+from tests.factories import MOBILE, PASSWORD, complaint
+from tests.polling import eventually_async
 
 # What production refuses to start without: a real secret and payload keys of its own.
 PRODUCTION: dict[str, Any] = {
@@ -89,21 +60,10 @@ def http(app: FastAPI, *, citizen: str | None = MOBILE) -> httpx.AsyncClient:
 
 
 async def login(client: httpx.AsyncClient, username: str, password: str = PASSWORD) -> dict[str, str]:
+    """The Authorization header of a staff user, from POST /auth/token."""
     response = await client.post("/auth/token", data={"username": username, "password": password})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
-async def eventually(probe: Callable[[], Awaitable[T | None]], *, timeout: float = 10.0) -> T:
-    """Polls until `probe` returns something truthy: the read model is projected asynchronously."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = await probe()
-        if value:
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.05)
 
 
 async def file(
@@ -113,6 +73,7 @@ async def file(
     key: str | None = None,
     headers: dict[str, str] | None = None,
 ) -> str:
+    """Files `body` (tests.factories.complaint() by default) and returns its tracking code."""
     headers = {"Idempotency-Key": key or f"test-{uuid.uuid4()}"} | (headers or {})
     response = await client.post("/complaints", json=body or complaint(), headers=headers)
     assert response.status_code == 201, response.text
@@ -129,55 +90,34 @@ async def projected(sessions, tracking_code: str, **expected: Any) -> Case:
             return None
         return case
 
-    return await eventually(probe)
+    return await eventually_async(probe, what=f"case {tracking_code} in the read model {expected}")
 
 
 async def open_task(client: httpx.AsyncClient, headers: dict[str, str], tracking_code: str, kind: str) -> dict:
+    """The open task of this kind on the case in the inbox of `headers`' user, once the read model shows it."""
+
     async def probe() -> dict | None:
         response = await client.get("/tasks", headers=headers)
         assert response.status_code == 200, response.text
         return next((t for t in response.json() if t["tracking_code"] == tracking_code and t["kind"] == kind), None)
 
-    return await eventually(probe)
+    return await eventually_async(probe, what=f"an open {kind} task of {tracking_code}")
 
 
-@functools.cache
-def _hash_once(password: str) -> str:
-    return hash_password(password)
-
-
-@pytest.fixture
-async def seeded(sessions, monkeypatch):
-    """The shipped reference data and demo users; argon2 runs once per password, not once per user and test."""
-    monkeypatch.setattr(cli.seed, "hash_password", _hash_once)
-    await cli.seed.seed(sessions, REFDATA)
-    return sessions
-
-
-@pytest.fixture
-async def cases_terminated(temporal_env, seeded) -> AsyncIterator[None]:
-    """Terminates every case the test filed: the time-skipping server is shared by the session, and a case
-    left running with no worker (its timers firing into an empty task queue) would stall time skipping for
-    every later test."""
-    yield
-    async with seeded() as session:
-        codes = list(await session.scalars(select(IntakeKey.tracking_code)))
-    for code in codes:
-        try:
-            await temporal_env.client.get_workflow_handle(workflow_id(code)).terminate(reason="test over")
-        except RPCError:
-            pass  # never started, or already finished
-
-
-@pytest.fixture
-async def worker(temporal_env, seeded, task_queue, cases_terminated) -> AsyncIterator[None]:
-    async with build_worker(temporal_env.client, sessions=seeded, task_queue=task_queue):
-        yield
-
-
-@pytest.fixture
-async def api(temporal_env, seeded, task_queue, worker) -> AsyncIterator[httpx.AsyncClient]:
-    """The API on the real test server with a worker polling its task queue."""
-    app = make_app(sessions=seeded, client=temporal_env.client, task_queue=task_queue)
-    async with http(app) as client:
-        yield client
+@asynccontextmanager
+async def served(app: FastAPI, **config: Any) -> AsyncIterator[str]:
+    """`app` served by uvicorn on a free port of 127.0.0.1, in this event loop, for clients that need a real
+    socket (a browser, a synchronous client in a thread); yields its root URL. `config` goes to uvicorn.Config."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, **({"log_level": "warning", "lifespan": "off"} | config)))
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        while not server.started:
+            if serving.done():
+                serving.result()  # it failed to start: say why
+            await asyncio.sleep(0.02)
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        await serving

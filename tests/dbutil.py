@@ -1,14 +1,22 @@
-"""Database helpers for tests: migrate a URL with Alembic, and throwaway PostgreSQL databases."""
+"""Database helpers for tests: migrate a URL with Alembic, a migrated database to use and dispose of, throwaway
+PostgreSQL databases, and the shipped reference data seeded quickly."""
 
+import functools
 import threading
 import uuid
-from pathlib import Path
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
+import pytest
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-ROOT = Path(__file__).resolve().parent.parent
+import cli.seed
+from database.sessions import create_engine, sessionmaker
+from infra.passwords import hash_password
+from tests import REFDATA, ROOT
 
 
 def _upgrade(url: str) -> None:
@@ -40,6 +48,27 @@ def migrate(url: str) -> None:
         raise failure[0]
 
 
+@asynccontextmanager
+async def migrated(url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """The database at `url` migrated to head; its sessions, and the engine disposed of on the way out."""
+    migrate(url)
+    engine = create_engine(url)
+    try:
+        yield sessionmaker(engine)
+    finally:
+        await engine.dispose()
+
+
+@asynccontextmanager
+async def postgres_database(server_url: str) -> AsyncIterator[str]:
+    """A fresh, empty database on the server of `server_url` (its SQLAlchemy URL), dropped on the way out."""
+    url = await create_postgres_database(server_url)
+    try:
+        yield url
+    finally:
+        await drop_postgres_database(server_url, url)
+
+
 async def create_postgres_database(server_url: str) -> str:
     """Create a fresh database `foad_test_<random>` on the server of `server_url`; returns its SQLAlchemy URL."""
     import asyncpg
@@ -69,3 +98,14 @@ def _asyncpg_dsn(server_url: str) -> str:
     """asyncpg speaks plain postgresql:// URLs; connect to the maintenance database `postgres`."""
     url = make_url(server_url).set(drivername="postgresql", database="postgres")
     return url.render_as_string(hide_password=False)
+
+
+@functools.cache
+def _hash_once(password: str) -> str:
+    return hash_password(password)
+
+
+async def seed_demo(sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shipped reference data and demo users; argon2 runs once per password, not once per user and test."""
+    monkeypatch.setattr(cli.seed, "hash_password", _hash_once)
+    await cli.seed.seed(sessions, REFDATA)

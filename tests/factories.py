@@ -1,7 +1,9 @@
-"""Builders for test cases: a small four-level unit tree and CaseStart inputs."""
+"""What tests are made of: the demo office and citizen of the shipped reference data, the intake body they file,
+a small four-level unit tree of a test agency, and CaseStart inputs for workflows started directly."""
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -12,6 +14,32 @@ from schemas.actions import ReviewInput
 from schemas.case import Actor, CaseStart, Citizen, UnitRef
 from schemas.enums import Channel, Indicator, Level, ReviewDecision, Role
 from schemas.policy import Policy
+
+# A county office of the Social Security Organization in Takestan (Qazvin), its parent, and the citizen; the
+# demo users (refdata/demo_users.json) all have PASSWORD.
+OFFICE = "sso-qazvin-takestan"
+PROVINCIAL = "sso-qazvin"
+NATIONAL_CODE = "0499370899"
+MOBILE = "09121234567"
+FULL_NAME = "مریم احمدی"
+DESCRIPTION = "کارمند باجه مستمری ساعت ۱۱ در محل نبود و جایگزینی هم نداشت"
+PASSWORD = "foad-demo-128"
+
+
+def complaint(**overrides: Any) -> dict[str, Any]:
+    """The body of POST /complaints: the citizen above, about the office above, an incident half an hour ago."""
+    body = {
+        "national_code": NATIONAL_CODE,
+        "mobile": MOBILE,
+        "full_name": FULL_NAME,
+        "channel": "phone",
+        "indicator": 7,
+        "unit_id": OFFICE,
+        "description": DESCRIPTION,
+        "incident_at": (datetime.now(UTC) - timedelta(minutes=30)).isoformat(),
+    }
+    return body | overrides
+
 
 AGENCY = "tst"
 CHAIN = [
@@ -77,7 +105,7 @@ def case_start(
         office_chain=CHAIN,
         province_code="IR-26",
         county_code="IR-26-takestan",
-        citizen=Citizen(national_code="0499370899", mobile="09121234567", full_name="مریم احمدی"),
+        citizen=Citizen(national_code=NATIONAL_CODE, mobile=MOBILE, full_name=FULL_NAME),
         description="کارمند باجه ساعت ۱۱ در محل نبود و جایگزینی هم نداشت",
         incident_at=registered_at - timedelta(minutes=30),
         filed_by=OPERATOR,

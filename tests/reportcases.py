@@ -1,49 +1,20 @@
 """A small fixed read model for the report, ranking and hotspot tests: two agencies, three offices, and
-case rows written as the projection would write them (Jalali period and time to result included).
-
-Also the database fixture of every kind: SQLite always, PostgreSQL when FOAD_TEST_POSTGRES_URL is set.
+case rows written as the projection would write them (Jalali period and time to result included). The fixture
+`report_db` (tests/fixtures/database.py) is a read model of each kind with these offices in it.
 """
 
-import os
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import jdatetime
-import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from database.models import Agency, Case, CaseEventRow, County, Province, Unit
-from database.sessions import create_engine, sessionmaker, transaction
-from tests.dbutil import create_postgres_database, drop_postgres_database, migrate
+from database.sessions import transaction
+from tests.factories import FULL_NAME, MOBILE, NATIONAL_CODE
 from timekeeping.jalali import jalali_period
 from timekeeping.tehran import TEHRAN
 
-POSTGRES_URL = os.environ.get("FOAD_TEST_POSTGRES_URL")
 VILLAGE = "روستای زیاران"
-
-BACKENDS = [
-    "sqlite",
-    pytest.param("postgresql", marks=pytest.mark.skipif(not POSTGRES_URL, reason="FOAD_TEST_POSTGRES_URL unset")),
-]
-
-
-@pytest.fixture(params=BACKENDS)
-async def db(request, tmp_path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    """A migrated read model with the offices below and no cases, its own for every test."""
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'foad.db'}"
-    else:
-        url = await create_postgres_database(POSTGRES_URL)
-    try:
-        migrate(url)
-        engine = create_engine(url)
-        sessions = sessionmaker(engine)
-        await seed_offices(sessions)
-        yield sessions
-        await engine.dispose()
-    finally:
-        if request.param == "postgresql":
-            await drop_postgres_database(POSTGRES_URL, url)
 
 
 async def seed_offices(sessions: async_sessionmaker[AsyncSession]) -> None:
@@ -143,9 +114,9 @@ def case_row(
         county_code=_COUNTIES[unit],
         indicator=indicator,
         channel=channel,
-        citizen_national_code="0499370899",
-        citizen_mobile="09121234567",
-        citizen_name="مریم احمدی",
+        citizen_national_code=NATIONAL_CODE,
+        citizen_mobile=MOBILE,
+        citizen_name=FULL_NAME,
         description="شرح",
         incident_at=registered_at,
         registered_at=registered_at,

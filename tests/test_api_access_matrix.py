@@ -10,19 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.apiutil import (
-    PASSWORD,
-    api,  # noqa: F401 - fixture
-    cases_terminated,  # noqa: F401 - fixture
-    citizen_auth,
-    complaint,
-    file,
-    login,
-    open_task,
-    projected,
-    seeded,  # noqa: F401 - fixture
-    worker,  # noqa: F401 - fixture
-)
+from tests.apiutil import citizen_auth, file, login, open_task, projected
+from tests.factories import PASSWORD, complaint
 
 ACCEPT = {
     "decision": "accept",
@@ -140,7 +129,9 @@ def _matrix(
 
 
 @pytest.fixture
-async def cases(api, seeded):
+async def two_cases(api, seeded):
+    """Case A at the Takestan office (reviewed, its handling task open) and case B at a NIGC office (its review
+    open), an extra inspector added: the ids the matrix uses."""
     admin = await login(api, "admin")
     created = await api.post(
         "/users",
@@ -164,8 +155,8 @@ async def cases(api, seeded):
     return a, b, handling["task_id"], review_b["task_id"]
 
 
-async def test_every_role_is_allowed_exactly_where_its_scope_says(api, cases):
-    a, b, handling_task, review_task_b = cases
+async def test_every_role_is_allowed_exactly_where_its_scope_says(api, two_cases):
+    a, b, handling_task, review_task_b = two_cases
     _tokens.clear()  # each test has a database of its own
     wrong = []
     for label, method, path, kwargs, allowed in _matrix(a, b, handling_task, review_task_b):
@@ -178,8 +169,8 @@ async def test_every_role_is_allowed_exactly_where_its_scope_says(api, cases):
     assert wrong == []
 
 
-async def test_inboxes_and_lists_show_each_role_only_its_own(api, cases):
-    a, b, handling_task, _ = cases
+async def test_inboxes_and_lists_show_each_role_only_its_own(api, two_cases):
+    a, b, handling_task, _ = two_cases
     seen: dict[str, set[str]] = {}
     for role in (
         "operator1",
@@ -211,8 +202,8 @@ async def test_inboxes_and_lists_show_each_role_only_its_own(api, cases):
     assert (await api.get("/tasks", headers=await login(api, "inspector2"))).json() == []
 
 
-async def test_the_assigned_inspector_completes_its_inspection_and_no_other_may(api, cases):
-    a, _, handling_task, _ = cases
+async def test_the_assigned_inspector_completes_its_inspection_and_no_other_may(api, two_cases):
+    a, _, handling_task, _ = two_cases
     done = {"outcome": "substitute_assigned", "note": "بازرسی انجام و جایگزین مستقر شد"}
     other = await api.post(f"/tasks/{handling_task}/complete", json=done, headers=await login(api, "inspector2"))
     assert other.status_code == 403

@@ -3,16 +3,7 @@
 from sqlalchemy import update
 
 from database.models import Case
-from tests.apiutil import (
-    api,  # noqa: F401 - fixture
-    cases_terminated,  # noqa: F401 - fixture
-    file,
-    login,
-    open_task,
-    projected,
-    seeded,  # noqa: F401 - fixture
-    worker,  # noqa: F401 - fixture
-)
+from tests.apiutil import file, login, open_task, projected
 
 ACCEPT = {"decision": "accept", "unit_id": "sso-qazvin-takestan", "action_order": "با شعبه تماس بگیرید"}
 DONE = {"outcome": "resolved_by_phone", "note": "با رئیس شعبه تماس گرفته شد"}

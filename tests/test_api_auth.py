@@ -8,18 +8,8 @@ from sqlalchemy import update
 from api.auth.tokens import ALGORITHM
 from database.models import User
 from infra.settings import DEV_SECRET
-from tests.apiutil import (
-    PASSWORD,
-    api,  # noqa: F401 - fixture
-    cases_terminated,  # noqa: F401 - fixture
-    complaint,
-    file,
-    login,
-    open_task,
-    projected,
-    seeded,  # noqa: F401 - fixture
-    worker,  # noqa: F401 - fixture
-)
+from tests.apiutil import file, login, open_task, projected
+from tests.factories import PASSWORD, complaint
 
 REJECT = {"decision": "reject", "referral_note": "به دیوان عدالت اداری مراجعه کنید"}
 

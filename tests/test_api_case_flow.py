@@ -3,16 +3,7 @@
 from sqlalchemy import select
 
 from database.models import CaseEventRow, SmsOutbox, Task
-from tests.apiutil import (
-    api,  # noqa: F401 - fixture
-    cases_terminated,  # noqa: F401 - fixture
-    file,
-    login,
-    open_task,
-    projected,
-    seeded,  # noqa: F401 - fixture
-    worker,  # noqa: F401 - fixture
-)
+from tests.apiutil import file, login, open_task, projected
 
 ACCEPT = {
     "decision": "accept",

@@ -8,20 +8,8 @@ from sqlalchemy import select, update
 
 from database.models import AccessRecord, OtpChallenge, SmsOutbox
 from schemas.text import latin_digits
-from tests.apiutil import (
-    MOBILE,
-    api,  # noqa: F401 - fixture
-    cases_terminated,  # noqa: F401 - fixture
-    citizen_auth,
-    complaint,
-    file,
-    http,
-    login,
-    make_app,
-    projected,
-    seeded,  # noqa: F401 - fixture
-    worker,  # noqa: F401 - fixture
-)
+from tests.apiutil import citizen_auth, file, http, login, make_app, projected
+from tests.factories import MOBILE, complaint
 
 ANONYMOUS = {"Authorization": ""}
 

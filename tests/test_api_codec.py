@@ -13,21 +13,8 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from cli.devstack import dev_server_command
 from infra.codec import ENCODING, KEY_ID
 from schemas.case import CaseStart
-from tests.apiutil import (
-    FULL_NAME,
-    NATIONAL_CODE,
-    PASSWORD,
-    api,  # noqa: F401 - fixture
-    cases_terminated,  # noqa: F401 - fixture
-    complaint,
-    file,
-    http,
-    login,
-    make_app,
-    projected,
-    seeded,  # noqa: F401 - fixture
-    worker,  # noqa: F401 - fixture
-)
+from tests.apiutil import file, http, login, make_app, projected
+from tests.factories import FULL_NAME, NATIONAL_CODE, PASSWORD, complaint
 from workflows.visibility import workflow_id
 
 DECODE, ENCODE = "http://foad.test/codec/decode", "http://foad.test/codec/encode"

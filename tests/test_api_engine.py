@@ -10,19 +10,10 @@ from sqlalchemy import select
 from temporalio.testing import WorkflowEnvironment
 
 from database.models import IntakeKey
-from tests.apiutil import (
-    api,  # noqa: F401 - fixture
-    cases_terminated,  # noqa: F401 - fixture
-    complaint,
-    http,
-    login,
-    make_app,
-    projected,
-    seeded,  # noqa: F401 - fixture
-    worker,  # noqa: F401 - fixture
-)
-from tests.conftest import start_test_server
+from tests.apiutil import http, login, make_app, projected
+from tests.factories import complaint
 from tests.test_pages_access import csrf_of, log_in
+from tests.testserver import start_test_server
 from worker import build_worker
 
 

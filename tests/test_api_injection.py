@@ -6,20 +6,8 @@ from sqlalchemy import func, select, text
 
 from database.models import Case
 from schemas.text import normalize_text
-from tests.apiutil import (
-    MOBILE,
-    api,  # noqa: F401 - fixture
-    cases_terminated,  # noqa: F401 - fixture
-    complaint,
-    file,
-    http,
-    login,
-    make_app,
-    open_task,
-    projected,
-    seeded,  # noqa: F401 - fixture
-    worker,  # noqa: F401 - fixture
-)
+from tests.apiutil import file, http, login, make_app, open_task, projected
+from tests.factories import MOBILE, complaint
 
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f"
 

@@ -8,25 +8,11 @@ import cli.seed
 from api.services.tracking import is_valid_tracking_code, new_tracking_code
 from database.models import IntakeKey
 from database.sessions import create_engine, sessionmaker
-from tests.apiutil import (
-    FULL_NAME,
-    MOBILE,
-    NATIONAL_CODE,
-    REFDATA,
-    api,  # noqa: F401 - fixture
-    cases_terminated,  # noqa: F401 - fixture
-    citizen_auth,
-    complaint,
-    eventually,
-    file,
-    http,
-    login,
-    make_app,
-    projected,
-    seeded,  # noqa: F401 - fixture
-    worker,  # noqa: F401 - fixture
-)
+from tests import REFDATA
+from tests.apiutil import citizen_auth, file, http, login, make_app, projected
 from tests.dbutil import migrate
+from tests.factories import FULL_NAME, MOBILE, NATIONAL_CODE, complaint
+from tests.polling import eventually_async
 from timekeeping.persian import persian_digits
 from worker import build_worker
 from workflows.visibility import workflow_id
@@ -119,7 +105,7 @@ async def test_public_status_shows_no_personal_data(api):
         response = await api.get(f"/complaints/{code}")
         return response if response.status_code == 200 and response.json()["timeline"] else None
 
-    response = await eventually(registered)
+    response = await eventually_async(registered)
     text = response.text
     for personal in (NATIONAL_CODE, MOBILE, FULL_NAME, "0912", "احمدی"):
         assert personal not in text

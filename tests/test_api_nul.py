@@ -4,39 +4,19 @@ SQLite stores NUL; PostgreSQL refuses it in text and the query fails, which used
 on SQLite, and on PostgreSQL when FOAD_TEST_POSTGRES_URL names a server (a throwaway database per test).
 """
 
-import os
-from collections.abc import AsyncIterator
-
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-import cli.seed
-from database.sessions import create_engine, sessionmaker
-from tests.apiutil import REFDATA, _hash_once, complaint, http, login, make_app
-from tests.dbutil import create_postgres_database, drop_postgres_database, migrate
-
-POSTGRES_URL = os.environ.get("FOAD_TEST_POSTGRES_URL")
+from tests.apiutil import http, login, make_app
+from tests.dbutil import seed_demo
+from tests.factories import complaint
 
 
-@pytest.fixture(
-    params=[
-        "sqlite",
-        pytest.param("postgresql", marks=pytest.mark.skipif(not POSTGRES_URL, reason="FOAD_TEST_POSTGRES_URL unset")),
-    ]
-)
-async def seeded_db(request, tmp_path, monkeypatch) -> AsyncIterator[tuple[str, object]]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'foad.db'}" if request.param == "sqlite" else None
-    if url is None:
-        url = await create_postgres_database(POSTGRES_URL)
-    try:
-        migrate(url)
-        engine = create_engine(url)
-        monkeypatch.setattr(cli.seed, "hash_password", _hash_once)
-        await cli.seed.seed(sessionmaker(engine), REFDATA)
-        yield request.param, sessionmaker(engine)
-        await engine.dispose()
-    finally:
-        if request.param == "postgresql":
-            await drop_postgres_database(POSTGRES_URL, url)
+@pytest.fixture
+async def seeded_db(db, monkeypatch) -> tuple[str, async_sessionmaker[AsyncSession]]:
+    """The shipped reference data and demo users in the read model of each kind; which kind it is."""
+    await seed_demo(db, monkeypatch)
+    return db.kw["bind"].dialect.name, db
 
 
 async def test_a_nul_character_anywhere_is_a_client_error(seeded_db):

@@ -6,17 +6,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from database.models import CaseEventRow
-from tests.apiutil import (
-    api,  # noqa: F401 - fixture
-    cases_terminated,  # noqa: F401 - fixture
-    citizen_auth,
-    complaint,
-    file,
-    login,
-    projected,
-    seeded,  # noqa: F401 - fixture
-    worker,  # noqa: F401 - fixture
-)
+from tests.apiutil import citizen_auth, file, login, projected
+from tests.factories import complaint
 from workflows.visibility import workflow_id
 
 OFFICE_HOURS = {"sla_mode": "office_hours", "office_hours": None}

@@ -16,18 +16,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
-from tests.apiutil import (
-    cases_terminated,  # noqa: F401 - fixture
-    citizen_auth,
-    complaint,
-    file,
-    http,
-    login,
-    make_app,
-    open_task,
-    seeded,  # noqa: F401 - fixture
-    worker,  # noqa: F401 - fixture
-)
+from tests.apiutil import citizen_auth, file, http, login, make_app, open_task
+from tests.factories import complaint
 
 ROLES = (None, "citizen", "operator1", "sso-senior", "sso-takestan", "auditor", "admin")
 EXAMPLES_PER_OPERATION = 25

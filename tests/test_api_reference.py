@@ -1,6 +1,6 @@
 """Reference data for forms, the OpenAPI page, and the error shape of a path that does not exist."""
 
-from tests.apiutil import http, make_app, seeded  # noqa: F401 - fixture
+from tests.apiutil import http, make_app
 
 
 async def test_units_filter_by_agency_level_and_county(seeded):

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from api.deps import SessionDep
 from api.edge.errors import Conflict
 from database.models import AccessRecord
-from tests.apiutil import MOBILE, PASSWORD, make_app, seeded  # noqa: F401 - fixture
+from tests.apiutil import make_app
+from tests.factories import MOBILE, PASSWORD
 from tests.test_pages_access import _a_case, _as_citizen
 
 

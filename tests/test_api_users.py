@@ -2,20 +2,14 @@
 
 import subprocess
 import sys
-from pathlib import Path
 
 from sqlalchemy import select
 
 from database.models import User
-from tests.apiutil import (
-    PASSWORD,
-    http,
-    login,
-    make_app,
-    seeded,  # noqa: F401 - fixture
-)
+from tests import ROOT
+from tests.apiutil import http, login, make_app
+from tests.factories import PASSWORD
 
-ROOT = Path(__file__).resolve().parent.parent
 NEW = {
     "username": "sso-karaj",
     "full_name": "هماهنگ‌کننده کرج",

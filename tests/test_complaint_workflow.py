@@ -27,15 +27,8 @@ from schemas.enums import (
     TaskKind,
     TaskStatus,
 )
-from tests.casedriver import running_cases
 from tests.factories import CHAIN, SENIOR, UNIT_COORDINATOR, accept, case_start, default_policy
 from workflows.complaint import ComplaintWorkflow
-
-
-@pytest.fixture
-async def cases(temporal_env, sessions, task_queue):
-    async with running_cases(temporal_env, sessions, task_queue) as driver:
-        yield driver
 
 
 def kinds(state: CaseState) -> list[EventKind]:

@@ -13,15 +13,10 @@ from temporalio.worker import PollerBehaviorSimpleMaximum
 
 from infra.settings import ConfigurationError, load_settings
 from infra.temporal import connect
-from tests.pki import SERVER_NAME, Pki, make_pki
+from tests.pki import SERVER_NAME, Pki
 from worker import worker_tuning
 
 CLOUD = "foad-prod.a1b2c"
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory) -> Pki:
-    return make_pki(tmp_path_factory.mktemp("pki"))
 
 
 @pytest.fixture(autouse=True)

@@ -6,15 +6,14 @@ import importlib
 import json
 import re
 import tomllib
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
 from infra.settings import Settings, load_settings
+from tests import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = {f"FOAD_{name.upper()}" for name in Settings.model_fields}
 # What an operator puts in the env file for the ${VAR:?} secrets.
 SECRETS = {

@@ -10,14 +10,13 @@ import shutil
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
 from cli.devstack import free_port, port_open, stop
+from tests import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
 
 

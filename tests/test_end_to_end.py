@@ -21,23 +21,12 @@ import pytest
 from temporalio.client import Client
 
 from infra.binaries import temporal_cli
-from tests.e2eutil import (
-    MOBILE,
-    NATIONAL_CODE,
-    OFFICE,
-    PROVINCIAL,
-    Api,
-    Stack,
-    check_no_step_lost_or_doubled,
-    complaint,
-    events,
-    eventually,
-    policy_env,
-    running_stack,
-    sms,
-    tasks,
-    utc,
-)
+from tests.e2e.api import Api
+from tests.e2e.checks import check_no_step_lost_or_doubled
+from tests.e2e.readmodel import events, sms, tasks, utc
+from tests.e2e.stack import Stack, policy_env, running_stack
+from tests.factories import MOBILE, NATIONAL_CODE, OFFICE, PROVINCIAL, complaint
+from tests.polling import eventually
 from workflows.visibility import workflow_id
 
 try:

@@ -20,12 +20,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import create_engine
 
 from cli.devstack import dev_server_command, wait_for_temporal
+from tests import ROOT
 from tests.dbutil import create_postgres_database, drop_postgres_database
-from tests.e2eutil import MOBILE, ROOT, Api, Stack, eventually
-from tests.pki import SERVER_NAME, Pki, make_pki
+from tests.e2e.api import Api
+from tests.e2e.readmodel import ReadModel
+from tests.e2e.stack import Stack
+from tests.factories import MOBILE
+from tests.pki import SERVER_NAME, Pki
+from tests.polling import eventually
 from tests.tlsproxy import TlsProxy
 
 SCRIPTS = Path(sys.executable).parent
@@ -112,11 +116,6 @@ def migrated(deployment: Deployment) -> Deployment:
     return deployment
 
 
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory) -> Pki:
-    return make_pki(tmp_path_factory.mktemp("pki"))
-
-
 def test_a_wrong_configuration_stops_every_command_with_one_line_per_problem(deployment: Deployment) -> None:
     env = deployment.with_settings(
         temporal_tls_cert=str(deployment.stack.folder / "missing.pem"),
@@ -195,7 +194,7 @@ def test_api_and_worker_serve_a_complaint_and_stop_cleanly_on_sigterm(migrated: 
     worker_child = stack._child("worker", [script("foad-worker")])
     api_child.start(migrated.env)
     worker_child.start(migrated.env)
-    stack.db = create_engine(f"sqlite:///{stack.database_path}", connect_args={"timeout": 30})
+    stack.read_model = ReadModel(stack.read_model_url)
 
     def api_ready() -> bool:  # /readyz: 200 once Temporal and the database answer the API
         stack.check_alive("api")

@@ -1,7 +1,7 @@
 """Faults on the real stack: the worker SIGKILLed at random, the dev server stopped and restarted, the read model
 locked, two coordinators at once. Each test ends by accounting for every case it touched.
 
-One stack for the module (dev server, worker, API as subprocesses, tests/e2eutil.py). The county budget is short,
+One stack for the module (dev server, worker, API as subprocesses, tests/e2e/stack.py). The county budget is short,
 so that a county timer falls due while the dev server is down; the cases that must not escalate are ordered
 straight to the provincial unit, whose budget outlasts any outage here.
 """
@@ -19,20 +19,8 @@ import pytest
 from temporalio.client import WorkflowExecutionStatus
 
 from infra.binaries import temporal_cli
-from tests.e2eutil import (
-    MOBILE,
-    OFFICE,
-    PROVINCIAL,
-    Api,
-    Stack,
-    complaint,
-    events,
-    policy_env,
-    running_stack,
-    tasks,
-    utc,
-)
-from tests.faultutil import (
+from tests.e2e.api import Api
+from tests.e2e.faults import (
     ExclusiveLock,
     Retries,
     add_senior_coordinator,
@@ -41,9 +29,12 @@ from tests.faultutil import (
     drive_to_closed,
     listed_by_visibility,
     projection_attempts,
-    wait_until,
     workflow_states,
 )
+from tests.e2e.readmodel import events, tasks, utc
+from tests.e2e.stack import Stack, policy_env, running_stack
+from tests.factories import MOBILE, OFFICE, PROVINCIAL, complaint
+from tests.polling import eventually
 
 try:
     temporal_cli()
@@ -115,7 +106,7 @@ def test_worker_killed_at_random_points_loses_no_case_and_doubles_nothing(stack:
     with ThreadPoolExecutor(len(codes)) as pool:
         driving = [pool.submit(drive_to_closed, api, retries, code, PROVINCIAL, "sso-qazvin") for code in codes]
         # The kills come from this thread: a child started from a pool thread would die with that thread
-        # (PR_SET_PDEATHSIG in tests/e2eutil.py follows the thread that forked it, not the process).
+        # (PR_SET_PDEATHSIG in tests/e2e/processes.py follows the thread that forked it, not the process).
         started = time.monotonic()
         for attempt in range(2):
             # the first kill early enough to land mid-stream on a fast machine, the second anywhere after it
@@ -136,7 +127,12 @@ def test_worker_killed_at_random_points_loses_no_case_and_doubles_nothing(stack:
         check_closed_on_the_usual_path(stack, code)
         check_projected_in_order(stack, code)
     completed = {WorkflowExecutionStatus.COMPLETED}
-    wait_until(lambda: set(workflow_states(stack, codes).values()) == completed, 90, "every workflow completed")
+    eventually(
+        lambda: set(workflow_states(stack, codes).values()) == completed,
+        timeout=90,
+        interval=0.3,
+        what="every workflow completed",
+    )
 
 
 # --- the dev server stopped and restarted on its database file ------------------------------------------------
@@ -210,7 +206,12 @@ def test_dev_server_restart_mid_case_keeps_every_case_and_its_timers(stack: Stac
     assert None not in states.values(), {c: s for c, s in states.items() if s is None}
     for code in filed:
         api.open_task("sso-senior", code, "review", timeout=60)  # registered and projected by the worker
-    wait_until(lambda: listed_by_visibility(stack, everything) == set(everything), 30, "every case listed")
+    eventually(
+        lambda: listed_by_visibility(stack, everything) == set(everything),
+        timeout=30,
+        interval=0.3,
+        what="every case listed",
+    )
     drive_to_closed_after_review(api, retries, kept)
     assert retries.unexpected == []
 

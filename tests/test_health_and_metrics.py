@@ -13,7 +13,7 @@ from database.sessions import create_engine, sessionmaker, transaction
 from infra.health import ProbeServer, database_check, temporal_check
 from infra.settings import Settings
 from tests.apiutil import make_app
-from tests.reportcases import case_row, db  # noqa: F401 - fixture
+from tests.reportcases import case_row
 
 
 def _closed_port() -> int:
@@ -121,9 +121,9 @@ def _case(code: str, at: datetime, step: str, **fields) -> Case:
     return row
 
 
-async def test_product_gauges_count_the_cases_and_outbox_in_the_read_model(db):
+async def test_product_gauges_count_the_cases_and_outbox_in_the_read_model(report_db):
     now = datetime.now(UTC)
-    async with transaction(db) as session:
+    async with transaction(report_db) as session:
         session.add_all(
             [
                 _case("R1", now, "review", status="in_review", level=None),
@@ -147,10 +147,10 @@ async def test_product_gauges_count_the_cases_and_outbox_in_the_read_model(db):
                 for i, (status, minutes) in enumerate([("pending", 10), ("pending", 1), ("failed", 30), ("sent", 60)])
             ]
         )
-    app = make_app(sessions=db, metrics_cache_seconds=60)
+    app = make_app(sessions=report_db, metrics_cache_seconds=60)
     async with _client(app) as client:
         samples = _samples((await client.get("/metrics")).text)
-        async with transaction(db) as session:
+        async with transaction(report_db) as session:
             session.add(_case("R2", now, "review", status="in_review", level=None))
         cached = _samples((await client.get("/metrics")).text)
         app.state.product_metrics.cache_seconds = 0

@@ -18,7 +18,7 @@ from schemas.case import Actor
 from schemas.enums import Role
 from schemas.hotspot import HotspotDecision, HotspotDecisionInput, HotspotRule, HotspotScope, ScanInput
 from tests.apiutil import api_settings, http, make_app
-from tests.reportcases import case_row, db, seed_offices  # noqa: F401 - db is a fixture
+from tests.reportcases import case_row, seed_offices
 from worker import build_worker
 from workflows.hotspot import HotspotReviewWorkflow, HotspotScanWorkflow
 
@@ -47,9 +47,9 @@ async def findings(sessions, rule: HotspotRule = RULE) -> dict[tuple[str, str], 
     return {(f.scope.value, f.subject_id): f for f in found}
 
 
-async def test_a_unit_exactly_at_the_threshold_is_a_hotspot_with_its_repeated_indicator(db):
-    await add_cases(db, "aa-takestan", 3, indicators=(7, 7, 3))
-    found = await findings(db)
+async def test_a_unit_exactly_at_the_threshold_is_a_hotspot_with_its_repeated_indicator(report_db):
+    await add_cases(report_db, "aa-takestan", 3, indicators=(7, 7, 3))
+    found = await findings(report_db)
     unit = found[("unit", "aa-takestan")]
     assert (unit.complaints, unit.baseline, unit.top_indicator, unit.top_indicator_count) == (3, 0.0, 7, 2)
     assert ("agency", "aa") in found
@@ -57,24 +57,24 @@ async def test_a_unit_exactly_at_the_threshold_is_a_hotspot_with_its_repeated_in
     assert unit.review_id == "hotspot-unit-aa-takestan-20250614"
 
 
-async def test_one_below_the_absolute_threshold_is_not(db):
-    await add_cases(db, "aa-takestan", 2)
-    await add_cases(db, "aa-takestan", 5, days_ago=40)  # before the window: history, not the window
-    assert await findings(db) == {}
+async def test_one_below_the_absolute_threshold_is_not(report_db):
+    await add_cases(report_db, "aa-takestan", 2)
+    await add_cases(report_db, "aa-takestan", 5, days_ago=40)  # before the window: history, not the window
+    assert await findings(report_db) == {}
 
 
-async def test_relative_threshold_counts_against_the_subjects_own_history(db):
-    await add_cases(db, "bb-takestan", 12, days_ago=100)  # six windows of history: a mean of 2 per window
-    await add_cases(db, "bb-takestan", 3)
-    assert ("unit", "bb-takestan") not in await findings(db)  # 3 < 2 x 2
-    await add_cases(db, "bb-takestan", 1)
-    found = await findings(db)
+async def test_relative_threshold_counts_against_the_subjects_own_history(report_db):
+    await add_cases(report_db, "bb-takestan", 12, days_ago=100)  # six windows of history: a mean of 2 per window
+    await add_cases(report_db, "bb-takestan", 3)
+    assert ("unit", "bb-takestan") not in await findings(report_db)  # 3 < 2 x 2
+    await add_cases(report_db, "bb-takestan", 1)
+    found = await findings(report_db)
     assert found[("unit", "bb-takestan")].complaints == 4 and found[("unit", "bb-takestan")].baseline == 2.0
 
 
-async def test_a_subject_with_an_open_review_is_not_found_again(db):
-    await add_cases(db, "aa-takestan", 3)
-    async with transaction(db) as session:
+async def test_a_subject_with_an_open_review_is_not_found_again(report_db):
+    await add_cases(report_db, "aa-takestan", 3)
+    async with transaction(report_db) as session:
         session.add(
             HotspotReview(
                 review_id="hotspot-unit-aa-takestan-20250601",
@@ -93,7 +93,7 @@ async def test_a_subject_with_an_open_review_is_not_found_again(db):
                 overdue=False,
             )
         )
-    assert set(await findings(db)) == {("agency", "aa")}
+    assert set(await findings(report_db)) == {("agency", "aa")}
 
 
 # --- the review workflow on the time-skipping server ------------------------------------------------------

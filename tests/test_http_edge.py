@@ -6,7 +6,8 @@ import re
 import httpx
 
 from api.edge.headers import CONTENT_SECURITY_POLICY
-from tests.apiutil import PRODUCTION, complaint, make_app
+from tests.apiutil import PRODUCTION, make_app
+from tests.factories import complaint
 
 BASE = "http://foad.test"
 

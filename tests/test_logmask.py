@@ -6,7 +6,8 @@ import pytest
 
 from infra import logmask
 from infra.logmask import MaskingFilter, mask_personal_data
-from tests.apiutil import NATIONAL_CODE, complaint, http, make_app
+from tests.apiutil import http, make_app
+from tests.factories import NATIONAL_CODE, complaint
 
 
 @pytest.mark.parametrize(

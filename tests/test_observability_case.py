@@ -5,7 +5,6 @@ worker built on that client (so it inherits both), the API served by uvicorn (it
 logging by `infra.logs.setup`. The case is filed once for the module; each test reads what it left behind.
 """
 
-import asyncio
 import io
 import json
 import logging
@@ -18,7 +17,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -26,27 +24,16 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from temporalio import activity, workflow
 from temporalio.common import MetricMeter
 
-import cli.seed
 from cli.devstack import free_port
-from database.sessions import create_engine, sessionmaker
 from infra import logs
 from infra.runtime import sdk_runtime
 from infra.temporal import connect
 from infra.tracing import tracer_provider
 from schemas.actions import FeedbackInput
-from tests.apiutil import (
-    MOBILE,
-    NATIONAL_CODE,
-    REFDATA,
-    _hash_once,
-    api_settings,
-    citizen_auth,
-    complaint,
-    eventually,
-    make_app,
-    projected,
-)
-from tests.dbutil import migrate
+from tests.apiutil import api_settings, citizen_auth, make_app, projected, served
+from tests.dbutil import migrated, seed_demo
+from tests.factories import MOBILE, NATIONAL_CODE, complaint
+from tests.polling import eventually_async
 from worker import build_worker
 from workflows.complaint import ComplaintWorkflow
 from workflows.visibility import workflow_id
@@ -96,58 +83,45 @@ def _logs_to_stream(settings):
 @pytest.fixture(scope="module")
 async def observed(temporal_env, tmp_path_factory) -> AsyncIterator[Observed]:
     url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('observed') / 'foad.db'}"
-    migrate(url)
-    engine = create_engine(url)
-    sessions = sessionmaker(engine)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(cli.seed, "hash_password", _hash_once)
-        await cli.seed.seed(sessions, REFDATA)
-    metrics_port, task_queue = free_port(), f"test-{uuid.uuid4()}"
-    overrides = {
-        "tracing": True,
-        "log_format": "json",
-        "temporal_metrics_address": f"127.0.0.1:{metrics_port}",
-        "temporal_address": temporal_env.client.service_client.config.target_host,
-    }
-    settings = api_settings(**overrides)
-    exporter = _span_exporter()
-    with _logs_to_stream(settings) as stream:
-        client = await connect(settings)
-        app = make_app(sessions=sessions, client=client, task_queue=task_queue, **overrides)
-        port = free_port()
-        # log_config=None: uvicorn keeps the logging infra.logs set up, as under `uvicorn api.main:app`.
-        server = uvicorn.Server(uvicorn.Config(app, port=port, log_config=None, log_level="info", lifespan="off"))
-        serving = asyncio.create_task(server.serve())
-        base = f"http://127.0.0.1:{port}"
-        try:
-            while not server.started:
-                await asyncio.sleep(0.02)
-            worker = build_worker(client, sessions=sessions, task_queue=task_queue)
-            async with worker, httpx.AsyncClient(base_url=base) as http:
-                filed = await http.post(
-                    "/api/v1/complaints", json=complaint(), headers={"Idempotency-Key": "observed"} | citizen_auth()
-                )
-                assert filed.status_code == 201, filed.text
-                code = filed.json()["tracking_code"]
-                await projected(sessions, code)
-                await http.get(f"/api/v1/complaints/{code}", params={"mobile": MOBILE})
-                await http.get("/healthz")
-                # A feedback signal before the result: the workflow logs that it ignores it.
-                await client.get_workflow_handle(workflow_id(code)).signal(
-                    ComplaintWorkflow.feedback, FeedbackInput(satisfied=True, rating=5)
-                )
+    async with migrated(url) as sessions:
+        with pytest.MonkeyPatch.context() as patch:
+            await seed_demo(sessions, patch)
+        metrics_port, task_queue = free_port(), f"test-{uuid.uuid4()}"
+        overrides = {
+            "tracing": True,
+            "log_format": "json",
+            "temporal_metrics_address": f"127.0.0.1:{metrics_port}",
+            "temporal_address": temporal_env.client.service_client.config.target_host,
+        }
+        settings = api_settings(**overrides)
+        exporter = _span_exporter()
+        with _logs_to_stream(settings) as stream:
+            client = await connect(settings)
+            app = make_app(sessions=sessions, client=client, task_queue=task_queue, **overrides)
+            # log_config=None: uvicorn keeps the logging infra.logs set up, as under `uvicorn api.main:app`.
+            async with served(app, log_config=None, log_level="info") as base:
+                worker = build_worker(client, sessions=sessions, task_queue=task_queue)
+                async with worker, httpx.AsyncClient(base_url=base) as http:
+                    filed = await http.post(
+                        "/api/v1/complaints", json=complaint(), headers={"Idempotency-Key": "observed"} | citizen_auth()
+                    )
+                    assert filed.status_code == 201, filed.text
+                    code = filed.json()["tracking_code"]
+                    await projected(sessions, code)
+                    await http.get(f"/api/v1/complaints/{code}", params={"mobile": MOBILE})
+                    await http.get("/healthz")
+                    # A feedback signal before the result: the workflow logs that it ignores it.
+                    await client.get_workflow_handle(workflow_id(code)).signal(
+                        ComplaintWorkflow.feedback, FeedbackInput(satisfied=True, rating=5)
+                    )
 
-                async def logged_and_traced() -> bool:
-                    spans = {s.name for s in exporter.get_finished_spans()}
-                    return "feedback ignored" in stream.getvalue() and spans >= set(SPAN_PATH)
+                    async def logged_and_traced() -> bool:
+                        spans = {s.name for s in exporter.get_finished_spans()}
+                        return "feedback ignored" in stream.getvalue() and spans >= set(SPAN_PATH)
 
-                await eventually(logged_and_traced)
-                sdk_metrics = (await http.get(f"http://127.0.0.1:{metrics_port}/metrics")).text
-                await client.get_workflow_handle(workflow_id(code)).terminate(reason="test over")
-        finally:
-            server.should_exit = True
-            await serving
-            await engine.dispose()
+                    await eventually_async(logged_and_traced)
+                    sdk_metrics = (await http.get(f"http://127.0.0.1:{metrics_port}/metrics")).text
+                    await client.get_workflow_handle(workflow_id(code)).terminate(reason="test over")
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     yield Observed(code, lines, list(exporter.get_finished_spans()), sdk_metrics)
 

@@ -9,7 +9,6 @@ from database.sessions import transaction
 from schemas.actions import CalendarChangedInput, CitizenReplyInput, InformationRequestInput
 from schemas.clock import SlaMode
 from schemas.enums import CaseStatus, EventKind, Level
-from tests.casedriver import running_cases
 from tests.clockutil import (
     THURSDAY_OPEN,
     at,
@@ -22,12 +21,6 @@ from tests.clockutil import (
 )
 from tests.factories import SENIOR, default_policy
 from workflows.complaint import ComplaintWorkflow
-
-
-@pytest.fixture
-async def cases(temporal_env, sessions, task_queue):
-    async with running_cases(temporal_env, sessions, task_queue) as driver:
-        yield driver
 
 
 def kinds(state) -> list[EventKind]:

@@ -1,7 +1,10 @@
 """Open311 GeoReport v2, driven by the `georeport` client from PyPI (GETs, JSON and XML) and by `requests`,
 its HTTP library, for the POST that georeport does not implement."""
 
+from collections.abc import AsyncIterator
+
 import httpx
+import pytest
 import requests
 import xmltodict
 from sqlalchemy import create_engine, delete, func, select, text
@@ -12,22 +15,10 @@ from database import open311_clients
 from database.models import Case, CaseEventRow, IntakeKey, SmsOutbox, Task
 from database.open311_clients import register
 from infra.settings import get_settings
-from tests.apiutil import (
-    FULL_NAME,
-    MOBILE,
-    NATIONAL_CODE,
-    OFFICE,
-    PRODUCTION,
-    cases_terminated,  # noqa: F401 - fixture
-    http,
-    login,
-    make_app,
-    projected,
-    seeded,  # noqa: F401 - fixture
-    worker,  # noqa: F401 - fixture
-)
+from tests.apiutil import PRODUCTION, http, login, make_app, projected, served
 from tests.dbutil import migrate
-from tests.open311util import API_KEY, DESCRIPTION, call, client, form, open311  # noqa: F401 - fixture
+from tests.factories import DESCRIPTION, FULL_NAME, MOBILE, NATIONAL_CODE, OFFICE
+from tests.open311util import API_KEY, call, client, form
 from timekeeping.tehran import TEHRAN
 
 PERSONAL = (NATIONAL_CODE, MOBILE, FULL_NAME, FULL_NAME.split()[1], DESCRIPTION)
@@ -42,6 +33,15 @@ def errors(response: requests.Response, fmt: str) -> list[dict]:
         return response.json()
     parsed = xmltodict.parse(response.content)["errors"]["error"]
     return parsed if isinstance(parsed, list) else [parsed]
+
+
+@pytest.fixture
+async def open311(temporal_env, seeded, task_queue, worker) -> AsyncIterator[str]:
+    """The root address of the Open311 endpoint, on the real test server with a worker, one client app registered."""
+    await register(seeded, "test-app", "برنامه آزمایشی", api_key=API_KEY)
+    app = make_app(sessions=seeded, client=temporal_env.client, task_queue=task_queue)
+    async with served(app, lifespan="on") as root:
+        yield f"{root}/open311/v2"
 
 
 async def test_services_list_the_eight_indicators_in_json_and_xml(open311):

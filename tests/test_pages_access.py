@@ -12,7 +12,8 @@ from api.auth.tokens import create_citizen_token
 from api.pages.session import COOKIE
 from api.services.tracking import new_tracking_code
 from database.models import Case
-from tests.apiutil import MOBILE, PASSWORD, PRODUCTION, make_app, seeded  # noqa: F401  (fixture)
+from tests.apiutil import PRODUCTION, make_app
+from tests.factories import MOBILE, PASSWORD
 from timekeeping.persian import persian_digits
 from workflows.clock import wall_deadline
 

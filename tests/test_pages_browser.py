@@ -5,8 +5,8 @@ Each test saves screenshots under its tmp_path."""
 import re
 from datetime import datetime, timedelta
 
-from tests.apiutil import MOBILE, NATIONAL_CODE, OFFICE, cases_terminated, seeded, worker  # noqa: F401  (fixtures)
-from tests.browserutil import DESKTOP, PHONE, browser, browsing, digits, log_in, reload_until, site  # noqa: F401
+from tests.browserutil import DESKTOP, PHONE, digits, log_in, reload_until
+from tests.factories import MOBILE, NATIONAL_CODE, OFFICE
 from timekeeping.persian import persian_digits
 from timekeeping.tehran import TEHRAN
 

@@ -10,18 +10,8 @@ from sqlalchemy import select
 from database.models import AccessRecord
 from schemas.enums import CaseStatus
 from schemas.text import persian_digits
-from tests.apiutil import (
-    api,  # noqa: F401 - fixture
-    cases_terminated,  # noqa: F401 - fixture
-    complaint,
-    file,
-    login,
-    make_app,
-    open_task,
-    projected,
-    seeded,  # noqa: F401 - fixture
-    worker,  # noqa: F401 - fixture
-)
+from tests.apiutil import file, login, make_app, open_task, projected
+from tests.factories import complaint
 from tests.test_pages_access import log_in
 
 EMPLOYEE = "آقای کریمی"

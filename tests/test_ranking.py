@@ -13,7 +13,7 @@ from reports.ranking import ranking
 from reports.staff import staff_performance
 from schemas.enums import EventKind
 from schemas.reports import RankingWeights
-from tests.reportcases import case_row, db, event_row, tehran  # noqa: F401 - db is a fixture
+from tests.reportcases import case_row, event_row, tehran
 
 SLA = 3 * 3600
 
@@ -41,9 +41,9 @@ async def load_league(sessions) -> None:
         )
 
 
-async def test_units_below_the_minimum_are_listed_apart_however_good(db):
-    await load_league(db)
-    async with db() as session:
+async def test_units_below_the_minimum_are_listed_apart_however_good(report_db):
+    await load_league(report_db)
+    async with report_db() as session:
         result = await ranking(session, scope="unit", year=1403, min_cases=2, weights=RankingWeights(), sla_seconds=SLA)
 
     assert [(e.rank, e.subject_id, e.cases, e.score) for e in result.ranked] == [
@@ -61,25 +61,25 @@ async def test_units_below_the_minimum_are_listed_apart_however_good(db):
     assert result.ranked[0].name_fa == "شعبه تاکستان ب"
 
 
-async def test_at_the_minimum_a_unit_is_ranked(db):
-    await load_league(db)
-    async with db() as session:
+async def test_at_the_minimum_a_unit_is_ranked(report_db):
+    await load_league(report_db)
+    async with report_db() as session:
         result = await ranking(session, scope="unit", year=1403, min_cases=1, weights=RankingWeights(), sla_seconds=SLA)
     assert [e.subject_id for e in result.ranked] == ["aa-ziaran", "bb-takestan", "aa-takestan"]
     assert result.unranked == []
 
 
-async def test_weights_change_the_score(db):
-    await load_league(db)
+async def test_weights_change_the_score(report_db):
+    await load_league(report_db)
     only_sla = RankingWeights(sla=1, satisfaction=0, reopen=0, volume=0)
-    async with db() as session:
+    async with report_db() as session:
         result = await ranking(session, scope="agency", year=1403, min_cases=2, weights=only_sla, sla_seconds=SLA)
     assert [(e.subject_id, e.cases, e.score) for e in result.ranked] == [("bb", 2, 1.0), ("aa", 4, 0.75)]
 
 
-async def test_senior_coordinators_and_inspectors_show_their_cases_times_and_breaches(db):
-    await load_league(db)
-    async with transaction(db) as session:
+async def test_senior_coordinators_and_inspectors_show_their_cases_times_and_breaches(report_db):
+    await load_league(report_db)
+    async with transaction(report_db) as session:
         for code, day, minutes in (("T1", 1, 15), ("T2", 2, 25)):
             at = tehran(1403, 3, day) + timedelta(minutes=minutes)
             session.add(
@@ -111,7 +111,7 @@ async def test_senior_coordinators_and_inspectors_show_their_cases_times_and_bre
             )
         )
 
-    async with db() as session:
+    async with report_db() as session:
         result = await staff_performance(session, year=1403, month=3)
         other_month = await staff_performance(session, year=1403, month=4)
 

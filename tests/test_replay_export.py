@@ -56,9 +56,10 @@ from schemas.enums import HandlingOutcome, ReviewDecision, Role
 from schemas.hotspot import HotspotDecision, HotspotDecisionInput, HotspotFinding, HotspotOpen, HotspotScope
 from schemas.text import is_valid_national_code
 from sms.sender import TEMPLATES
+from tests import ROOT
 from tests.casedriver import running_cases
 from tests.dbutil import migrate
-from tests.e2eutil import ROOT, running_dev_server
+from tests.e2e.processes import running_dev_server
 from tests.factories import CHAIN, case_start
 from tests.replay import record_registration_twice, recording_converter
 from tests.test_replay import HISTORIES

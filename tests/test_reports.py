@@ -14,13 +14,7 @@ from schemas.enums import CaseStatus, EventKind, Level, Step
 from schemas.reports import ReportSlice
 from sms.sender import OutboxSmsSender
 from tests.factories import AGENCY, CHAIN, OPERATOR, case_start
-from tests.reportcases import (  # noqa: F401 - db is a fixture
-    LAST_OF_ESFAND_2350,
-    NEW_YEAR_0005,
-    VILLAGE,
-    db,
-    load_fixed_cases,
-)
+from tests.reportcases import LAST_OF_ESFAND_2350, NEW_YEAR_0005, VILLAGE, load_fixed_cases
 from timekeeping.jalali import jalali_period, month_bounds
 
 SLA = 3 * 3600
@@ -35,9 +29,9 @@ def test_a_case_at_2350_on_the_last_day_of_esfand_belongs_to_esfand():
     assert start <= LAST_OF_ESFAND_2350 < end <= NEW_YEAR_0005
 
 
-async def test_monthly_report_nationwide_matches_the_hand_count(db):
-    await load_fixed_cases(db)
-    async with db() as session:
+async def test_monthly_report_nationwide_matches_the_hand_count(report_db):
+    await load_fixed_cases(report_db)
+    async with report_db() as session:
         report = await monthly_report(session, ReportSlice(), year=1403, month=12, sla_seconds=SLA)
 
     f = report.period.figures
@@ -70,25 +64,25 @@ async def test_monthly_report_nationwide_matches_the_hand_count(db):
         (ReportSlice(province_code="IR-30"), 0),
     ],
 )
-async def test_each_slice_counts_only_its_cases(db, report_slice, received):
-    await load_fixed_cases(db)
-    async with db() as session:
+async def test_each_slice_counts_only_its_cases(report_db, report_slice, received):
+    await load_fixed_cases(report_db)
+    async with report_db() as session:
         report = await monthly_report(session, report_slice, year=1403, month=12, sla_seconds=SLA)
     assert report.period.figures.received == received
 
 
-async def test_village_slice_shows_its_rejection_and_no_times(db):
-    await load_fixed_cases(db)
-    async with db() as session:
+async def test_village_slice_shows_its_rejection_and_no_times(report_db):
+    await load_fixed_cases(report_db)
+    async with report_db() as session:
         report = await monthly_report(session, ReportSlice(village=VILLAGE), year=1403, month=12, sla_seconds=SLA)
     f = report.period.figures
     assert f.rejected_out_of_scope == 1 and f.in_scope == 0 and f.within_sla_share is None
     assert f.median_minutes_to_result is None and f.satisfaction.response_rate is None
 
 
-async def test_annual_report_totals_the_year_and_trends_each_month(db):
-    await load_fixed_cases(db)
-    async with db() as session:
+async def test_annual_report_totals_the_year_and_trends_each_month(report_db):
+    await load_fixed_cases(report_db)
+    async with report_db() as session:
         report = await annual_report(session, ReportSlice(), year=1403, sla_seconds=SLA)
     assert report.period.figures.received == 5
     assert [m.figures.received for m in report.months] == [0] * 10 + [1, 4]
@@ -97,8 +91,8 @@ async def test_annual_report_totals_the_year_and_trends_each_month(db):
     assert report.months[0].label_fa == "فروردین ۱۴۰۳"
 
 
-async def test_projection_stores_the_tehran_jalali_month_and_counts_escalations_once(db):
-    async with transaction(db) as session:
+async def test_projection_stores_the_tehran_jalali_month_and_counts_escalations_once(report_db):
+    async with transaction(report_db) as session:
         session.add(Agency(id=AGENCY, name_fa="دستگاه آزمایشی", name_en="Test agency"))
         await session.flush()
         session.add(Unit(id=CHAIN[0].id, agency_id=AGENCY, level="county", name_fa="شعبه", name_en="office"))
@@ -130,7 +124,7 @@ async def test_projection_stores_the_tehran_jalali_month_and_counts_escalations_
         ),
         start=start,
     )
-    activities = CaseActivities(db, OutboxSmsSender(db))
+    activities = CaseActivities(report_db, OutboxSmsSender(report_db))
     await activities.record_transition(transition)
     escalated = transition.model_copy(
         update={
@@ -143,7 +137,7 @@ async def test_projection_stores_the_tehran_jalali_month_and_counts_escalations_
     await activities.record_transition(escalated)
     await activities.record_transition(escalated)  # a retried activity: applied once
 
-    async with db() as session:
+    async with report_db() as session:
         case = await session.get(Case, start.tracking_code)
     assert (case.jalali_year, case.jalali_month, case.result_seconds) == (1403, 12, 95 * 60)
     assert (case.escalated_provincial, case.escalated_national) == (0, 1)

@@ -9,15 +9,14 @@ from cli.generate import generate
 from database.models import Case, CaseEventRow
 from reports.service import annual_report
 from schemas.reports import ReportSlice
-from tests.reportcases import db  # noqa: F401 - db is a fixture
 
 
-async def test_generated_history_fills_the_asked_months_with_plausible_mixes(db):
-    engine = db.kw["bind"]
+async def test_generated_history_fills_the_asked_months_with_plausible_mixes(report_db):
+    engine = report_db.kw["bind"]
     written = await generate(engine, cases=600, months=3, end=(1403, 12), seed=3, batch=250, progress=lambda _: None)
     assert written == 600
 
-    async with db() as session:
+    async with report_db() as session:
         periods = Counter((y, m) for y, m in await session.execute(select(Case.jalali_year, Case.jalali_month)))
         report = await annual_report(session, ReportSlice(), year=1403, sla_seconds=3 * 3600)
         events = await session.scalar(select(func.count()).select_from(CaseEventRow))

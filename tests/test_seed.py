@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -19,38 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cli.seed import SeedError, seed
 from database.models import Agency, County, Province, Unit, User, UserUnit
 from database.refdata import unit_chain
-from database.sessions import create_engine, sessionmaker, transaction
+from database.sessions import transaction
 from infra.passwords import hash_password, verify_password
 from schemas.enums import LEVELS, Level, Role
-from tests.dbutil import create_postgres_database, drop_postgres_database, migrate
+from tests import REFDATA, ROOT
+from tests.dbutil import migrate
+from tests.factories import PASSWORD
 
-ROOT = Path(__file__).resolve().parent.parent
-REFDATA = ROOT / "refdata"
-DEMO_PASSWORD = "foad-demo-128"
 PILOT_PROVINCES = {"IR-26": 6, "IR-30": 7, "IR-23": 16}  # Qazvin, Alborz, Tehran: their number of counties
-POSTGRES_URL = os.environ.get("FOAD_TEST_POSTGRES_URL")
-
-
-@pytest.fixture(
-    params=[
-        "sqlite",
-        pytest.param("postgresql", marks=pytest.mark.skipif(not POSTGRES_URL, reason="FOAD_TEST_POSTGRES_URL unset")),
-    ]
-)
-async def db(request, tmp_path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    """A migrated, empty read-model database of each kind, its own for every test."""
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'foad.db'}"
-    else:
-        url = await create_postgres_database(POSTGRES_URL)
-    try:
-        migrate(url)
-        engine = create_engine(url)
-        yield sessionmaker(engine)
-        await engine.dispose()
-    finally:
-        if request.param == "postgresql":
-            await drop_postgres_database(POSTGRES_URL, url)
 
 
 async def _counts(sessions: async_sessionmaker[AsyncSession]) -> dict[str, int]:
@@ -244,7 +219,7 @@ async def test_demo_users_cover_every_role_with_the_documented_password(db):
         chain = await unit_chain(session, "sso-qazvin-takestan")
         tehran_county = await session.get(Unit, "sso-tehran-eslamshahr")
     assert {u.role for u in users.values()} == set(Role) - {Role.CITIZEN, Role.SYSTEM}
-    assert all(verify_password(DEMO_PASSWORD, u.password_hash) and u.active for u in users.values())
+    assert all(verify_password(PASSWORD, u.password_hash) and u.active for u in users.values())
     assert {"operator1", "admin", "auditor", "sso-senior"} <= set(users)
     assert users["sso-senior"].role == Role.SENIOR_COORDINATOR and users["sso-senior"].agency_id == "sso"
     coordinated = {unit_id for _, unit_id in memberships}

@@ -1,33 +1,21 @@
 """The SMS dispatcher against a local server playing the gateway: success, 5xx, 429, timeouts, never twice."""
 
 import asyncio
-import os
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from database.models import SmsOutbox
-from database.sessions import create_engine, sessionmaker, transaction
+from database.sessions import transaction
 from infra.settings import Settings
 from schemas.text import latin_digits
 from sms.dispatch import SmsDispatcher, build_gateway
 from sms.sender import OutboxSmsSender, render
-from tests.apiutil import (
-    api,  # noqa: F401 - fixture
-    cases_terminated,  # noqa: F401 - fixture
-    eventually,
-    file,
-    seeded,  # noqa: F401 - fixture
-    worker,  # noqa: F401 - fixture
-)
-from tests.dbutil import create_postgres_database, drop_postgres_database, migrate
+from tests.apiutil import file
+from tests.factories import MOBILE
 from tests.fakegateway import FakeGateway
-
-MOBILE = "09121234567"
-POSTGRES_URL = os.environ.get("FOAD_TEST_POSTGRES_URL")
+from tests.polling import eventually_async
 
 
 class Clock:
@@ -243,29 +231,6 @@ async def test_generic_gateway_that_dedupes_gets_the_same_idempotency_key_again(
     assert len(fake.sends()) == 2 and len(fake.accepted) == 1
 
 
-@pytest.fixture(
-    params=[
-        "sqlite",
-        pytest.param("postgresql", marks=pytest.mark.skipif(not POSTGRES_URL, reason="FOAD_TEST_POSTGRES_URL unset")),
-    ]
-)
-async def db(request, tmp_path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    """A migrated outbox of each kind: the claims are SQL, and must hold on both engines."""
-    url = (
-        f"sqlite+aiosqlite:///{tmp_path / 'foad.db'}"
-        if request.param == "sqlite"
-        else (await create_postgres_database(POSTGRES_URL))
-    )
-    try:
-        migrate(url)
-        engine = create_engine(url)
-        yield sessionmaker(engine)
-        await engine.dispose()
-    finally:
-        if request.param == "postgresql":
-            await drop_postgres_database(POSTGRES_URL, url)
-
-
 async def test_concurrent_dispatchers_send_each_row_once(db, fake):
     ids = await queue(db, 12)
     settings = settings_for(fake, sms_gateway_timeout_seconds=5)
@@ -293,7 +258,7 @@ async def test_a_filed_complaints_sms_reaches_the_gateway_in_persian(api, seeded
         await dispatcher.run_once()
         return next((p for p in fake.sends() if code in latin_digits(p["message"])), None)
 
-    params = await eventually(sent_to_gateway, timeout=30)
+    params = await eventually_async(sent_to_gateway, timeout=30)
     assert params["message"].startswith("فواد ۱۲۸: شکایت شما ثبت شد") and params["receptor"] == MOBILE
     async with seeded() as session:
         row = await session.scalar(select(SmsOutbox).where(SmsOutbox.tracking_code == code))

@@ -2,14 +2,12 @@
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from sms.segments import ELLIPSIS, count
 from sms.sender import SEGMENT_BUDGETS, TEMPLATES, render
-
-REFDATA = Path(__file__).resolve().parent.parent / "refdata"
+from tests import REFDATA
 
 
 def _unit_names() -> list[str]:

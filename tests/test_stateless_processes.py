@@ -29,19 +29,12 @@ from temporalio.client import WorkflowExecutionStatus
 
 from infra.binaries import temporal_cli
 from schemas.case import CaseState
-from tests.e2eutil import (
-    OFFICE,
-    PROVINCIAL,
-    Api,
-    Stack,
-    check_no_step_lost_or_doubled,
-    complaint,
-    eventually,
-    policy_env,
-    running_stack,
-    sms,
-    tasks,
-)
+from tests.e2e.api import Api
+from tests.e2e.checks import check_no_step_lost_or_doubled
+from tests.e2e.readmodel import sms, tasks
+from tests.e2e.stack import Stack, policy_env, running_stack
+from tests.factories import OFFICE, PROVINCIAL, complaint
+from tests.polling import eventually
 from workflows.visibility import workflow_id
 
 try:

@@ -26,10 +26,10 @@ from schemas.actions import (
 from schemas.enums import Level, ReviewDecision
 from tests.casedriver import CaseDriver, running_cases
 from tests.clockutil import office_policy
-from tests.conftest import start_test_server
 from tests.dbutil import migrate
 from tests.factories import SENIOR, accept, default_policy
 from tests.replay import recording_converter
+from tests.testserver import start_test_server
 from workflows.complaint import ComplaintWorkflow
 
 HISTORIES = Path(__file__).parent / "histories"

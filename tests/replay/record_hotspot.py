@@ -14,9 +14,9 @@ from infra.settings import Settings
 from schemas.case import Actor
 from schemas.enums import Role
 from schemas.hotspot import HotspotDecision, HotspotDecisionInput, HotspotFinding, HotspotOpen, HotspotScope
-from tests.conftest import start_test_server
 from tests.dbutil import migrate
 from tests.replay.record import HISTORIES
+from tests.testserver import start_test_server
 from worker import build_worker
 from workflows.hotspot import HotspotReviewWorkflow
 

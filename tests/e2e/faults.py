@@ -1,5 +1,5 @@
-"""Helpers for the fault tests: a client that retries 503s as a real one would, and the end-of-test audit that
-every case is accounted for."""
+"""Helpers for the fault tests: a client that retries 503s as a real one would, the end-of-test audit that every
+case is accounted for (in the read model and in Temporal), a second senior coordinator, and the read model locked."""
 
 import asyncio
 import sqlite3
@@ -14,7 +14,10 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowExecutionStatus
 
 from infra.passwords import hash_password
-from tests.e2eutil import PASSWORD, Api, Stack, check_no_step_lost_or_doubled, eventually
+from tests.e2e.api import Api
+from tests.e2e.checks import check_no_step_lost_or_doubled
+from tests.e2e.stack import Stack
+from tests.factories import PASSWORD
 from workflows.visibility import workflow_id
 
 PATH_KINDS = ["registered", "review_accepted", "task_completed", "result_approved", "feedback"]
@@ -158,7 +161,3 @@ class ExclusiveLock:
     def __exit__(self, *_exc: object) -> None:
         self._connection.execute("COMMIT")
         self._connection.close()
-
-
-def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    eventually(condition, timeout=timeout, interval=0.3, what=what)

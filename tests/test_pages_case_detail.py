@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from database.models import AccessRecord
 from schemas.enums import CaseStatus
-from schemas.text import persian_digits
 from tests.apiutil import file, login, make_app, open_task, projected
 from tests.factories import complaint
 from tests.test_pages_access import log_in
+from timekeeping.persian import persian_digits
 
 EMPLOYEE = "آقای کریمی"
 ACCEPT = {"decision": "accept", "unit_id": "sso-qazvin-takestan", "action_order": "جایگزین به باجه بفرستید"}

@@ -22,12 +22,15 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
 PASSWORD = "foad-demo-128"  # every demo user's (refdata/demo_users.json)
 MOBILE = "09121234567"
 OFFICE = "sso-qazvin-takestan"
 STEP_TIMEOUT = 60.0
+T = TypeVar("T")
 
 
 class SmokeError(Exception):
@@ -38,19 +41,28 @@ class Api:
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url.rstrip("/")
 
-    def call(self, method: str, path: str, expected: int, *, token: str | None = None, **body: object) -> dict:
-        headers = {"Accept": "application/json"}
+    def call(
+        self,
+        method: str,
+        path: str,
+        expected: int,
+        *,
+        token: str | None = None,
+        json_body: object = None,
+        form: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        sent = {"Accept": "application/json"} | (headers or {})
         data = None
-        if "form" in body:
-            data = urllib.parse.urlencode(body["form"]).encode()
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        elif "json" in body:
-            data = json.dumps(body["json"]).encode()
-            headers["Content-Type"] = "application/json"
+        if form is not None:
+            data = urllib.parse.urlencode(form).encode()
+            sent["Content-Type"] = "application/x-www-form-urlencoded"
+        elif json_body is not None:
+            data = json.dumps(json_body).encode()
+            sent["Content-Type"] = "application/json"
         if token is not None:
-            headers["Authorization"] = f"Bearer {token}"
-        headers |= body.get("headers", {})  # type: ignore[arg-type]
-        request = urllib.request.Request(self.base_url + path, data=data, headers=headers, method=method)
+            sent["Authorization"] = f"Bearer {token}"
+        request = urllib.request.Request(self.base_url + path, data=data, headers=sent, method=method)
         try:
             with urllib.request.urlopen(request, timeout=30) as answer:
                 status, text = answer.status, answer.read().decode()
@@ -67,16 +79,14 @@ class Api:
 
 def otp_from_outbox(database_url: str) -> str:
     sql = f"SELECT body FROM sms_outbox WHERE template = 'otp' AND mobile = '{MOBILE}' ORDER BY id DESC LIMIT 1"
-    body = subprocess.run(
-        ["psql", database_url, "-XAt", "-c", sql], check=True, capture_output=True, text=True
-    ).stdout
+    body = subprocess.run(["psql", database_url, "-XAt", "-c", sql], check=True, capture_output=True, text=True).stdout
     found = re.search(r"\d{6}", body)  # Persian digits in a Persian text; \d takes any decimal digit
     if found is None:
         raise SmokeError(f"no one-time code in the outbox (last SMS: {body!r})")
     return "".join(str(unicodedata.digit(char)) for char in found.group())
 
 
-def eventually(what: str, probe):  # noqa: ANN001, ANN201 - a small loop, typed by its use
+def eventually(what: str, probe: Callable[[], T]) -> T:
     deadline = time.monotonic() + STEP_TIMEOUT
     while True:
         found = probe()
@@ -97,20 +107,20 @@ def open_task(api: Api, token: str, code: str, kind: str) -> str:
     return eventually(f"an open {kind} task of {code}", probe)
 
 
-def case_row(api: Api, token: str, code: str) -> dict:
+def case_row(api: Api, token: str, code: str) -> dict[str, Any]:
     return api.call("GET", f"/api/v1/cases/{code}?live=false", 200, token=token)
 
 
-def drive(api_url: str, database_url: str) -> dict:
+def drive(api_url: str, database_url: str) -> dict[str, Any]:
     api = Api(api_url)
     started = time.monotonic()
 
     def say(what: str) -> None:
         print(f"  {time.monotonic() - started:5.1f}s  {what}", flush=True)
 
-    api.call("POST", "/api/v1/citizen/otp", 202, json={"mobile": MOBILE})
+    api.call("POST", "/api/v1/citizen/otp", 202, json_body={"mobile": MOBILE})
     verified = api.call(
-        "POST", "/api/v1/citizen/otp/verify", 200, json={"mobile": MOBILE, "code": otp_from_outbox(database_url)}
+        "POST", "/api/v1/citizen/otp/verify", 200, json_body={"mobile": MOBILE, "code": otp_from_outbox(database_url)}
     )
     citizen = verified["access_token"]
     say(f"citizen {MOBILE} verified by the one-time code from the outbox")
@@ -125,30 +135,30 @@ def drive(api_url: str, database_url: str) -> dict:
         "incident_at": (datetime.now(UTC) - timedelta(minutes=30)).isoformat(),
     }
     headers = {"Idempotency-Key": f"smoke-{uuid.uuid4()}"}
-    code = api.call("POST", "/api/v1/complaints", 201, token=citizen, json=complaint, headers=headers)[
-        "tracking_code"
-    ]
+    receipt = api.call("POST", "/api/v1/complaints", 201, token=citizen, json_body=complaint, headers=headers)
+    code = receipt["tracking_code"]
     say(f"filed: tracking code {code}")
 
     senior = api.login("sso-senior")
     order = {"decision": "accept", "unit_id": OFFICE, "action_order": "با شعبه تماس بگیرید و جایگزین بفرستید"}
     open_task(api, senior, code, "review")
-    api.call("POST", f"/api/v1/cases/{code}/review", 200, token=senior, json=order)
+    api.call("POST", f"/api/v1/cases/{code}/review", 200, token=senior, json_body=order)
     say("reviewed by sso-senior: accepted, ordered to sso-qazvin-takestan")
 
     unit = api.login("sso-takestan")
     task = open_task(api, unit, code, "handling")
     done = {"outcome": "substitute_assigned", "note": "کارمند جایگزین به باجه اعزام شد"}
-    api.call("POST", f"/api/v1/tasks/{task}/complete", 200, token=unit, json=done)
+    api.call("POST", f"/api/v1/tasks/{task}/complete", 200, token=unit, json_body=done)
     say("handled by sso-takestan: substitute assigned")
 
     open_task(api, senior, code, "approval")
-    api.call("POST", f"/api/v1/cases/{code}/approve", 200, token=senior, json={"result_note": "کارمند جایگزین مستقر شد"})
+    result = {"result_note": "کارمند جایگزین مستقر شد"}
+    api.call("POST", f"/api/v1/cases/{code}/approve", 200, token=senior, json_body=result)
     eventually("awaiting feedback", lambda: case_row(api, senior, code)["status"] == "awaiting_feedback")
     say("result approved by sso-senior; the citizen is asked for feedback")
 
     feedback = {"satisfied": True, "rating": 5}
-    api.call("POST", f"/api/v1/complaints/{code}/feedback", 202, token=citizen, json=feedback)
+    api.call("POST", f"/api/v1/complaints/{code}/feedback", 202, token=citizen, json_body=feedback)
     row = eventually("closed", lambda: (r := case_row(api, senior, code))["status"] == "closed" and r)
     say(f"feedback: satisfied; read model: status {row['status']}, step {row['step']}")
     return row

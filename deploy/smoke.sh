@@ -210,7 +210,8 @@ say "foad-api on 127.0.0.1:$api_port and foad-worker (probe 127.0.0.1:$health_po
 # --- 4. one case, end to end ---------------------------------------------------------------------------------
 begun=$EPOCHREALTIME
 say "a complaint, over HTTP:"
-result=$(python3 deploy/smoke_case.py "http://127.0.0.1:$api_port" "${server}/$DATABASE" | tee /dev/stderr | tail -1)
+python3 deploy/smoke_case.py "http://127.0.0.1:$api_port" "${server}/$DATABASE" | tee "$RUN/case.log"
+result=$(tail -1 "$RUN/case.log")
 code=$(sed -n 's/^tracking_code=\([^ ]*\) .*/\1/p' <<< "$result")
 [ -n "$code" ] || fail "no tracking code"
 workflow=$("$RUN/temporal" workflow describe --address "127.0.0.1:$temporal_port" --workflow-id "complaint-$code" \

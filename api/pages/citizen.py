@@ -1,5 +1,6 @@
-"""The citizen's pages (no login): prove the mobile by one-time code, file a complaint, follow it, give
-feedback. The same services as the JSON API: api.auth.otp and api.services (filing, public, casework)."""
+"""The citizen's pages (no login): prove the mobile by one-time code, file a complaint, follow it, answer a
+coordinator's question, give feedback. The same services as the JSON API: api.auth.otp and api.services (filing,
+public, casework); the forms offered are the rule book's answer (workflows/rules.py) on the case's live state."""
 
 import uuid
 
@@ -10,7 +11,7 @@ from starlette.responses import Response
 
 from api.auth.otp import OtpRejected, issue_limited, sms_sender, verify_limited
 from api.deps import get_engine
-from api.edge.errors import ApiError, NotFound, Unauthorized
+from api.edge.errors import ApiError, NotFound, Unauthorized, engine_error
 from api.edge.limits import enforce, per_hour
 from api.pages import session as page_session
 from api.pages.forms import INDICATORS, incident_days, intake_fields, load_places
@@ -18,19 +19,23 @@ from api.pages.rendering import HOME, error_message_fa, field_errors, page, redi
 from api.services import casework, public
 from api.services.access_log import client_address, record_access
 from api.services.filing import file_complaint
-from api.services.readmodel import get_case
 from api.services.tracking import is_valid_tracking_code, normalize_tracking_code
 from database.models import Case, SmsOutbox, Unit
-from schemas.actions import FeedbackRequest
-from schemas.case import CITIZEN
+from schemas.actions import CitizenReplyRequest, FeedbackRequest
+from schemas.case import CITIZEN, CaseState
 from schemas.citizen import OtpRequest, OtpVerify
-from schemas.enums import Step
+from schemas.enums import CaseStatus, Step
 from schemas.intake import ComplaintIntake
 from schemas.text import mask_mobile
+from workflows.rules import CITIZEN_ACTIONS, CITIZEN_SCOPE, allowed
 
 router = APIRouter(include_in_schema=False)
 
 STEPS = list(Step)
+NOTICES_FA = {
+    "feedback": "بازخورد شما ثبت شد؛ سپاس‌گزاریم.",
+    "reply": "پاسخ شما ثبت شد و رسیدگی ادامه می‌یابد.",
+}
 
 
 @router.get("/")
@@ -178,8 +183,27 @@ async def track_lookup(request: Request, code: str | None = None) -> Response:
     return page(request, "citizen/track_lookup.html", code="", error=None)
 
 
-@router.get("/track/{tracking_code}")
-async def track(request: Request, tracking_code: str, notice: str | None = None) -> Response:
+async def _live_state(request: Request, tracking_code: str) -> tuple[CaseState | None, str | None]:
+    """The case's live state, which decides the forms offered; without it the page still shows the read model."""
+    try:
+        return await (await get_engine(request)).state(tracking_code), None
+    except Exception as exc:
+        err = exc if isinstance(exc, ApiError) else engine_error(exc)
+        if err is None:
+            raise
+        return None, err.message_fa
+
+
+async def _track_page(
+    request: Request,
+    tracking_code: str,
+    status_code: int = 200,
+    *,
+    notice: str | None = None,
+    error: str | None = None,
+    errors: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
+) -> Response:
     mobile = page_session.current(request).mobile
     async with request.app.state.sessions() as session:
         status = await public.lookup(session, tracking_code, lambda: get_engine(request))
@@ -196,23 +220,35 @@ async def track(request: Request, tracking_code: str, notice: str | None = None)
                 request=request,
             )
             await session.commit()
+    state, live_error = None, None
+    if mine and not CaseStatus(status.status).is_final:
+        state, live_error = await _live_state(request, status.tracking_code)
+    offered = {a.value for a in allowed(state, CITIZEN_SCOPE) & CITIZEN_ACTIONS} if state is not None else set()
     return page(
         request,
         "citizen/track.html",
+        status_code,
         status=status,
         steps=STEPS,
         case=case if mine else None,
         office=office,
         verified=mobile is not None,
-        notice=notice == "feedback",
-        errors={},
-        form={},
+        state=state,
+        offered=offered,
+        live_error=live_error,
+        notice=NOTICES_FA.get(notice or ""),
+        error=error,
+        errors=errors or {},
+        form=form or {},
     )
 
 
-@router.post("/track/{tracking_code}/feedback")
-async def track_feedback(request: Request, tracking_code: str) -> Response:
-    form = await page_session.form_with_csrf(request)
+@router.get("/track/{tracking_code}")
+async def track(request: Request, tracking_code: str, notice: str | None = None) -> Response:
+    return await _track_page(request, tracking_code, notice=notice)
+
+
+def _verified_mobile(request: Request) -> str:
     mobile = page_session.current(request).mobile
     if mobile is None:
         raise Unauthorized(
@@ -220,32 +256,59 @@ async def track_feedback(request: Request, tracking_code: str) -> Response:
             code="citizen_token_required",
             message_fa="ابتدا شماره همراه خود را با کد یک‌بارمصرف تأیید کنید.",
         )
+    return mobile
+
+
+async def _refused_on_page(request: Request, tracking_code: str, exc: Exception) -> Response:
+    """A refused answer (409) or an engine that did not answer (503): the citizen stays on the case's page, with
+    the reason above it, and may send again (the same answer is the same action)."""
+    err = exc if isinstance(exc, ApiError) else engine_error(exc)
+    if err is None or err.status_code not in (409, 503):
+        raise exc
+    response = await _track_page(request, tracking_code, err.status_code, error=error_message_fa(err))
+    response.headers.update({k: v for k, v in (err.headers or {}).items() if k.lower() == "retry-after"})
+    return response
+
+
+@router.post("/track/{tracking_code}/feedback")
+async def track_feedback(request: Request, tracking_code: str) -> Response:
+    form = await page_session.form_with_csrf(request)
+    mobile = _verified_mobile(request)
     satisfied = {"yes": True, "no": False}.get(form.get("satisfied", ""))
     try:
         body = FeedbackRequest(satisfied=satisfied, rating=form.get("rating", ""), comment=form.get("comment") or None)
     except ValidationError as exc:
+        return await _track_page(request, tracking_code, 422, errors=field_errors(exc), form=form)
+    try:
         async with request.app.state.sessions() as session:
-            status = await public.lookup(session, tracking_code, lambda: get_engine(request))
-            case = await get_case(session, status.tracking_code)
-            office = await session.get(Unit, case.office_unit_id)
-        return page(
-            request,
-            "citizen/track.html",
-            422,
-            status=status,
-            steps=STEPS,
-            case=case if case.citizen_mobile == mobile else None,
-            office=office,
-            verified=True,
-            notice=False,
-            errors=field_errors(exc),
-            form=form,
-        )
-    async with request.app.state.sessions() as session:
-        code = await casework.give_feedback(
-            tracking_code=tracking_code, body=body, mobile=mobile, session=session, engine=await get_engine(request)
-        )
-    return redirect(request, f"/track/{code}?notice=feedback")
+            state = await casework.give_feedback(
+                tracking_code=tracking_code, body=body, mobile=mobile, session=session, engine=await get_engine(request)
+            )
+    except Exception as exc:  # noqa: BLE001 - Temporal's own errors are mapped, anything else raised again
+        return await _refused_on_page(request, tracking_code, exc)
+    return redirect(request, f"/track/{state.tracking_code}?notice=feedback")
+
+
+@router.post("/track/{tracking_code}/reply")
+async def track_reply(request: Request, tracking_code: str) -> Response:
+    form = await page_session.form_with_csrf(request)
+    mobile = _verified_mobile(request)
+    try:
+        body = CitizenReplyRequest(answer=form.get("answer", ""))
+    except ValidationError as exc:
+        return await _track_page(request, tracking_code, 422, errors=field_errors(exc), form=form)
+    try:
+        async with request.app.state.sessions() as session:
+            state = await casework.reply_to_question(
+                tracking_code=tracking_code,
+                answer=body.answer,
+                mobile=mobile,
+                session=session,
+                engine=await get_engine(request),
+            )
+    except Exception as exc:  # noqa: BLE001 - Temporal's own errors are mapped, anything else raised again
+        return await _refused_on_page(request, tracking_code, exc)
+    return redirect(request, f"/track/{state.tracking_code}?notice=reply")
 
 
 @router.get("/dev/outbox")

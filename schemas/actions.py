@@ -77,6 +77,15 @@ class CloseInput(BaseModel):
     reason: str
 
 
+class EscalateRequest(ReasonRequest):
+    task_id: str | None = Field(
+        default=None,
+        max_length=64,
+        description="The handling task the caller saw. Send it: a press on an out-of-date view is then refused "
+        "with the reason (409), and a retry of the same press escalates once",
+    )
+
+
 class EscalateInput(BaseModel):
     actor: Actor
     reason: str

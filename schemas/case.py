@@ -154,6 +154,9 @@ class CaseState(BaseModel):
     deadline: Deadline | None = Field(default=None, description="How due_at was computed")
     task_deadline: Deadline | None = Field(default=None, description="How the current task's due time was computed")
     pauses: list[Pause] = Field(default_factory=list)
+    max_information_requests: int = Field(
+        default=2, description="Questions to the citizen this case's policy allows (the rule book reads it)"
+    )
 
     @property
     def open_pause(self) -> Pause | None:

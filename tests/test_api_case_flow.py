@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from database.models import CaseEventRow, SmsOutbox, Task
+from database.models import Case, CaseEventRow, SmsOutbox, Task
 from tests.apiutil import file, login, open_task, projected
 
 ACCEPT = {
@@ -175,3 +175,81 @@ async def test_senior_coordinator_closes_a_case_awaiting_feedback(api, seeded):
         f"/cases/{code}/close", json={"reason": "دوباره"}, headers=senior | {"Idempotency-Key": "another-close-01"}
     )
     assert again.status_code == 409
+
+
+async def test_escalate_is_refused_at_once_with_the_persian_reason(api, seeded):
+    code = await file(api)
+    await projected(seeded, code)
+    senior = await login(api, "sso-senior")
+    escalate = {"reason": "شعبه پاسخ نمی‌دهد"}
+    refused = await api.post(f"/cases/{code}/escalate", json=escalate, headers=senior)
+    assert refused.status_code == 409
+    error = refused.json()["error"]
+    assert error["message_fa"] == "فقط پرونده‌ای که در مرحله رسیدگی است ارجاع به سطح بالاتر می‌شود"
+    assert error["details"]["status"] == "in_review" and "only a case in handling" in error["message"]
+
+    national = ACCEPT | {"unit_id": "sso-national"}
+    assert (await api.post(f"/cases/{code}/review", json=national, headers=senior)).status_code == 200
+    refused = await api.post(f"/cases/{code}/escalate", json=escalate, headers=senior)
+    assert refused.status_code == 409
+    assert refused.json()["error"]["message_fa"] == "پرونده در بالاترین سطح (ستاد ملی) است"
+    async with seeded() as session:
+        kinds = list(await session.scalars(select(CaseEventRow.kind).where(CaseEventRow.tracking_code == code)))
+    assert "ignored_signal" not in kinds and "escalated" not in kinds
+
+
+async def test_escalation_is_done_when_it_answers_and_a_stale_task_is_refused(api, seeded):
+    code = await file(api)
+    await projected(seeded, code)
+    senior = await login(api, "sso-senior")
+    assert (await api.post(f"/cases/{code}/review", json=ACCEPT, headers=senior)).status_code == 200
+    takestan = await login(api, "sso-takestan")
+    county = await open_task(api, takestan, code, "handling")
+    escalate = {"reason": "شعبه پاسخ نمی‌دهد", "task_id": county["task_id"]}
+    moved = await api.post(f"/cases/{code}/escalate", json=escalate, headers=senior)
+    assert moved.status_code == 202, moved.text
+    async with seeded() as session:  # recorded and projected before the answer: no waiting
+        case = await session.get(Case, code)
+    assert (case.level, case.escalations) == ("provincial", 1)
+    again = await api.post(f"/cases/{code}/escalate", json=escalate, headers=senior)
+    assert again.status_code == 202, "the same press on the same task is the same escalation"
+    stale = await api.post(f"/cases/{code}/escalate", json=escalate, headers=await login(api, "admin"))
+    assert stale.status_code == 409 and "وظیفه" in stale.json()["error"]["message_fa"]
+    assert (await projected(seeded, code)).escalations == 1
+
+
+async def test_feedback_is_refused_at_once_with_the_persian_reason_and_given_once(api, seeded):
+    code = await file(api)
+    await projected(seeded, code)
+    early = await api.post(f"/complaints/{code}/feedback", json={"satisfied": True, "rating": 5})
+    assert early.status_code == 409
+    error = early.json()["error"]
+    assert (error["code"], error["message_fa"]) == ("feedback_not_due", "این پرونده در انتظار بازخورد نیست")
+    assert error["details"]["status"] == "in_review"
+
+    senior, takestan = await login(api, "sso-senior"), await login(api, "sso-takestan")
+    await api.post(f"/cases/{code}/review", json=ACCEPT, headers=senior)
+    task = await open_task(api, takestan, code, "handling")
+    await api.post(f"/tasks/{task['task_id']}/complete", json=DONE, headers=takestan)
+    await api.post(f"/cases/{code}/approve", json={"result_note": "کارمند جایگزین مستقر شد"}, headers=senior)
+    answer = {"satisfied": True, "rating": 4, "comment": "سپاس"}
+    given = await api.post(f"/complaints/{code}/feedback", json=answer)
+    assert given.status_code == 202, given.text
+    async with seeded() as session:  # recorded before the answer
+        case = await session.get(Case, code)
+    assert (case.status, case.rating) == ("closed", 4)
+    assert (await api.post(f"/complaints/{code}/feedback", json=answer)).status_code == 202, "a retry, the same"
+    changed = await api.post(f"/complaints/{code}/feedback", json=answer | {"rating": 1})
+    assert changed.status_code == 409 and changed.json()["error"]["code"] == "feedback_not_due"
+    keyed = await api.post(f"/complaints/{code}/feedback", json=answer, headers={"Idempotency-Key": "another-one-1"})
+    assert keyed.status_code == 409 and keyed.json()["error"]["message_fa"] == "این پرونده در انتظار بازخورد نیست"
+    assert (await projected(seeded, code)).rating == 4
+
+
+async def test_a_reply_with_no_question_open_is_refused_at_once_with_the_persian_reason(api, seeded):
+    code = await file(api)
+    await projected(seeded, code)
+    response = await api.post(f"/complaints/{code}/reply", json={"answer": "باجه ۴"})
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert (error["code"], error["message_fa"]) == ("no_question_open", "پرسشی از شما در این پرونده باز نیست")

@@ -70,6 +70,9 @@ async def test_a_question_pauses_the_case_until_the_citizen_answers(api, seeded)
     assert kinds == ["registered", "information_requested", "information_received"]
     late = await api.post(f"/complaints/{code}/reply", json={"answer": "باز هم"})
     assert late.status_code == 409 and late.json()["error"]["code"] == "no_question_open"
+    assert late.json()["error"]["message_fa"] == "پرسشی از شما در این پرونده باز نیست"
+    again = await api.post(f"/complaints/{code}/reply", json={"answer": "باجه ۴، ساعت ۱۰"})
+    assert again.status_code == 202, "the same answer again is the same action (a retry), not a second one"
     assert (await api.post(f"/cases/{code}/review", json=review, headers=senior)).status_code == 200
 
 

@@ -9,10 +9,12 @@ from temporalio.client import WorkflowUpdateFailedError
 from database.models import CaseEventRow, SmsOutbox, Task
 from schemas.actions import (
     ApproveInput,
+    CitizenReplyInput,
     CloseInput,
     CompleteTaskInput,
     EscalateInput,
     FeedbackInput,
+    InformationRequestInput,
     ReviewInput,
     SendBackInput,
 )
@@ -42,7 +44,8 @@ async def test_case_handled_within_sla_closes_satisfied_and_projects_everything(
     assert state.status is CaseStatus.AWAITING_APPROVAL and state.step is Step.RESULT
     state = await cases.approve(handle)
     assert state.status is CaseStatus.AWAITING_FEEDBACK
-    await handle.signal(ComplaintWorkflow.feedback, FeedbackInput(satisfied=True, rating=5))
+    answered = await handle.execute_update(ComplaintWorkflow.give_feedback, FeedbackInput(satisfied=True, rating=5))
+    assert answered.status is CaseStatus.CLOSED, "the update returns once the feedback is recorded"
     final = await handle.result()
 
     assert final.status is CaseStatus.CLOSED and not final.breached
@@ -96,24 +99,67 @@ async def test_county_expiry_escalates_through_every_level_to_national(cases):
 
 async def test_manual_escalation_moves_the_case_one_level_up(cases):
     handle, state = await cases.handling()
-    await handle.signal(
-        ComplaintWorkflow.escalate,
+    state = await handle.execute_update(
+        ComplaintWorkflow.escalate_task,
         EscalateInput(actor=SENIOR, reason="واحد شهرستان پاسخگو نیست", from_task_id=state.current_task_id),
     )
-    state = await cases.settled(handle, 3)
-    assert state.level is Level.PROVINCIAL, [(e.kind.value, e.at.isoformat()) for e in state.events]
+    assert state.level is Level.PROVINCIAL, "the update returns once the escalation is recorded"
+    assert kinds(state)[-1] is EventKind.ESCALATED
     escalated = [e for e in state.events if e.kind is EventKind.ESCALATED]
     assert escalated[0].actor.username == SENIOR.username and escalated[0].data["cause"] == "manual"
     assert state.tasks[1].status is TaskStatus.CANCELLED
+    state = await cases.settled(handle, 3)
+    assert (await cases.case_row(state.tracking_code)).level == "provincial"
 
 
-async def test_stale_manual_escalation_is_ignored(cases):
+async def test_escalation_is_refused_with_its_reason_when_the_state_does_not_allow_it(cases):
+    def escalation(task_id: str | None = None) -> EscalateInput:
+        return EscalateInput(actor=SENIOR, reason="فوری است", from_task_id=task_id)
+
+    handle = await cases.start()
+    message, message_fa = await rejection(handle, ComplaintWorkflow.escalate_task, escalation())
+    assert "only a case in handling" in message and "(status: in_review)" in message
+    assert message_fa == "فقط پرونده‌ای که در مرحله رسیدگی است ارجاع به سطح بالاتر می‌شود"
+
+    state = await handle.execute_update(ComplaintWorkflow.review, accept())
+    message, message_fa = await rejection(handle, ComplaintWorkflow.escalate_task, escalation("not-the-current-task"))
+    assert "no longer open" in message and "وظیفه" in message_fa, "a stale escalation is refused, not ignored"
+
+    await handle.execute_update(
+        ComplaintWorkflow.request_information, InformationRequestInput(actor=SENIOR, reason="شماره باجه را بفرستید")
+    )
+    _, message_fa = await rejection(handle, ComplaintWorkflow.escalate_task, escalation(state.current_task_id))
+    assert message_fa == "پرونده در انتظار پاسخ شهروند است"
+    await handle.execute_update(ComplaintWorkflow.reply_to_question, CitizenReplyInput(answer="باجه ۴"))
+
+    national = accept(chain=CHAIN[-1:])
+    top = await cases.start()
+    state = await top.execute_update(ComplaintWorkflow.review, national)
+    _, message_fa = await rejection(top, ComplaintWorkflow.escalate_task, escalation(state.current_task_id))
+    assert message_fa == "پرونده در بالاترین سطح (ستاد ملی) است"
+    for case in (handle, top):
+        assert EventKind.ESCALATED not in kinds(await cases.state(case))
+        assert EventKind.IGNORED_SIGNAL not in kinds(await cases.state(case)), "refused, so nothing to record"
+
+
+async def test_the_legacy_signals_still_act_and_ignore_as_before(cases):
+    """The signals stay for histories recorded before the updates (the replay set proves those too)."""
     handle, state = await cases.handling()
     await handle.signal(
         ComplaintWorkflow.escalate, EscalateInput(actor=SENIOR, reason="دیرهنگام", from_task_id="not-the-current-task")
     )
     state = await cases.settled(handle, 3)
     assert state.level is Level.COUNTY and EventKind.IGNORED_SIGNAL in kinds(state)
+    await handle.signal(
+        ComplaintWorkflow.escalate,
+        EscalateInput(actor=SENIOR, reason="پاسخ نمی‌دهد", from_task_id=state.current_task_id),
+    )
+    state = await cases.settled(handle, 4)
+    assert state.level is Level.PROVINCIAL
+    await cases.complete(handle, state)
+    await cases.approve(handle)
+    await handle.signal(ComplaintWorkflow.feedback, FeedbackInput(satisfied=True, rating=4))
+    assert (await handle.result()).feedback.rating == 4
 
 
 async def test_reminders_then_breach_at_three_hours_moves_case_to_the_top(cases):
@@ -179,18 +225,62 @@ async def test_dissatisfied_feedback_reopens_once_one_level_higher(cases):
     handle, state = await cases.handling()
     await cases.complete(handle, state)
     first = await cases.approve(handle)
-    await handle.signal(ComplaintWorkflow.feedback, FeedbackInput(satisfied=False, rating=1, comment="مشکل حل نشد"))
-    state = await cases.settled(handle, 5)
+    dissatisfied = FeedbackInput(satisfied=False, rating=1, comment="مشکل حل نشد")
+    state = await handle.execute_update(ComplaintWorkflow.give_feedback, dissatisfied)
     assert state.status is CaseStatus.IN_HANDLING and state.reopened
     assert state.level is Level.PROVINCIAL
     assert state.due_at > first.due_at, "a reopened case gets a fresh 3-hour leg"
     await cases.complete(handle, state)
     await cases.approve(handle)
-    await handle.signal(ComplaintWorkflow.feedback, FeedbackInput(satisfied=False, rating=2))
+    await handle.execute_update(ComplaintWorkflow.give_feedback, FeedbackInput(satisfied=False, rating=2))
     final = await handle.result()
     assert final.status is CaseStatus.CLOSED, "a case reopens only once"
     assert kinds(final).count(EventKind.REOPENED) == 1
     assert final.feedback.rating == 2
+
+
+async def test_feedback_is_refused_with_its_reason_unless_the_result_awaits_it(cases):
+    handle, state = await cases.handling()
+    answer = FeedbackInput(satisfied=True, rating=5)
+    message, message_fa = await rejection(handle, ComplaintWorkflow.give_feedback, answer)
+    assert "not awaiting feedback" in message and message_fa == "این پرونده در انتظار بازخورد نیست"
+    await cases.complete(handle, state)
+    await cases.approve(handle)
+    # two answers at once (both dissatisfied, so the case runs on): one is taken, the other refused with the reason
+    results = await asyncio.gather(
+        handle.execute_update(ComplaintWorkflow.give_feedback, FeedbackInput(satisfied=False, rating=1)),
+        handle.execute_update(ComplaintWorkflow.give_feedback, FeedbackInput(satisfied=False, rating=2)),
+        return_exceptions=True,
+    )
+    assert sum(isinstance(r, CaseState) for r in results) == 1, results
+    [refused] = [r for r in results if isinstance(r, WorkflowUpdateFailedError)]
+    assert refused.cause.details[0] in (
+        "این پرونده در انتظار بازخورد نیست",
+        "بازخورد شما درباره این نتیجه پیش‌تر ثبت شده است",
+    )
+    _, message_fa = await rejection(handle, ComplaintWorkflow.give_feedback, answer)
+    assert message_fa in ("این پرونده در انتظار بازخورد نیست", "بازخورد شما درباره این نتیجه پیش‌تر ثبت شده است")
+    state = await cases.state(handle)
+    assert kinds(state).count(EventKind.REOPENED) == 1 and state.status is CaseStatus.IN_HANDLING
+
+
+async def test_a_reply_with_no_question_open_is_refused_and_an_answer_runs_the_clock_again(cases):
+    handle, state = await cases.handling()
+    reply = CitizenReplyInput(answer="باجه ۴")
+    message, message_fa = await rejection(handle, ComplaintWorkflow.reply_to_question, reply)
+    assert "no question" in message and message_fa == "پرسشی از شما در این پرونده باز نیست"
+    asked = await handle.execute_update(
+        ComplaintWorkflow.request_information, InformationRequestInput(actor=SENIOR, reason="شماره باجه را بفرستید")
+    )
+    assert asked.open_pause is not None
+    answered = await handle.execute_update(ComplaintWorkflow.reply_to_question, reply)
+    assert answered.open_pause is None and answered.pauses[0].answer == "باجه ۴"
+    assert kinds(answered)[-1] is EventKind.INFORMATION_RECEIVED, "the update returns once the answer is recorded"
+    assert answered.due_at > asked.due_at, "the deadline moved by the time paused"
+    _, message_fa = await rejection(handle, ComplaintWorkflow.reply_to_question, CitizenReplyInput(answer="باز هم"))
+    assert message_fa == "پرسشی از شما در این پرونده باز نیست"
+    state = await cases.complete(handle, answered)
+    assert state.status is CaseStatus.AWAITING_APPROVAL, "the case runs on after the answer"
 
 
 async def test_silence_closes_the_case_when_the_feedback_window_ends(cases):

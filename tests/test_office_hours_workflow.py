@@ -92,7 +92,9 @@ async def test_pause_stops_the_clock_and_the_level_budget_until_the_citizen_answ
 
     state = await cases.advance(handle, timedelta(hours=2), events=0)
     assert state.level is Level.COUNTY and not state.breached, "no escalation while the clock is paused"
-    await handle.signal(ComplaintWorkflow.citizen_reply, CitizenReplyInput(answer="رسید را در پیوست فرستادم"))
+    await handle.execute_update(
+        ComplaintWorkflow.reply_to_question, CitizenReplyInput(answer="رسید را در پیوست فرستادم")
+    )
     state = await cases.settled(handle, 4)
     assert kinds(state)[-1] is EventKind.INFORMATION_RECEIVED
     pause = state.pauses[0]

@@ -12,7 +12,7 @@ from api.auth.tokens import create_citizen_token
 from api.pages.session import COOKIE
 from api.services.tracking import new_tracking_code
 from database.models import Case
-from tests.apiutil import PRODUCTION, make_app
+from tests.apiutil import PRODUCTION, file, http, make_app, projected
 from tests.factories import MOBILE, PASSWORD
 from timekeeping.persian import persian_digits
 from workflows.clock import wall_deadline
@@ -242,3 +242,38 @@ async def test_the_operators_intake_page_lists_its_own_latest_filings_only(app, 
     filings = re.search(r'id="my-filings">(.*?)</section>', response.text, re.S).group(1)
     assert persian_digits(mine) in filings and persian_digits(theirs) not in filings
     assert "در انتظار بررسی راهبر ارشد" in filings  # the status, in Persian
+
+
+async def test_the_pages_offer_what_the_rule_book_allows_and_show_a_refusals_reason(
+    seeded, temporal_env, task_queue, worker
+):
+    """A case in review, live on the test server: the senior coordinator is offered review and a question only;
+    the citizen no form. A refused escalation, feedback or reply keeps each on its page with the Persian reason."""
+    app = make_app(sessions=seeded, client=temporal_env.client, task_queue=task_queue)
+    async with http(app) as api:
+        code = await file(api)
+    await projected(seeded, code)
+    async with browser_like(app) as client:
+        await log_in(client, "sso-senior")
+        case_page = await client.get(f"/cases/{code}")
+        forms = set(re.findall(r'id="form-([a-z-]+)"', case_page.text))
+        assert forms == {"review", "request-information"}
+        csrf = re.search(r'name="csrf" value="([^"]+)"', case_page.text).group(1)
+        refused = await client.post(f"/cases/{code}/escalate", data={"csrf": csrf, "reason": "فوری است"})
+        assert refused.status_code == 409 and persian_digits(code) in refused.text  # still the case's page
+        reason = re.search(r'id="action-error">([^<]+)<', refused.text).group(1)
+        assert reason == "فقط پرونده‌ای که در مرحله رسیدگی است ارجاع به سطح بالاتر می‌شود"
+    async with browser_like(app) as client:
+        _as_citizen(client, app, MOBILE)
+        track = await client.get(f"/track/{code}")
+        assert "مریم احمدی" in track.text, "the owner's own page"
+        assert (
+            f'action="/track/{code}/feedback"' not in track.text and f'action="/track/{code}/reply"' not in track.text
+        )
+        for action, data, reason in (
+            ("feedback", {"satisfied": "yes", "rating": "5"}, "این پرونده در انتظار بازخورد نیست"),
+            ("reply", {"answer": "باجه ۴"}, "پرسشی از شما در این پرونده باز نیست"),
+        ):
+            response = await client.post(f"/track/{code}/{action}", data={"csrf": "c"} | data)
+            assert response.status_code == 409, (action, response.text[:300])
+            assert re.search(r'id="action-error">([^<]+)<', response.text).group(1) == reason

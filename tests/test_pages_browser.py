@@ -1,6 +1,6 @@
-"""The pages in a real browser: a complaint from a citizen's phone to its feedback, an operator's intake,
-a stale action refused with the workflow's Persian reason, and the auditor's and the admin's pages.
-Each test saves screenshots under its tmp_path."""
+"""The pages in a real browser: a complaint from a citizen's phone (a question answered on the way) to its
+feedback, an operator's intake, a stale action refused with the workflow's Persian reason, and the auditor's and
+the admin's pages. Each test saves screenshots under its tmp_path."""
 
 import re
 from datetime import datetime, timedelta
@@ -76,6 +76,18 @@ async def test_a_complaint_from_a_citizens_phone_to_feedback(site, browsing, tmp
     await log_in(unit, site, "sso-takestan")
     await reload_until(unit, f"{site}/inbox", f"a[href='/cases/{tracking_code}']")
     await unit.locator(f"a[href='/cases/{tracking_code}']").click()
+    # It first asks the citizen a question: the clock stops, and the citizen answers on the tracking page.
+    await unit.get_by_label("آنچه شهروند باید بفرستد").fill("شماره باجه‌ای که به آن مراجعه کردید را بنویسید")
+    await unit.get_by_role("button", name="ارسال پرسش").click()
+    assert "پیامک شد" in await unit.locator("#action-done").inner_text()
+    assert await unit.locator("#form-complete").count() == 0, "the rule book offers no completion while paused"
+    await reload_until(phone, f"{site}/track/{tracking_code}", "#reply-title")
+    assert "شماره باجه" in await phone.locator("#question").inner_text()
+    await phone.get_by_label("پاسخ شما").fill("باجه شماره ۴")
+    await phone.get_by_role("button", name="ارسال پاسخ").click()
+    assert "پاسخ شما ثبت شد" in await phone.locator(".alert.success").inner_text()
+    assert await phone.locator("#reply-title").count() == 0, "answered: the form is no longer offered"
+    await reload_until(unit, f"{site}/cases/{tracking_code}", "#form-complete")
     await unit.get_by_label("شرح اقدام").fill("نیروی جایگزین در باجه مستقر شد")
     await unit.get_by_role("button", name="ثبت گزارش").click()
     assert await unit.locator("#action-done").inner_text() == "گزارش اقدام ثبت شد."

@@ -158,7 +158,11 @@ async def run_cases(address: str, folder: Path) -> tuple[str, list[str]]:
             ComplaintWorkflow.request_information, InformationRequestInput(actor=SENIOR, reason=TEXTS["question"])
         )
         await cases.settled(long, 2)
-        await long.signal(ComplaintWorkflow.citizen_reply, CitizenReplyInput(answer=TEXTS["answer"]))
+        await long.execute_update(
+            ComplaintWorkflow.reply_to_question,
+            CitizenReplyInput(answer=TEXTS["answer"]),
+            id=f"reply_to_question/{code}-Q1/citizen",
+        )
         await cases.settled(long, 3)
         state = await long.execute_update(
             ComplaintWorkflow.review,
@@ -170,9 +174,10 @@ async def run_cases(address: str, folder: Path) -> tuple[str, list[str]]:
                 inspector="n.bazras",
             ),
         )
-        await long.signal(
-            ComplaintWorkflow.escalate,
+        await long.execute_update(
+            ComplaintWorkflow.escalate_task,
             EscalateInput(actor=SENIOR, reason=TEXTS["escalation"], from_task_id=state.current_task_id),
+            id=f"escalate/{state.current_task_id}/{SENIOR.username}",
         )
         state = await cases.settled(long, 5)
         done = CompleteTaskInput(
@@ -194,7 +199,11 @@ async def run_cases(address: str, folder: Path) -> tuple[str, list[str]]:
             ApproveInput(actor=SENIOR, result_note=TEXTS["result"]),
             id=f"approve/{code}-T5/{SENIOR.username}",
         )
-        await long.signal(ComplaintWorkflow.feedback, FeedbackInput(satisfied=True, rating=5, comment=TEXTS["comment"]))
+        await long.execute_update(
+            ComplaintWorkflow.give_feedback,
+            FeedbackInput(satisfied=True, rating=5, comment=TEXTS["comment"]),
+            id=f"give_feedback/{code}-T5/citizen",
+        )
 
         for _ in range(2):
             rejected, _ = await start()

@@ -2,7 +2,7 @@
 
 A mixin of ComplaintWorkflow (Temporal registers the handlers of base classes too), kept apart so the
 main line in workflows/complaint.py stays readable. It uses the workflow's state, policy, `_record`,
-`_ready`, `_wait_until` and `_sla_clock`; deterministic code only, like the rest of the workflow.
+`_ready`, `_check`, `_wait_until` and `_sla_clock`; deterministic code only, like the rest of the workflow.
 """
 
 import asyncio
@@ -17,7 +17,7 @@ with workflow.unsafe.imports_passed_through():
     from schemas.enums import CaseStatus, EventKind, TaskKind
     from schemas.policy import Policy
     from workflows.clock import CaseClock
-    from workflows.rules import InvalidTransition
+    from workflows.rules import Action, already_taken
 
 
 class CaseClockHandlers:
@@ -31,6 +31,7 @@ class CaseClockHandlers:
     _clock_generation: int
     _sla_task: asyncio.Task | None
     _reply: CitizenReplyInput | None
+    _pauses_ended: int
 
     # --- the pause: asking the citizen for information ---------------------------------------------
 
@@ -59,25 +60,30 @@ class CaseClockHandlers:
 
     @request_information.validator
     def _validate_request_information(self, request: InformationRequestInput) -> None:
-        if self._state.status not in (CaseStatus.IN_REVIEW, CaseStatus.IN_HANDLING):
-            raise InvalidTransition(
-                f"information can be asked only in review or handling (status: {self._state.status.value})",
-                "فقط در مرحله بررسی یا رسیدگی می‌توان از شهروند اطلاعات خواست",
-            )
-        self._require_not_paused()
-        if self._state.breached:
-            raise InvalidTransition(
-                "the deadline has already been breached; the clock cannot be paused",
-                "مهلت رسیدگی گذشته است و توقف آن ممکن نیست",
-            )
-        if len(self._state.pauses) >= self._policy.max_information_requests:
-            raise InvalidTransition(
-                f"this case has already asked the citizen {len(self._state.pauses)} times",
-                "سقف درخواست اطلاعات از شهروند برای این پرونده پر شده است",
-            )
+        self._check(Action.REQUEST_INFORMATION)
+
+    @workflow.update
+    async def reply_to_question(self, reply: CitizenReplyInput) -> CaseState:
+        """The citizen's answer to the open question; returns once it is recorded and the clock runs again."""
+        await self._ready(self._validate_reply_to_question, reply)
+        pause = self._state.open_pause
+        assert pause is not None, "the validator guarantees an open question"
+        ended = self._pauses_ended
+        self._reply = reply  # the main line takes it, exactly as it took the signal's
+        await workflow.wait_condition(lambda: self._pauses_ended > ended)
+        if pause.ended_by != "citizen":  # cannot happen: the answer was set while the question was open
+            raise already_taken(Action.REPLY, self._state).error()
+        return self._state
+
+    @reply_to_question.validator
+    def _validate_reply_to_question(self, reply: CitizenReplyInput) -> None:
+        self._check(Action.REPLY)
+        if self._reply is not None:
+            raise already_taken(Action.REPLY, self._state).error()
 
     @workflow.signal
     def citizen_reply(self, reply: CitizenReplyInput) -> None:
+        """Kept for histories recorded before the reply_to_question update; the API no longer sends it."""
         if self._state.open_pause is not None and self._reply is None:
             self._reply = reply
         else:
@@ -103,6 +109,7 @@ class CaseClockHandlers:
             data={"paused_minutes": round(paused.total_seconds() / 60, 2), "due_at": self._state.due_at.isoformat()},
         )
         self._restart_sla_clock()
+        self._pauses_ended += 1
 
     # --- the calendar changed: recompute what has not fallen due -----------------------------------
 
@@ -179,7 +186,3 @@ class CaseClockHandlers:
 
     def _stop_sla_clock(self) -> None:
         self._clock_generation += 1
-
-    def _require_not_paused(self) -> None:
-        if self._state.open_pause is not None:
-            raise InvalidTransition("the case is waiting for the citizen's answer", "پرونده در انتظار پاسخ شهروند است")

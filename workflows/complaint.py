@@ -1,9 +1,11 @@
 """ComplaintWorkflow: one complaint's six steps, its 3-hour clock and its escalation up the agency.
 
-Deterministic code only: time from workflow.now(), every side effect through an activity. Coordinator
-actions are Workflow Updates whose validators refuse what the case's state does not allow; escalate
-and feedback are signals. Every change is recorded as a numbered event and projected to the read
-model in order (one projection at a time, under a lock).
+Deterministic code only: time from workflow.now(), every side effect through an activity. Every action a
+person takes is a Workflow Update whose validator refuses, with the reason, what the case's state does not
+allow (the rules are in workflows/rules.py, the rule book the API and the pages ask too). The signals
+`escalate`, `feedback` and `citizen_reply` stay, unchanged, for histories recorded before they became the
+updates `escalate_task`, `give_feedback` and `reply_to_question`. Every change is recorded as a numbered
+event and projected to the read model in order (one projection at a time, under a lock).
 """
 
 import asyncio
@@ -51,7 +53,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.clock import CaseClock, wall_deadline
     from workflows.clock_handlers import CaseClockHandlers
-    from workflows.rules import InvalidTransition, check_chain
+    from workflows.rules import Action, already_taken, check_chain, state_refusal, task_refusal
     from workflows.visibility import SearchAttributes
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
@@ -74,6 +76,7 @@ class ComplaintWorkflow(CaseClockHandlers):
             due_at=sla.due_at,
             sla_mode=start.policy.sla_mode,
             deadline=sla,
+            max_information_requests=start.policy.max_information_requests,
         )
         self._case_clock = CaseClock(start)
         self._sla_started_at = start.registered_at
@@ -87,6 +90,8 @@ class ComplaintWorkflow(CaseClockHandlers):
         self._lock = asyncio.Lock()
         self._escalation: EscalateInput | None = None
         self._feedback: FeedbackInput | None = None
+        self._feedback_taken = 0  # answers on a result recorded so far (a give_feedback update waits for its own)
+        self._pauses_ended = 0  # pauses ended and recorded so far (a reply_to_question update waits for its own)
         self._top_exhausted = False
         self._search: dict[str, object] = {}
 
@@ -168,6 +173,7 @@ class ComplaintWorkflow(CaseClockHandlers):
         if answer.satisfied or self._state.reopened:
             self._close()
             await self._record(EventKind.FEEDBACK, CITIZEN, note=answer.comment, data=data)
+            self._feedback_taken += 1
             return
         self._stop_sla_clock()
         task = await self._reopen()
@@ -180,6 +186,7 @@ class ComplaintWorkflow(CaseClockHandlers):
             sms=("reopened", {"unit": self._state.unit.name_fa if self._state.unit else ""}),
         )
         self._restart_sla_clock()
+        self._feedback_taken += 1
 
     async def _sla_clock(self, due_at: datetime, generation: int) -> None:
         """Reminders before the deadline, then the breach at it: the case goes to the top level.
@@ -246,8 +253,7 @@ class ComplaintWorkflow(CaseClockHandlers):
 
     @review.validator
     def _validate_review(self, request: ReviewInput) -> None:
-        self._require(CaseStatus.IN_REVIEW, "the case is not awaiting review", "پرونده در انتظار بررسی نیست")
-        self._require_not_paused()
+        self._check(Action.REVIEW)
         if request.decision is ReviewDecision.ACCEPT:
             check_chain(request.chain)
 
@@ -271,13 +277,9 @@ class ComplaintWorkflow(CaseClockHandlers):
 
     @complete_task.validator
     def _validate_complete_task(self, request: CompleteTaskInput) -> None:
-        self._require(CaseStatus.IN_HANDLING, "the case has no handling task open", "پرونده در مرحله رسیدگی نیست")
-        self._require_not_paused()
-        if request.task_id != self._state.current_task_id:
-            raise InvalidTransition(
-                f"task {request.task_id} is no longer open on this case",
-                "این وظیفه دیگر باز نیست؛ پرونده به سطح دیگری رفته یا رسیدگی شده است",
-            )
+        self._check(Action.COMPLETE)
+        if (refused := task_refusal(self._state, request.task_id)) is not None:
+            raise refused.error()
 
     @workflow.update
     async def approve(self, request: ApproveInput) -> CaseState:
@@ -299,9 +301,7 @@ class ComplaintWorkflow(CaseClockHandlers):
 
     @approve.validator
     def _validate_approve(self, request: ApproveInput) -> None:
-        self._require(
-            CaseStatus.AWAITING_APPROVAL, "there is no result awaiting approval", "نتیجه‌ای در انتظار تأیید نیست"
-        )
+        self._check(Action.APPROVE)
 
     @workflow.update
     async def send_back(self, request: SendBackInput) -> CaseState:
@@ -318,7 +318,7 @@ class ComplaintWorkflow(CaseClockHandlers):
 
     @send_back.validator
     def _validate_send_back(self, request: SendBackInput) -> None:
-        self._require(CaseStatus.AWAITING_APPROVAL, "there is no result to send back", "نتیجه‌ای برای بازگرداندن نیست")
+        self._check(Action.SEND_BACK)
 
     @workflow.update
     async def close(self, request: CloseInput) -> CaseState:
@@ -329,16 +329,56 @@ class ComplaintWorkflow(CaseClockHandlers):
 
     @close.validator
     def _validate_close(self, request: CloseInput) -> None:
-        self._require(
-            CaseStatus.AWAITING_FEEDBACK,
-            "only a case whose result was approved can be closed",
-            "فقط پرونده‌ای که نتیجه‌اش تأیید شده بسته می‌شود",
-        )
+        self._check(Action.CLOSE)
 
-    # --- signals and the query ---------------------------------------------------------------------
+    @workflow.update
+    async def escalate_task(self, request: EscalateInput) -> CaseState:
+        """Move the handling task one level up by hand; returns once the escalation is recorded."""
+        await self._ready(self._validate_escalate_task, request)
+        expected = self._state.current_task_id
+        if not await self._escalate(EscalationCause.MANUAL, request.actor, request.reason):
+            # the case moved on while the calendar answered (a budget ran out, say): the reason, not a silence
+            refused = state_refusal(Action.ESCALATE, self._state) or task_refusal(self._state, expected)
+            assert refused is not None, "an escalation that did not happen has a reason"
+            raise refused.error()
+        return self._state
+
+    @escalate_task.validator
+    def _validate_escalate_task(self, request: EscalateInput) -> None:
+        self._check(Action.ESCALATE)
+        if request.from_task_id is not None and (refused := task_refusal(self._state, request.from_task_id)):
+            raise refused.error()
+
+    # --- the citizen's answer on the result ------------------------------------------------------------
+
+    @workflow.update
+    async def give_feedback(self, answer: FeedbackInput) -> CaseState:
+        """The citizen's answer on the result; returns once it is recorded (the case closed, or reopened)."""
+        await self._ready(self._validate_give_feedback, answer)
+        taken = self._feedback_taken
+        self._feedback = answer  # the main line takes it, exactly as it took the signal's
+        await workflow.wait_condition(
+            lambda: (
+                self._feedback_taken > taken
+                or (self._feedback is answer and self._state.status is not CaseStatus.AWAITING_FEEDBACK)
+            )
+        )
+        if self._feedback_taken == taken:  # closed by a coordinator before the main line took the answer
+            self._feedback = None
+            raise (state_refusal(Action.FEEDBACK, self._state) or already_taken(Action.FEEDBACK)).error()
+        return self._state
+
+    @give_feedback.validator
+    def _validate_give_feedback(self, answer: FeedbackInput) -> None:
+        self._check(Action.FEEDBACK)
+        if self._feedback is not None:
+            raise already_taken(Action.FEEDBACK, self._state).error()
+
+    # --- signals kept for histories recorded before the updates, and the query -------------------------
 
     @workflow.signal
     def escalate(self, request: EscalateInput) -> None:
+        """Kept for histories recorded before the escalate_task update; the API no longer sends it."""
         if self._state.status is CaseStatus.IN_HANDLING and self._state.open_pause is None:
             self._escalation = request
         else:
@@ -346,6 +386,7 @@ class ComplaintWorkflow(CaseClockHandlers):
 
     @workflow.signal
     def feedback(self, answer: FeedbackInput) -> None:
+        """Kept for histories recorded before the give_feedback update; the API no longer sends it."""
         if self._state.status is CaseStatus.AWAITING_FEEDBACK and self._feedback is None:
             self._feedback = answer
         else:
@@ -362,9 +403,10 @@ class ComplaintWorkflow(CaseClockHandlers):
         await workflow.wait_condition(lambda: self._registered)
         validator(request)
 
-    def _require(self, status: CaseStatus, reason: str, reason_fa: str) -> None:
-        if self._state.status is not status:
-            raise InvalidTransition(f"{reason} (status: {self._state.status.value})", reason_fa)
+    def _check(self, action: Action) -> None:
+        """The rule book's answer for the case's state now: refuse with its reason."""
+        if (refused := state_refusal(action, self._state)) is not None:
+            raise refused.error()
 
     def _open_task(self, kind: TaskKind, *, due_at: datetime | None, unit: UnitRef | None = None) -> TaskInfo:
         task = TaskInfo(
@@ -403,7 +445,8 @@ class ComplaintWorkflow(CaseClockHandlers):
         due_at = deadline.due_at if deadline else workflow.now() + self._policy.budget(unit.level)
         return self._open_task(TaskKind.HANDLING, unit=unit, due_at=due_at)
 
-    async def _escalate(self, cause: EscalationCause, actor: Actor, reason: str) -> None:
+    async def _escalate(self, cause: EscalationCause, actor: Actor, reason: str) -> bool:
+        """One level up (to the top on a breach); True if the escalation was recorded."""
         chain, unit = self._state.chain, self._state.unit
         position = next((i for i, u in enumerate(chain) if unit and u.id == unit.id), len(chain) - 1)
         if position >= len(chain) - 1:
@@ -414,12 +457,12 @@ class ComplaintWorkflow(CaseClockHandlers):
                 await self._record(
                     EventKind.ESCALATION_EXHAUSTED, actor, note=reason, data={"national_centre_notified": True}
                 )
-            return
+            return False
         target = chain[-1] if cause is EscalationCause.BREACH else chain[position + 1]
         expected = self._state.current_task_id
         deadline = await self._task_deadline(TaskKind.HANDLING, workflow.now(), target)
         if self._state.current_task_id != expected:
-            return  # an action moved the case on while the calendar answered
+            return False  # an action moved the case on while the calendar answered
         status = TaskStatus.CANCELLED if cause is EscalationCause.MANUAL else TaskStatus.EXPIRED
         moved = self._take_current_task(actor, status=status, note=reason)
         task = self._assign(target, deadline)
@@ -432,6 +475,7 @@ class ComplaintWorkflow(CaseClockHandlers):
             data={"cause": cause.value, "from_level": moved.level.value if moved.level else None},
             sms=("escalated", {"unit": target.name_fa}),
         )
+        return True
 
     def _close(self) -> None:
         self._state.status = CaseStatus.CLOSED

@@ -1,10 +1,11 @@
-"""Who may see and act on which case: the scope rules, in one place.
+"""Who may see which case: the scope rules that need the database, in one place. Who may take which action on
+a case is the rule book's (workflows/rules.py, asked by api.services.casework and the pages).
 
 - admin, auditor: see every case; the auditor changes nothing.
 - operator: files complaints, and sees the cases it filed.
-- senior coordinator: its agency's cases; reviews, approves, sends back, closes and escalates them.
-- unit coordinator: cases with a task for one of its units; completes and escalates its units' tasks.
-- inspector: cases with an inspection (a handling task) assigned to it by name; completes those.
+- senior coordinator: its agency's cases.
+- unit coordinator: cases with a task for one of its units.
+- inspector: cases with an inspection (a handling task) assigned to it by name.
 - the employee a complaint names: the senior coordinator of the case's agency, auditors and admins only.
 """
 
@@ -56,27 +57,6 @@ async def ensure_can_see(session: AsyncSession, user: StaffUser, case: Case) -> 
         if held is not None:
             return
     raise Forbidden("this case is outside what you may see", message_fa="این پرونده در حوزه دسترسی شما نیست.")
-
-
-def ensure_senior_coordinator(user: StaffUser, agency_id: str) -> None:
-    if not user.is_senior_of(agency_id):
-        raise Forbidden(
-            "only a senior coordinator of the case's agency may do this",
-            message_fa="فقط راهبر ارشد دستگاه مربوط می‌تواند این کار را انجام دهد.",
-        )
-
-
-def ensure_can_complete(user: StaffUser, task: Task) -> None:
-    if user.is_senior_of(task.agency_id):
-        return
-    if user.role is Role.UNIT_COORDINATOR and user.holds_unit(task.unit_id):
-        return
-    if user.role is Role.INSPECTOR and task.assignee == user.username:
-        return
-    raise Forbidden(
-        "only the task's unit coordinator, its assigned inspector or the agency's senior coordinator may complete it",
-        message_fa="فقط هماهنگ‌کننده واحد مسئول، بازرس مأمور یا راهبر ارشد دستگاه می‌تواند این کار را انجام دهد.",
-    )
 
 
 def may_see_personal_data(user: StaffUser) -> bool:

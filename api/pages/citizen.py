@@ -1,5 +1,6 @@
-"""The citizen's pages (no login): prove the mobile by one-time code, file a complaint, follow it, give
-feedback. The same services as the JSON API: api.auth.otp and api.services (filing, public, casework)."""
+"""The citizen's pages (no login): prove the mobile by one-time code, file a complaint, follow it, answer a
+coordinator's question, give feedback. The same services as the JSON API: api.auth.otp and api.services (filing,
+public, casework); the forms offered are the rule book's answer (workflows/rules.py) on the case's live state."""
 
 import uuid
 
@@ -10,27 +11,32 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from api.auth.otp import OtpRejected, issue_limited, sms_sender, verify_limited
-from api.deps import EngineDep, SessionDep, SessionsDep, SettingsDep
-from api.edge.errors import ApiError, NotFound, Unauthorized
+from api.deps import EngineDep, SessionDep, SessionsDep, SettingsDep, release_connection
+from api.edge.errors import ApiError, NotFound, Unauthorized, engine_error
 from api.edge.limits import enforce, per_hour
+from api.engine import Engine
 from api.pages import session as page_session
 from api.pages.forms import INDICATORS, file_from_form, incident_days, intake_fields, load_places
 from api.pages.rendering import HOME, error_message_fa, field_errors, page, redirect, safe_next, staff_user
 from api.services import casework, public
 from api.services.access_log import client_address, record_citizen_access
-from api.services.readmodel import get_case
 from api.services.tracking import is_valid_tracking_code, normalize_tracking_code
 from database.models import Case, SmsOutbox, Unit
-from schemas.actions import FeedbackRequest
-from schemas.case import CITIZEN
+from schemas.actions import CitizenReplyRequest, FeedbackRequest
+from schemas.case import CITIZEN, CaseState
 from schemas.citizen import OtpRequest, OtpVerify
-from schemas.enums import Step
+from schemas.enums import CaseStatus, Step
 from schemas.intake import ComplaintIntake
 from schemas.text import mask_mobile
+from workflows.rules import CITIZEN_ACTIONS, CITIZEN_SCOPE, allowed
 
 router = APIRouter(include_in_schema=False)
 
 STEPS = list(Step)
+NOTICES_FA = {
+    "feedback": "بازخورد شما ثبت شد؛ سپاس‌گزاریم.",
+    "reply": "پاسخ شما ثبت شد و رسیدگی ادامه می‌یابد.",
+}
 
 
 @router.get("/")
@@ -169,9 +175,28 @@ async def track_lookup(request: Request, code: str | None = None) -> Response:
     return page(request, "citizen/track_lookup.html", code="", error=None)
 
 
-@router.get("/track/{tracking_code}")
-async def track(
-    request: Request, tracking_code: str, session: SessionDep, engine: EngineDep, notice: str | None = None
+async def _live_state(engine: Engine, tracking_code: str) -> tuple[CaseState | None, str | None]:
+    """The case's live state, which decides the forms offered; without it the page still shows the read model."""
+    try:
+        return await engine.state(tracking_code), None
+    except Exception as exc:
+        err = exc if isinstance(exc, ApiError) else engine_error(exc)
+        if err is None:
+            raise
+        return None, err.message_fa
+
+
+async def _track_page(
+    request: Request,
+    session: AsyncSession,
+    engine: Engine,
+    tracking_code: str,
+    status_code: int = 200,
+    *,
+    notice: str | None = None,
+    error: str | None = None,
+    errors: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
 ) -> Response:
     mobile = page_session.current(request).mobile
     status = await public.lookup(session, tracking_code, engine)
@@ -182,23 +207,38 @@ async def track(
         await record_citizen_access(
             session, request, mobile or "", tracking_code=status.tracking_code, what="citizen_case_page"
         )
+    state, live_error = None, None
+    if mine and not CaseStatus(status.status).is_final:
+        await release_connection(session)  # the query waits for a worker: no connection held meanwhile
+        state, live_error = await _live_state(engine, status.tracking_code)
+    offered = {a.value for a in allowed(state, CITIZEN_SCOPE) & CITIZEN_ACTIONS} if state is not None else set()
     return page(
         request,
         "citizen/track.html",
+        status_code,
         status=status,
         steps=STEPS,
         case=case if mine else None,
         office=office,
         verified=mobile is not None,
-        notice=notice == "feedback",
-        errors={},
-        form={},
+        state=state,
+        offered=offered,
+        live_error=live_error,
+        notice=NOTICES_FA.get(notice or ""),
+        error=error,
+        errors=errors or {},
+        form=form or {},
     )
 
 
-@router.post("/track/{tracking_code}/feedback")
-async def track_feedback(request: Request, tracking_code: str, session: SessionDep, engine: EngineDep) -> Response:
-    form = await page_session.form_with_csrf(request)
+@router.get("/track/{tracking_code}")
+async def track(
+    request: Request, tracking_code: str, session: SessionDep, engine: EngineDep, notice: str | None = None
+) -> Response:
+    return await _track_page(request, session, engine, tracking_code, notice=notice)
+
+
+def _verified_mobile(request: Request) -> str:
     mobile = page_session.current(request).mobile
     if mobile is None:
         raise Unauthorized(
@@ -206,30 +246,55 @@ async def track_feedback(request: Request, tracking_code: str, session: SessionD
             code="citizen_token_required",
             message_fa="ابتدا شماره همراه خود را با کد یک‌بارمصرف تأیید کنید.",
         )
+    return mobile
+
+
+async def _refused_on_page(
+    request: Request, session: AsyncSession, engine: Engine, tracking_code: str, exc: Exception
+) -> Response:
+    """A refused answer (409) or an engine that did not answer (503): the citizen stays on the case's page, with
+    the reason above it, and may send again (the same answer is the same action)."""
+    err = exc if isinstance(exc, ApiError) else engine_error(exc)
+    if err is None or err.status_code not in (409, 503):
+        raise exc
+    response = await _track_page(request, session, engine, tracking_code, err.status_code, error=error_message_fa(err))
+    response.headers.update({k: v for k, v in (err.headers or {}).items() if k.lower() == "retry-after"})
+    return response
+
+
+@router.post("/track/{tracking_code}/feedback")
+async def track_feedback(request: Request, tracking_code: str, session: SessionDep, engine: EngineDep) -> Response:
+    form = await page_session.form_with_csrf(request)
+    mobile = _verified_mobile(request)
     satisfied = {"yes": True, "no": False}.get(form.get("satisfied", ""))
     try:
         body = FeedbackRequest(satisfied=satisfied, rating=form.get("rating", ""), comment=form.get("comment") or None)
     except ValidationError as exc:
-        status = await public.lookup(session, tracking_code, engine)
-        case = await get_case(session, status.tracking_code)
-        office = await session.get(Unit, case.office_unit_id)
-        return page(
-            request,
-            "citizen/track.html",
-            422,
-            status=status,
-            steps=STEPS,
-            case=case if case.citizen_mobile == mobile else None,
-            office=office,
-            verified=True,
-            notice=False,
-            errors=field_errors(exc),
-            form=form,
+        return await _track_page(request, session, engine, tracking_code, 422, errors=field_errors(exc), form=form)
+    try:
+        state = await casework.give_feedback(
+            tracking_code=tracking_code, body=body, mobile=mobile, session=session, engine=engine
         )
-    code = await casework.give_feedback(
-        tracking_code=tracking_code, body=body, mobile=mobile, session=session, engine=engine
-    )
-    return redirect(request, f"/track/{code}?notice=feedback")
+    except Exception as exc:  # noqa: BLE001 - Temporal's own errors are mapped, anything else raised again
+        return await _refused_on_page(request, session, engine, tracking_code, exc)
+    return redirect(request, f"/track/{state.tracking_code}?notice=feedback")
+
+
+@router.post("/track/{tracking_code}/reply")
+async def track_reply(request: Request, tracking_code: str, session: SessionDep, engine: EngineDep) -> Response:
+    form = await page_session.form_with_csrf(request)
+    mobile = _verified_mobile(request)
+    try:
+        body = CitizenReplyRequest(answer=form.get("answer", ""))
+    except ValidationError as exc:
+        return await _track_page(request, session, engine, tracking_code, 422, errors=field_errors(exc), form=form)
+    try:
+        state = await casework.reply_to_question(
+            tracking_code=tracking_code, answer=body.answer, mobile=mobile, session=session, engine=engine
+        )
+    except Exception as exc:  # noqa: BLE001 - Temporal's own errors are mapped, anything else raised again
+        return await _refused_on_page(request, session, engine, tracking_code, exc)
+    return redirect(request, f"/track/{state.tracking_code}?notice=reply")
 
 
 @router.get("/dev/outbox")

@@ -1,5 +1,6 @@
 """Staff pages: login and logout, the coordinators' inbox, and the case page with the actions the user
-may take now. Actions go through api.services.casework, the same functions as the JSON API."""
+may take now (the rule book's answer, workflows/rules.py, for the user and the case's live state). Actions go
+through api.services.casework, the same functions as the JSON API."""
 
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
@@ -18,9 +19,10 @@ from api.services.access_log import client_address
 from api.services.case_detail import case_view
 from api.services.readmodel import inbox_query
 from database.models import Unit
-from schemas.actions import ApproveRequest, CompleteTaskRequest, ReasonRequest, ReviewRequest
+from schemas.actions import ApproveRequest, CompleteTaskRequest, InformationRequest, ReasonRequest, ReviewRequest
 from schemas.case import CaseState
-from schemas.enums import CaseStatus, HandlingOutcome, Level, Role, TaskKind, TaskStatus
+from schemas.enums import HandlingOutcome, Role, TaskStatus
+from workflows.rules import STAFF_ACTIONS, Action, allowed
 
 router = APIRouter(include_in_schema=False)
 
@@ -32,7 +34,8 @@ DONE_FA = {
     "approve": "نتیجه تأیید شد و به شهروند پیامک می‌شود.",
     "send-back": "پرونده برای رسیدگی دوباره برگشت داده شد.",
     "close": "پرونده بسته شد.",
-    "escalate": "درخواست ارجاع به سطح بالاتر ثبت شد.",
+    "escalate": "پرونده به سطح بالاتر ارجاع شد.",
+    "request-information": "پرسش برای شهروند پیامک شد؛ مهلت تا پاسخ او متوقف است.",
 }
 
 
@@ -88,36 +91,11 @@ async def inbox(request: Request, session: SessionDep) -> Response:
     return page(request, "staff/inbox.html", user=user, rows=rows, unit_names=names)
 
 
-def _actions(user: StaffUser, agency_id: str, state: CaseState | None) -> set[str]:
-    """The actions to offer: by role and the live state. The workflow still has the last word."""
+def _actions(user: StaffUser, state: CaseState | None) -> set[str]:
+    """The actions to offer: exactly what the rule book allows this user on the live state (none without it)."""
     if state is None:
         return set()
-    offered: set[str] = set()
-    senior = user.is_senior_of(agency_id)
-    task = state.current_task
-    if senior and state.status is CaseStatus.IN_REVIEW:
-        offered.add("review")
-    if senior and state.status is CaseStatus.AWAITING_APPROVAL:
-        offered |= {"approve", "send-back"}
-    if senior and state.status in (CaseStatus.AWAITING_FEEDBACK, CaseStatus.AWAITING_APPROVAL):
-        offered.add("close")
-    holds = (
-        task is not None
-        and task.kind is TaskKind.HANDLING
-        and task.status is TaskStatus.OPEN
-        and (
-            user.holds_unit(task.unit_id) or senior or (user.role is Role.INSPECTOR and task.assignee == user.username)
-        )
-    )
-    if holds:
-        offered.add("complete")
-    if (
-        state.status is CaseStatus.IN_HANDLING
-        and state.level is not Level.NATIONAL
-        and (senior or (user.role is Role.UNIT_COORDINATOR and task is not None and user.holds_unit(task.unit_id)))
-    ):
-        offered.add("escalate")
-    return offered
+    return {action.value for action in allowed(state, user) & STAFF_ACTIONS}
 
 
 async def _case_page(
@@ -150,7 +128,7 @@ async def _case_page(
         units={u.id: u for u in units},
         citizen=view.citizen,
         employee_name=view.employee_name,
-        actions=_actions(user, case.agency_id, state),
+        actions=_actions(user, state),
         outcomes=list(HandlingOutcome),
         error=error,
         done=DONE_FA.get(done or ""),
@@ -184,9 +162,15 @@ async def _act(
     if action == "complete":
         body = CompleteTaskRequest(outcome=form.get("outcome", ""), note=form.get("note", ""))
         return (await casework.complete_task(task_id=form.get("task_id", ""), body=body, **common)).tracking_code
-    if action == "escalate":
+    if action == Action.ESCALATE:
         reason = ReasonRequest(reason=form.get("reason", "")).reason
-        return await casework.escalate(tracking_code=tracking_code, reason=reason, **common)
+        task_id = form.get("task_id") or None
+        state = await casework.escalate(tracking_code=tracking_code, reason=reason, task_id=task_id, **common)
+        return state.tracking_code
+    if action == Action.REQUEST_INFORMATION:
+        question = InformationRequest(what_is_needed=form.get("what_is_needed", ""))
+        state = await casework.request_information(tracking_code=tracking_code, body=question, **common)
+        return state.tracking_code
     if action not in casework.SENIOR_ACTIONS:
         raise ApiError(
             f"unknown action {action}", code="not_found", status_code=404, message_fa="این اقدام وجود ندارد."

@@ -1,6 +1,6 @@
-"""The coordinators' actions on a case. Each is a Workflow Update (its validator's refusal is a 409),
-except escalate, a signal, which is checked against the live state first. The logic is in api.services.casework,
-shared with the pages."""
+"""The coordinators' actions on a case. Each is a Workflow Update: its validator's refusal, from the rule book
+(workflows/rules.py), is a 409 with the reason at once. The logic is in api.services.casework, shared with the
+pages."""
 
 from fastapi import APIRouter, status
 from pydantic import BaseModel
@@ -9,7 +9,7 @@ from api.deps import EngineDep, SessionDep, StaffReader
 from api.services import casework
 from api.services.action_ids import ActionKey
 from api.services.responses import Accepted, ActionResult
-from schemas.actions import ApproveRequest, InformationRequest, ReasonRequest, ReviewRequest
+from schemas.actions import ApproveRequest, EscalateRequest, InformationRequest, ReasonRequest, ReviewRequest
 
 router = APIRouter(prefix="/cases", tags=["actions (staff)"])
 
@@ -83,17 +83,33 @@ for _action in casework.SENIOR_ACTIONS:  # an action without its route here fail
     status_code=status.HTTP_202_ACCEPTED,
     response_model=Accepted,
     summary="Move the handling task one level up (senior coordinator, the unit holding the task, or admin)",
+    description=(
+        "Answers once the escalation is recorded (202, as before it was synchronous); a case whose state does not "
+        "allow it (not in handling, waiting for the citizen, at the national level, or no longer at the task "
+        "named by `task_id`) is refused at once with a 409 and the reason."
+    ),
 )
 async def escalate(
-    tracking_code: str, body: ReasonRequest, user: StaffReader, session: SessionDep, engine: EngineDep
+    tracking_code: str,
+    body: EscalateRequest,
+    user: StaffReader,
+    session: SessionDep,
+    engine: EngineDep,
+    idempotency_key: ActionKey = None,
 ) -> Accepted:
-    code = await casework.escalate(
-        tracking_code=tracking_code, reason=body.reason, user=user, session=session, engine=engine
+    state = await casework.escalate(
+        tracking_code=tracking_code,
+        reason=body.reason,
+        task_id=body.task_id,
+        user=user,
+        session=session,
+        engine=engine,
+        idempotency_key=idempotency_key,
     )
     return Accepted(
-        tracking_code=code,
-        message="escalation requested",
-        message_fa="درخواست ارجاع به سطح بالاتر ثبت شد",
+        tracking_code=state.tracking_code,
+        message="escalated one level up",
+        message_fa="پرونده به سطح بالاتر ارجاع شد",
     )
 
 

@@ -19,6 +19,7 @@ from api.edge.errors import Forbidden, Unauthorized
 from api.edge.limits import enforce, per_hour
 from api.services import casework, public
 from api.services.access_log import client_address
+from api.services.action_ids import ActionKey
 from api.services.filing import file_complaint
 from api.services.responses import Accepted, PublicStatus
 from schemas.actions import CitizenReplyRequest, FeedbackRequest
@@ -103,15 +104,29 @@ async def complaint_status(tracking_code: str, session: SessionDep, engine: Engi
     status_code=status.HTTP_202_ACCEPTED,
     response_model=Accepted,
     summary="The citizen's feedback on the result (with the token for the mobile the complaint was filed with)",
+    description=(
+        "Answers once the feedback is recorded (the case closed, or reopened one level up). A case not awaiting "
+        "feedback, or a result already answered, is refused at once with a 409 (`feedback_not_due`) and the reason."
+    ),
 )
 async def give_feedback(
-    tracking_code: str, body: FeedbackRequest, mobile: CitizenMobile, session: SessionDep, engine: EngineDep
+    tracking_code: str,
+    body: FeedbackRequest,
+    mobile: CitizenMobile,
+    session: SessionDep,
+    engine: EngineDep,
+    idempotency_key: ActionKey = None,
 ) -> Accepted:
-    code = await casework.give_feedback(
-        tracking_code=tracking_code, body=body, mobile=mobile, session=session, engine=engine
+    state = await casework.give_feedback(
+        tracking_code=tracking_code,
+        body=body,
+        mobile=mobile,
+        session=session,
+        engine=engine,
+        idempotency_key=idempotency_key,
     )
     return Accepted(
-        tracking_code=code,
+        tracking_code=state.tracking_code,
         message="feedback received",
         message_fa="بازخورد شما ثبت شد؛ سپاس‌گزاریم",
     )
@@ -122,15 +137,29 @@ async def give_feedback(
     status_code=status.HTTP_202_ACCEPTED,
     response_model=Accepted,
     summary="The citizen's answer to a coordinator's question; the case's clock starts again",
+    description=(
+        "Answers once the answer is recorded and the clock runs again. With no question open (or one already "
+        "answered), a 409 (`no_question_open`) with the reason, at once."
+    ),
 )
 async def reply_to_question(
-    tracking_code: str, body: CitizenReplyRequest, mobile: CitizenMobile, session: SessionDep, engine: EngineDep
+    tracking_code: str,
+    body: CitizenReplyRequest,
+    mobile: CitizenMobile,
+    session: SessionDep,
+    engine: EngineDep,
+    idempotency_key: ActionKey = None,
 ) -> Accepted:
-    code = await casework.reply_to_question(
-        tracking_code=tracking_code, answer=body.answer, mobile=mobile, session=session, engine=engine
+    state = await casework.reply_to_question(
+        tracking_code=tracking_code,
+        answer=body.answer,
+        mobile=mobile,
+        session=session,
+        engine=engine,
+        idempotency_key=idempotency_key,
     )
     return Accepted(
-        tracking_code=code,
+        tracking_code=state.tracking_code,
         message="answer received; the case's clock runs again",
         message_fa="پاسخ شما ثبت شد و رسیدگی ادامه می‌یابد",
     )

@@ -1,22 +1,28 @@
 """The actions on a case, shared by the JSON API and the pages: one path from a person to the workflow.
 
-Each function checks who may act, resolves what the workflow needs from reference data, and sends one
-Workflow Update or signal through `api.engine`; a refusal is an ApiError (409 with the workflow's reason).
+Each function checks who may act (the rule book's "who" rules, workflows/rules.py, with the case and task
+from the read model), resolves what the workflow needs from reference data, and sends one Workflow Update
+through `api.engine`. Whether the case's state allows the action is the workflow validator's answer, from the
+same rule book: a refusal comes back at once as a 409 with the reason (English and Persian). No action reads
+the live state first.
 """
 
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
 
-from api.auth.access import ensure_can_complete, ensure_can_see, ensure_senior_coordinator
+from api.auth.access import ensure_can_see
 from api.deps import StaffUser, release_connection
-from api.edge.errors import Conflict, FieldInvalid, Forbidden
+from api.edge.errors import ApiError, Conflict, FieldInvalid, Forbidden, engine_error
 from api.engine import Engine
 from api.services.action_ids import case_action_id, update_id
 from api.services.readmodel import get_case, get_task
-from database.models import Case, User
+from database.models import Case, CaseEventRow, Task, User
 from database.refdata import unit_chain, unit_ref
 from schemas.actions import (
     ApproveInput,
@@ -35,9 +41,10 @@ from schemas.actions import (
     ReviewRequest,
     SendBackInput,
 )
-from schemas.case import Actor, CaseState
-from schemas.enums import CaseStatus, Level, ReviewDecision, Role, TaskKind
+from schemas.case import CITIZEN, Actor, CaseState
+from schemas.enums import CaseStatus, EventKind, Level, ReviewDecision, Role, Step, TaskKind
 from workflows.complaint import ComplaintWorkflow
+from workflows.rules import Action, Person, Refusal, TaskRef, actor_refusal, already_taken, state_refusal
 
 
 async def _update(
@@ -45,7 +52,69 @@ async def _update(
 ) -> CaseState:
     """The Workflow Update, with the request's database connection handed back first (it waits for a worker)."""
     await release_connection(session)
-    return await engine.update(tracking_code, update, arg, **kwargs)
+    try:
+        return await engine.update(tracking_code, update, arg, **kwargs)
+    except WorkflowUpdateFailedError as exc:
+        raise _refused(exc) from exc
+    except RPCError as exc:
+        if exc.status != RPCStatusCode.NOT_FOUND:
+            raise
+        raise engine_error(exc) or exc from exc  # the workflow has ended: a Conflict the callers may refine
+
+
+def _refused(exc: WorkflowUpdateFailedError) -> ApiError:
+    """The validator's refusal as api.edge.errors maps it (409, the Persian reason), with the rule book's stable
+    code and the case's status when the refusal carries them (InvalidTransition's details[1])."""
+    err = engine_error(exc)
+    assert err is not None, "an update failure is one of Temporal's"
+    cause = exc.cause
+    if isinstance(cause, ApplicationError) and len(cause.details) > 1 and isinstance(cause.details[1], dict):
+        extra = cause.details[1]
+        err.code = extra.get("code") or err.code
+        if extra.get("status") and isinstance(err.details, dict):
+            err.details = err.details | {"status": extra["status"]}
+    return err
+
+
+def _ensure_may(action: Action, actor: Person, *, agency_id: str, task: TaskRef | None = None) -> None:
+    """The rule book's "who" rule, before the workflow is asked: a 403 with its reason."""
+    refused = actor_refusal(action, actor, agency_id=agency_id, task=task)
+    if refused is not None:
+        raise Forbidden(refused.message, message_fa=refused.message_fa)
+
+
+def _conflict(refused: Refusal) -> Conflict:
+    details = {"reason": refused.message, "reason_fa": refused.message_fa}
+    if refused.status is not None:
+        details["status"] = refused.status.value
+    return Conflict(refused.message, code=refused.code, message_fa=refused.message_fa, details=details)
+
+
+def _when_ended(err: Conflict, action: Action, case: Case) -> Conflict | None:
+    """A citizen's answer to a case whose workflow has ended: the rule book's reason for the ended case (its state
+    in the read model is final), as the API answered before the answers were updates, not `case_not_active`."""
+    if err.code != "case_not_active":
+        return None
+    ended = CaseState(
+        tracking_code=case.tracking_code,
+        agency_id=case.agency_id,
+        status=CaseStatus(case.status),
+        step=Step(case.step),
+        registered_at=case.registered_at,
+        due_at=case.due_at,
+    )
+    refused = state_refusal(action, ended)
+    return _conflict(refused) if refused is not None else None
+
+
+async def _handling_task(session: AsyncSession, tracking_code: str, *, open_only: bool) -> Task | None:
+    """The case's latest handling task in the read model (the current one, unless the read model lags)."""
+    query = select(Task).where(Task.tracking_code == tracking_code, Task.kind == TaskKind.HANDLING.value)
+    if open_only:
+        query = query.where(Task.status == "open")
+    return await session.scalar(
+        query.order_by(Task.opened_at.desc(), func.length(Task.task_id).desc(), Task.task_id.desc()).limit(1)
+    )
 
 
 async def review(
@@ -58,7 +127,7 @@ async def review(
     idempotency_key: str | None = None,
 ) -> CaseState:
     case = await get_case(session, tracking_code)
-    ensure_senior_coordinator(user, case.agency_id)
+    _ensure_may(Action.REVIEW, user, agency_id=case.agency_id)
     chain = []
     if body.decision is ReviewDecision.ACCEPT:
         assert body.unit_id is not None, "ReviewRequest requires unit_id to accept"
@@ -108,7 +177,8 @@ async def _ensure_inspector(session: AsyncSession, username: str, agency_id: str
         )
 
 
-# The actions only the case agency's senior coordinator may take: each one's update and its input.
+# The actions only the case agency's senior coordinator may take: each one's update and its input (the keys are
+# the rule book's Action values).
 SENIOR_ACTIONS: dict[str, tuple[Callable[..., Any], Callable[[Actor, Any], Any]]] = {
     "approve": (ComplaintWorkflow.approve, lambda actor, body: ApproveInput(actor=actor, result_note=body.result_note)),
     "send-back": (ComplaintWorkflow.send_back, lambda actor, body: SendBackInput(actor=actor, reason=body.reason)),
@@ -129,7 +199,7 @@ async def senior_coordinator_action(
     """Approve, send back or close (SENIOR_ACTIONS), for the JSON API and the pages alike."""
     update, input_for = SENIOR_ACTIONS[action]
     case = await get_case(session, tracking_code)
-    ensure_senior_coordinator(user, case.agency_id)
+    _ensure_may(Action(action), user, agency_id=case.agency_id)
     kind = None if update is ComplaintWorkflow.close else TaskKind.APPROVAL
     update_id = await case_action_id(
         session, action=update.__name__, case=case, kind=kind, actor=user.username, key=idempotency_key
@@ -147,7 +217,7 @@ async def complete_task(
     idempotency_key: str | None = None,
 ) -> CaseState:
     task = await get_task(session, task_id)
-    ensure_can_complete(user, task)
+    _ensure_may(Action.COMPLETE, user, agency_id=task.agency_id, task=task)
     request = CompleteTaskInput(actor=user.actor, task_id=task.task_id, outcome=body.outcome, note=body.note)
     action_id = update_id("complete_task", task.task_id, user.username, idempotency_key)
     return await _update(
@@ -155,36 +225,41 @@ async def complete_task(
     )
 
 
-async def escalate(*, tracking_code: str, reason: str, user: StaffUser, session: AsyncSession, engine: Engine) -> str:
-    """Asks the workflow to move the handling task one level up (a signal, checked against the live state
-    first); returns the case's tracking code."""
+async def escalate(
+    *,
+    tracking_code: str,
+    reason: str,
+    user: StaffUser,
+    session: AsyncSession,
+    engine: Engine,
+    task_id: str | None = None,
+    idempotency_key: str | None = None,
+) -> CaseState:
+    """Moves the handling task one level up (the escalate_task update); returns once the escalation is recorded.
+
+    `task_id` is the task the caller saw (the page always sends it): a press on a page that is out of date is
+    refused by the workflow with the reason, and pressing again on the same task is the same escalation. Without
+    it, the read model's latest handling task stands in."""
     case = await get_case(session, tracking_code)
-    if not (user.role is Role.ADMIN or user.is_senior_of(case.agency_id) or user.role is Role.UNIT_COORDINATOR):
-        raise Forbidden("only the agency's senior coordinator, the unit holding the task, or an admin may escalate")
+    if task_id is not None:
+        task = await session.get(Task, task_id)
+        if task is None or task.tracking_code != case.tracking_code or task.kind != TaskKind.HANDLING.value:
+            raise Conflict(
+                f"task {task_id} is not an open handling task of this case",
+                message_fa="این وظیفه دیگر باز نیست؛ پرونده به سطح دیگری رفته یا رسیدگی شده است",
+            )
+    else:
+        task = await _handling_task(session, case.tracking_code, open_only=False)
+    _ensure_may(Action.ESCALATE, user, agency_id=case.agency_id, task=task)
     await ensure_can_see(session, user, case)
-    state = await engine.state(case.tracking_code)
-    if state.status is not CaseStatus.IN_HANDLING:  # first: a stale page learns why, whoever pressed
-        raise Conflict(
-            f"only a case in handling can be escalated (status: {state.status.value})",
-            message_fa="فقط پرونده‌ای که در مرحله رسیدگی است ارجاع به سطح بالاتر می‌شود",
-            details={"status": state.status.value},
-        )
-    task = state.current_task
-    if user.role is Role.UNIT_COORDINATOR and not (task is not None and user.holds_unit(task.unit_id)):
-        raise Forbidden("only the unit holding the case's current task may escalate it")
-    if state.open_pause is not None:
-        raise Conflict(
-            "the case is waiting for the citizen's answer; its clock is paused",
-            message_fa="پرونده در انتظار پاسخ شهروند است",
-        )
-    if state.level is Level.NATIONAL:
-        raise Conflict(
-            "the case is already at the national level; there is no level above it",
-            message_fa="پرونده در بالاترین سطح (ستاد ملی) است",
-        )
-    request = EscalateInput(actor=user.actor, reason=reason, from_task_id=state.current_task_id)
-    await engine.signal(case.tracking_code, ComplaintWorkflow.escalate, request)
-    return case.tracking_code
+    request = EscalateInput(actor=user.actor, reason=reason, from_task_id=task.task_id if task else None)
+    # The id names the task escalated: a retry (after a 503, say) attaches to the first press. With a client's key
+    # but no task named, the case: the read model's latest task changes once the first press has moved it.
+    anchor = task_id or (case.tracking_code if idempotency_key or task is None else task.task_id)
+    action_id = update_id("escalate", anchor, user.username, idempotency_key)
+    return await _update(
+        engine, session, case.tracking_code, ComplaintWorkflow.escalate_task, request, update_id=action_id
+    )
 
 
 async def _citizens_case(session: AsyncSession, tracking_code: str, mobile: str) -> Case:
@@ -200,41 +275,85 @@ async def _citizens_case(session: AsyncSession, tracking_code: str, mobile: str)
 
 
 async def give_feedback(
-    *, tracking_code: str, body: FeedbackRequest, mobile: str, session: AsyncSession, engine: Engine
-) -> str:
-    """The citizen's feedback, from the mobile the complaint was filed with; returns the tracking code."""
+    *,
+    tracking_code: str,
+    body: FeedbackRequest,
+    mobile: str,
+    session: AsyncSession,
+    engine: Engine,
+    idempotency_key: str | None = None,
+) -> CaseState:
+    """The citizen's feedback (the give_feedback update), from the mobile the complaint was filed with; returns
+    once it is recorded (the case closed, or reopened one level up).
+
+    The update id names the result answered (the latest approval task), so a retried press attaches to the first
+    one, and a reopened case's new result is a new answer. A different answer on a result already answered
+    attaches to the first too: it is then refused here, with the reason, rather than reported as taken."""
     case = await _citizens_case(session, tracking_code, mobile)
-    state = await engine.state(case.tracking_code)
-    if state.status is not CaseStatus.AWAITING_FEEDBACK:
-        raise Conflict(
-            f"the case is not awaiting feedback (status: {state.status.value})",
-            code="feedback_not_due",
-            message_fa="این پرونده در انتظار بازخورد نیست",
-            details={"status": state.status.value},
-        )
-    await engine.signal(
-        case.tracking_code,
-        ComplaintWorkflow.feedback,
-        FeedbackInput(satisfied=body.satisfied, rating=body.rating, comment=body.comment),
+    answer = FeedbackInput(satisfied=body.satisfied, rating=body.rating, comment=body.comment)
+    action_id = await case_action_id(
+        session,
+        action="give_feedback",
+        case=case,
+        kind=TaskKind.APPROVAL,
+        actor=CITIZEN.username,
+        key=idempotency_key,
     )
-    return case.tracking_code
+    try:
+        state = await _update(
+            engine, session, case.tracking_code, ComplaintWorkflow.give_feedback, answer, update_id=action_id
+        )
+    except Conflict as err:
+        if (ended := _when_ended(err, Action.FEEDBACK, case)) is None:
+            raise
+        raise ended from err
+    taken = state.feedback
+    if taken is None or taken.model_dump(exclude={"at"}) != answer.model_dump():
+        raise _conflict(state_refusal(Action.FEEDBACK, state) or already_taken(Action.FEEDBACK, state))
+    return state
 
 
 async def reply_to_question(
-    *, tracking_code: str, answer: str, mobile: str, session: AsyncSession, engine: Engine
-) -> str:
-    """The citizen's answer to a coordinator's question; the case's clock runs again. Returns the code."""
+    *,
+    tracking_code: str,
+    answer: str,
+    mobile: str,
+    session: AsyncSession,
+    engine: Engine,
+    idempotency_key: str | None = None,
+) -> CaseState:
+    """The citizen's answer to a coordinator's question (the reply_to_question update); returns once it is
+    recorded and the case's clock runs again.
+
+    The update id names the question (the case's n-th), so a retried press attaches to the first one and the
+    answer to a later question is a new action; a different answer to a question already answered is refused."""
     case = await _citizens_case(session, tracking_code, mobile)
-    state = await engine.state(case.tracking_code)
-    if state.open_pause is None:
-        raise Conflict(
-            "no question to the citizen is open on this case",
-            code="no_question_open",
-            message_fa="پرسشی از شما در این پرونده باز نیست",
-            details={"status": state.status.value},
+    asked = await session.scalar(
+        select(func.count())
+        .select_from(CaseEventRow)
+        .where(
+            CaseEventRow.tracking_code == case.tracking_code,
+            CaseEventRow.kind == EventKind.INFORMATION_REQUESTED.value,
         )
-    await engine.signal(case.tracking_code, ComplaintWorkflow.citizen_reply, CitizenReplyInput(answer=answer))
-    return case.tracking_code
+    )
+    action_id = update_id("reply_to_question", f"{case.tracking_code}-Q{asked or 0}", CITIZEN.username, idempotency_key)
+    try:
+        state = await _update(
+            engine,
+            session,
+            case.tracking_code,
+            ComplaintWorkflow.reply_to_question,
+            CitizenReplyInput(answer=answer),
+            update_id=action_id,
+        )
+    except Conflict as err:
+        if (ended := _when_ended(err, Action.REPLY, case)) is None:
+            raise
+        raise ended from err
+    answered = [p for p in state.pauses if p.ended_by == "citizen"]
+    if not answered or answered[-1].answer != answer:
+        raise _conflict(state_refusal(Action.REPLY, state) or already_taken(Action.REPLY, state))
+    return state
 
 
 async def request_information(
@@ -243,15 +362,10 @@ async def request_information(
     """A question to the citizen (SMS) from the agency's senior coordinator or the unit holding the task;
     the case's clock pauses until the answer or the end of the reply window."""
     case = await get_case(session, tracking_code)
-    if not user.is_senior_of(case.agency_id):
-        if user.role is not Role.UNIT_COORDINATOR:
-            raise Forbidden(
-                "only the agency's senior coordinator or the unit holding the task may ask the citizen",
-                message_fa="فقط راهبر ارشد دستگاه یا واحد مسئول رسیدگی می‌تواند از شهروند اطلاعات بخواهد.",
-            )
-        task = (await engine.state(case.tracking_code)).current_task
-        if task is None or not user.holds_unit(task.unit_id):
-            raise Forbidden("only the unit holding the case's current task may ask the citizen")
+    task = (
+        None if user.is_senior_of(case.agency_id) else await _handling_task(session, case.tracking_code, open_only=True)
+    )
+    _ensure_may(Action.REQUEST_INFORMATION, user, agency_id=case.agency_id, task=task)
     request = InformationRequestInput(actor=user.actor, reason=body.what_is_needed)
     # No derived update id: a second question after the first was answered is a new action, not a retry.
     return await _update(engine, session, case.tracking_code, ComplaintWorkflow.request_information, request)

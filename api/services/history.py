@@ -60,6 +60,15 @@ _KINDS = {
 }
 
 
+# The citizen's own handlers (signals before, updates now) carry no actor: only the citizen sends them.
+_CITIZENS_HANDLERS = frozenset({"feedback", "citizen_reply", "give_feedback", "reply_to_question"})
+
+
+def _actor(name: str, arg: Any) -> dict[str, Any] | None:
+    actor = arg.get("actor") if isinstance(arg, dict) else None
+    return actor or (CITIZEN.model_dump(mode="json") if name in _CITIZENS_HANDLERS else None)
+
+
 def _seconds(duration: Duration) -> float:
     return duration.seconds + duration.nanos / 1e9
 
@@ -174,7 +183,7 @@ class _Reader:
         request = event.workflow_execution_update_accepted_event_attributes.accepted_request
         arg = await self._first(request.input.args)
         entry.name = request.input.name
-        entry.actor = arg.get("actor") if isinstance(arg, dict) else None
+        entry.actor = _actor(entry.name, arg)
         entry.summary = {"update_id": request.meta.update_id} | (_args_summary(arg) if isinstance(arg, dict) else {})
         self._updates[request.meta.update_id] = (entry.name, entry.actor)
 
@@ -182,7 +191,7 @@ class _Reader:
         attrs = event.workflow_execution_update_rejected_event_attributes
         arg = await self._first(attrs.rejected_request.input.args)
         entry.name = attrs.rejected_request.input.name
-        entry.actor = arg.get("actor") if isinstance(arg, dict) else None
+        entry.actor = _actor(entry.name, arg)
         entry.summary = {"reason": await self._reason(attrs.failure)}
 
     async def _update_completed(self, entry: HistoryEntry, event: HistoryEvent) -> None:
@@ -201,10 +210,7 @@ class _Reader:
         attrs = event.workflow_execution_signaled_event_attributes
         arg = await self._first(attrs.input)
         entry.name = attrs.signal_name
-        actor = arg.get("actor") if isinstance(arg, dict) else None
-        # feedback and a reply carry no actor: only the citizen gives them
-        citizens = ("feedback", "citizen_reply")
-        entry.actor = actor or (CITIZEN.model_dump(mode="json") if entry.name in citizens else None)
+        entry.actor = _actor(entry.name, arg)
         entry.summary = _args_summary(arg) if isinstance(arg, dict) else {}
 
     async def _activity_scheduled(self, entry: HistoryEntry, event: HistoryEvent) -> None:

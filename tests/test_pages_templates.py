@@ -113,3 +113,12 @@ def test_user_text_on_the_tracking_page_is_escaped():
     assert '<img src=x onerror="alert(1)">' not in html
     assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in html
     assert "۱۲۳۴۵۶۷۸۹۰۳" in html
+
+
+def test_every_event_kind_a_timeline_can_show_has_a_persian_label():
+    """A timeline line reads in Persian, never as the event's code (information_requested, say)."""
+    from api.pages.labels import EVENT_LABELS_FA, LABEL_FILTERS
+    from schemas.enums import EventKind
+
+    assert set(EVENT_LABELS_FA) == set(EventKind)
+    assert LABEL_FILTERS["event_fa"]("information_requested") == "درخواست اطلاعات از شهروند"

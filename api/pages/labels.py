@@ -34,6 +34,10 @@ EVENT_LABELS_FA = {
     EventKind.REOPENED: "بازگشایی پس از نارضایتی",
     EventKind.CLOSED: "بسته شدن پرونده",
     EventKind.IGNORED_SIGNAL: "درخواست بی‌اثر",
+    EventKind.INFORMATION_REQUESTED: "درخواست اطلاعات از شهروند",
+    EventKind.INFORMATION_RECEIVED: "دریافت پاسخ شهروند",
+    EventKind.REPLY_WINDOW_ENDED: "پایان مهلت پاسخ شهروند",
+    EventKind.DEADLINE_RECOMPUTED: "محاسبه دوباره مهلت",
 }
 
 TASK_KIND_FA = {TaskKind.REVIEW: "بررسی", TaskKind.HANDLING: "رسیدگی", TaskKind.APPROVAL: "تأیید نتیجه"}

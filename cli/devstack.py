@@ -207,7 +207,8 @@ def run(args: argparse.Namespace) -> int:
             asyncio.run(waiting)
         asyncio.run(_ensure_schedules(settings))
         children["worker"] = subprocess.Popen([sys.executable, "worker.py"], start_new_session=True)
-        api = [sys.executable, "-m", "uvicorn", "api.main:app", "--host", args.host, "--port", str(args.port)]
+        host = args.host or settings.api_host  # 127.0.0.1 unless told otherwise
+        api = [sys.executable, "-m", "uvicorn", "api.main:app", "--host", host, "--port", str(args.port)]
         children["api"] = subprocess.Popen(api, start_new_session=True)
         _wait_for_port(args.port, children, timeout=60)
         ui = f"http://localhost:{args.ui_port}" if local else "the cluster's own UI"
@@ -241,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     run_parser = commands.add_parser("run", help="migrate, seed, then start Temporal, the worker and the API")
     run_parser.add_argument("--no-temporal", action="store_true", help="use FOAD_TEMPORAL_ADDRESS, start none")
-    run_parser.add_argument("--host", default="0.0.0.0")
+    run_parser.add_argument("--host", default=None, help="where the API listens (default FOAD_API_HOST, 127.0.0.1)")
     run_parser.add_argument("--port", type=int, default=8000)
     run_parser.add_argument("--ui-port", type=int, default=8233)
     temporal_parser = commands.add_parser("temporal", help="run only the Temporal dev server (data/temporal)")

@@ -113,7 +113,8 @@ async def form_with_csrf(request: Request) -> dict[str, str]:
     form = await request.form()
     sent = form.get("csrf")
     expected = current(request).csrf
-    if not isinstance(sent, str) or not hmac.compare_digest(sent, expected):
+    # compared as bytes: compare_digest refuses a str with non-ASCII characters (a TypeError, once a 500)
+    if not isinstance(sent, str) or not hmac.compare_digest(sent.encode(), expected.encode()):
         raise Forbidden(
             "missing or wrong CSRF token",
             code="csrf_failed",

@@ -131,9 +131,10 @@ async def set_unit_hours(
     summary="Declare a closure (nationwide, or for a province and/or an agency); open cases recompute",
 )
 async def declare_closure(body: ClosureRequest, user: Admin, session: SessionDep, engine: EngineDep) -> ClosureOut:
-    if body.province_code and await session.get(Province, body.province_code) is None:
+    # `is not None`, not truthiness: an empty code is a code like any other, unknown (once a foreign-key 500)
+    if body.province_code is not None and await session.get(Province, body.province_code) is None:
         raise FieldInvalid(["body", "province_code"], "unknown province", reason_fa="استان پیدا نشد")
-    if body.agency_id and await session.get(Agency, body.agency_id) is None:
+    if body.agency_id is not None and await session.get(Agency, body.agency_id) is None:
         raise FieldInvalid(["body", "agency_id"], "unknown agency", reason_fa="دستگاه پیدا نشد")
     row = DeclaredClosure(
         starts_at=body.starts_at,

@@ -1,0 +1,203 @@
+"""The holes a black-box probe found (issue 19), each shut at its root: the citizen's name hidden from unit
+coordinators and every view logged, Open311 handing out no tracking codes, public look-ups rate-limited, no
+500 from a non-ASCII CSRF field or an empty province code, one answer for a wrong code, no-store on personal
+data, well-formed XML whatever the input, the outbox only from this machine."""
+
+import re
+import xml.etree.ElementTree as ET
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from api.open311.formats import render, xml_text
+from database.models import AccessRecord, DeclaredClosure
+from database.open311_clients import register
+from tests.apiutil import file, http, login, make_app, open_task, projected
+from tests.factories import FULL_NAME, MOBILE, PASSWORD
+from tests.open311util import API_KEY
+from tests.test_pages_access import browser_like, csrf_of, log_in
+
+OFFICE = "sso-qazvin-takestan"
+ANONYMOUS = {"Authorization": ""}
+
+
+async def _in_handling(api, seeded) -> str:
+    code = await file(api)
+    await projected(seeded, code)
+    senior = await login(api, "sso-senior")
+    accept = {"decision": "accept", "unit_id": OFFICE, "action_order": "با شعبه تماس بگیرید"}
+    assert (await api.post(f"/cases/{code}/review", json=accept, headers=senior)).status_code == 200
+    await open_task(api, await login(api, "sso-takestan"), code, "handling")
+    return code
+
+
+# 1. the citizen's name
+
+
+async def test_a_unit_coordinator_sees_no_name_and_every_view_is_logged(api, seeded, temporal_env, task_queue):
+    code = await _in_handling(api, seeded)
+    detail = await api.get(f"/cases/{code}", headers=await login(api, "sso-takestan"))
+    assert detail.status_code == 200
+    assert detail.json()["citizen"]["masked"] is True and FULL_NAME not in detail.text
+    app = make_app(sessions=seeded, client=temporal_env.client, task_queue=task_queue)
+    async with browser_like(app) as browser:
+        await log_in(browser, "sso-takestan")
+        page = await browser.get(f"/cases/{code}")
+    assert page.status_code == 200 and FULL_NAME not in page.text and FULL_NAME.split()[1] not in page.text
+    async with seeded() as session:
+        seen = await session.execute(
+            select(AccessRecord.username, AccessRecord.what).where(AccessRecord.tracking_code == code)
+        )
+    assert {("sso-takestan", "case_detail"), ("sso-takestan", "case_page")} <= set(seen)
+
+
+# 2. tracking codes and public look-ups
+
+
+@pytest.fixture
+async def open311_app(seeded, temporal_env, task_queue, worker):
+    await register(seeded, "test-app", "برنامه آزمایشی", api_key=API_KEY)
+    return make_app(sessions=seeded, client=temporal_env.client, task_queue=task_queue)
+
+
+async def test_open311_lists_no_tracking_codes_to_the_anonymous_public(open311_app, api, seeded):
+    code = await file(api)  # filed through the API, not by the app
+    await projected(seeded, code)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=open311_app), base_url="http://foad.test") as c:
+        anonymous = await c.get("/open311/v2/requests.json")
+        assert anonymous.status_code == 403 and code not in anonymous.text
+        keyed = await c.get("/open311/v2/requests.json", params={"api_key": API_KEY})
+        assert keyed.status_code == 200 and code not in keyed.text  # only the app's own filings
+        by_id = await c.get("/open311/v2/requests.json", params={"api_key": API_KEY, "service_request_id": code})
+        assert by_id.status_code == 200 and by_id.json() == []
+
+
+async def test_the_staff_notes_are_only_for_the_proved_mobile(api, seeded):
+    code = await file(api)
+    await projected(seeded, code)
+    senior = await login(api, "sso-senior")
+    reject = {"decision": "reject", "referral_note": "به دادگستری شهرستان تاکستان مراجعه شود"}
+    assert (await api.post(f"/cases/{code}/review", json=reject, headers=senior)).status_code == 200
+    await projected(seeded, code, status="rejected")
+    mine = (await api.get(f"/complaints/{code}")).json()  # the default client proved MOBILE
+    assert mine["referral_note"] == reject["referral_note"]
+    stranger = await api.get(f"/complaints/{code}", headers=ANONYMOUS)
+    assert stranger.status_code == 200 and stranger.json()["referral_note"] is None
+    assert "دادگستری" not in stranger.text
+
+
+async def test_public_look_ups_are_limited_per_address(seeded):
+    app = make_app(sessions=seeded, public_lookups_per_client_per_minute=5)
+    async with http(app, citizen=None) as client:
+        answers = [(await client.get("/complaints/12345678903")).status_code for _ in range(6)]
+        assert answers == [404] * 5 + [429]
+        refused = await client.get("/complaints/12345678903")
+        assert refused.status_code == 429 and 0 < int(refused.headers["Retry-After"]) <= 60
+        open311 = await client.get("http://foad.test/open311/v2/requests/12345678903.json")
+        assert open311.status_code == 429 and "Retry-After" in open311.headers
+        # a proved citizen or a logged-in member of staff is not counted against the address
+        assert (await client.get("/complaints/12345678903", headers=_citizen())).status_code == 404
+    async with browser_like(app) as browser:
+        assert (await browser.get("/track/12345678903")).status_code == 429
+
+
+def _citizen() -> dict[str, str]:
+    from tests.apiutil import citizen_auth
+
+    return citizen_auth(MOBILE)
+
+
+# 5. the outbox from this machine only
+
+
+async def test_the_outbox_opens_only_from_loopback(seeded):
+    app = make_app(sessions=seeded, environment="development")
+    local = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+    remote = httpx.ASGITransport(app=app, client=("192.168.1.20", 50000))
+    async with httpx.AsyncClient(transport=local, base_url="http://foad.test") as here:
+        assert (await here.get("/dev/outbox")).status_code == 200
+    async with httpx.AsyncClient(transport=remote, base_url="http://foad.test") as there:
+        assert (await there.get("/dev/outbox")).status_code == 404
+
+
+def test_make_run_listens_on_loopback_unless_told_otherwise():
+    from pathlib import Path
+
+    from cli.devstack import main  # noqa: F401 - the module the Makefile runs
+    from infra.settings import Settings
+
+    makefile = Path(__file__).resolve().parent.parent.joinpath("Makefile").read_text()
+    assert re.search(r"^FOAD_API_HOST \?= 127\.0\.0\.1$", makefile, re.M)
+    assert Settings(environment="test").api_host == "127.0.0.1"
+    source = Path(__file__).resolve().parent.parent.joinpath("cli/devstack.py").read_text()
+    assert '"0.0.0.0"' not in source
+
+
+# 6. no 500 from input
+
+
+async def test_a_non_ascii_csrf_field_is_a_403_not_a_500(seeded):
+    app = make_app(sessions=seeded)
+    async with browser_like(app) as client:
+        await csrf_of(client)
+        for forged in ("é", "کد", "\x01", "a\u0000b"):
+            response = await client.post("/login", data={"csrf": forged, "username": "admin", "password": PASSWORD})
+            assert response.status_code == 403, (forged, response.status_code)
+
+
+async def test_a_closure_with_an_empty_province_code_is_a_422_naming_it(api, seeded):
+    admin = await login(api, "admin")
+    body = {"starts_at": "2026-12-01T08:00:00", "ends_at": "2026-12-01T12:00:00", "reason": "برف سنگین"}
+    for field in ("province_code", "agency_id"):
+        response = await api.post("/admin/closures", json=body | {field: ""}, headers=admin)
+        assert response.status_code == 422, response.text
+        assert response.json()["error"]["details"][0]["field"] == f"body.{field}"
+    async with seeded() as session:
+        assert list(await session.scalars(select(DeclaredClosure))) == []
+
+
+# 8. no caching of personal data
+
+
+async def test_personal_data_is_never_cached(api, seeded, temporal_env, task_queue):
+    code = await _in_handling(api, seeded)
+    senior = await login(api, "sso-senior")
+    for path, headers in (
+        (f"/cases/{code}", senior),
+        (f"/citizen/cases/{code}", {}),
+        (f"/complaints/{code}", {}),
+        ("/access-log", await login(api, "auditor")),
+    ):
+        response = await api.get(path, headers=headers)
+        assert response.status_code == 200, (path, response.text)
+        assert response.headers["cache-control"] == "no-store", path
+    app = make_app(sessions=seeded, client=temporal_env.client, task_queue=task_queue)
+    async with browser_like(app) as browser:
+        await log_in(browser, "sso-senior")
+        page = await browser.get(f"/cases/{code}")
+        assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+        css = await browser.get("/static/css/app.css")
+        assert css.headers.get("cache-control") != "no-store"  # public files are not personal
+
+
+# 9. well-formed XML
+
+
+def test_open311_xml_is_well_formed_whatever_the_text():
+    nasty = "a\x01b\x00c\ufffe\uffffd\x1f\ud800e\tf\ng"
+    body = render("xml", [{"code": 400, "description": nasty}], root="errors", item="error").body
+    parsed = ET.fromstring(body)
+    assert parsed.find("error/description").text == "a\ufffdb\ufffdc\ufffd\ufffdd\ufffd\ufffde\tf\ng"
+    assert xml_text("سلام") == "سلام"
+
+
+async def test_an_open311_error_quoting_control_characters_parses(open311_app):
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=open311_app), base_url="http://foad.test") as c:
+        for bad in ("%01", "%EF%BF%BE", "%00"):
+            response = await c.get(f"/open311/v2/requests.xml?api_key={API_KEY}&status=x{bad}y")
+            assert response.status_code == 400
+            ET.fromstring(response.content)  # raises on a document an XML client cannot read
+        response = await c.get("/open311/v2/services/%01.xml")
+        assert response.status_code == 404
+        ET.fromstring(response.content)

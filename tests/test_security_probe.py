@@ -201,3 +201,104 @@ async def test_an_open311_error_quoting_control_characters_parses(open311_app):
         response = await c.get("/open311/v2/services/%01.xml")
         assert response.status_code == 404
         ET.fromstring(response.content)
+
+
+# 3. sessions end on the server
+
+
+def _from(app, address: str, base: str = "http://foad.test") -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(address, 50000)), base_url=base)
+
+
+async def test_logout_ends_the_session_and_its_copies(seeded):
+    app = make_app(sessions=seeded)
+    async with browser_like(app) as browser:
+        await log_in(browser, "sso-takestan")
+        copy = dict(browser.cookies)
+        assert (await browser.get("/inbox")).status_code == 200
+        await browser.post("/logout", data={"csrf": await csrf_of(browser, "/inbox")})
+    async with browser_like(app) as thief:
+        thief.cookies.update(copy)
+        stale = await thief.get("/inbox")
+        assert stale.status_code in (303, 401), stale.status_code  # the login page, not the inbox
+        assert "/login" in stale.headers.get("location", "") or "ورود" in stale.text
+
+
+async def test_api_logout_and_a_password_reset_revoke_tokens_and_cookies(seeded):
+    app = make_app(sessions=seeded)
+    async with http(app, citizen=None) as api, browser_like(app) as browser:
+        token = await login(api, "operator1")
+        await log_in(browser, "operator1")
+        assert (await browser.get("/operator/intake")).status_code == 200
+        assert (await api.post("/auth/logout", headers=token)).status_code == 204
+        assert (await api.get("/auth/me", headers=token)).status_code == 401
+        assert (await browser.get("/operator/intake")).status_code != 200  # the same account's cookie too
+
+        fresh = await login(api, "operator1")
+        admin = await login(api, "admin")
+        reset = await api.post("/users/operator1/reset-password", json={"password": "another-one-1234"}, headers=admin)
+        assert reset.status_code == 200
+        assert (await api.get("/auth/me", headers=fresh)).status_code == 401
+
+        again = await login(api, "operator1", "another-one-1234")
+        assert (await api.post("/users/operator1/disable", headers=admin)).status_code == 200
+        assert (await api.post("/users/operator1/enable", headers=admin)).status_code == 200
+        assert (await api.get("/auth/me", headers=again)).status_code == 401  # enabling does not revive it
+        assert (await api.get("/auth/me", headers=await login(api, "operator1", "another-one-1234"))).status_code == 200
+
+
+async def test_a_change_of_role_or_units_by_the_seed_revokes_the_sessions(seeded):
+    from sqlalchemy import delete, update
+
+    from cli.seed import seed
+    from database.models import User, UserUnit
+    from tests.dbutil import REFDATA
+
+    app = make_app(sessions=seeded)
+    async with http(app, citizen=None) as api:
+        token = await login(api, "sso-takestan")
+        async with seeded() as session, session.begin():  # as if the account had been moved elsewhere
+            user_id = await session.scalar(select(User.id).where(User.username == "sso-takestan"))
+            await session.execute(delete(UserUnit).where(UserUnit.user_id == user_id))
+            await session.execute(update(User).where(User.id == user_id).values(role="inspector"))
+        await seed(seeded, REFDATA)  # the seed puts the role and the unit back: a change like any other
+        assert (await api.get("/auth/me", headers=token)).status_code == 401
+
+
+# 4. the lockout
+
+
+async def test_wrong_logins_say_nothing_about_which_usernames_exist(seeded):
+    import time
+
+    app = make_app(sessions=seeded, login_max_failures=5)
+    answers: dict[str, list] = {}
+    timings: dict[str, float] = {}
+    for username in ("sso-senior", "no-such-user-at-all"):
+        async with _from(app, "10.0.0.7", "http://foad.test/api/v1") as api:
+            start = time.monotonic()
+            seen = []
+            for _ in range(6):
+                response = await api.post("/auth/token", data={"username": username, "password": "guess-123456"})
+                body = response.json()["error"]
+                seen.append((response.status_code, body["code"], body["message"], response.headers.get("retry-after")))
+            timings[username] = time.monotonic() - start
+            answers[username] = [(s, c, m, bool(r)) for s, c, m, r in seen]
+    assert answers["sso-senior"] == answers["no-such-user-at-all"]
+    assert [a[0] for a in answers["sso-senior"]] == [401] * 5 + [429]
+    # the unknown name's password is hashed too: comparable time (once 7 ms against 254 ms)
+    assert timings["no-such-user-at-all"] > 0.4 * timings["sso-senior"], timings
+
+
+async def test_anonymous_guesses_do_not_lock_the_real_user_out(seeded):
+    app = make_app(sessions=seeded, login_max_failures=5)
+    async with _from(app, "10.0.0.66", "http://foad.test/api/v1") as stranger:
+        for _ in range(8):
+            await stranger.post("/auth/token", data={"username": "sso-senior", "password": "guess-123456"})
+        assert (
+            await stranger.post("/auth/token", data={"username": "sso-senior", "password": PASSWORD})
+        ).status_code == 429
+    async with _from(app, "10.0.0.5", "http://foad.test/api/v1") as owner:
+        assert (
+            await owner.post("/auth/token", data={"username": "sso-senior", "password": PASSWORD})
+        ).status_code == 200

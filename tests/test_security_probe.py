@@ -302,3 +302,54 @@ async def test_anonymous_guesses_do_not_lock_the_real_user_out(seeded):
         assert (
             await owner.post("/auth/token", data={"username": "sso-senior", "password": PASSWORD})
         ).status_code == 200
+
+
+# 10. read-your-writes
+
+
+async def test_a_staff_view_and_action_right_after_filing_find_the_case(
+    seeded, temporal_env, task_queue, cases_terminated
+):
+    """The projection lags the 201: here the worker starts only a second after the filing, the longest lag a
+    restarting worker gives. The senior's view and review, sent at once, wait for the row, not a 404."""
+    import asyncio
+
+    from worker import build_worker
+
+    app = make_app(sessions=seeded, client=temporal_env.client, task_queue=task_queue)
+    async with http(app) as api:
+        senior = await login(api, "sso-senior")
+        code = await file(api)
+        async with seeded() as session:
+            from database.models import Case
+
+            assert await session.get(Case, code) is None  # nothing projected: no worker yet
+
+        async def late_worker():
+            await asyncio.sleep(1.0)
+            async with build_worker(temporal_env.client, sessions=seeded, task_queue=task_queue):
+                await asyncio.sleep(8)
+
+        starting = asyncio.create_task(late_worker())
+        try:
+            detail = await api.get(f"/cases/{code}", headers=senior)
+            assert detail.status_code == 200, detail.text
+            accept = {"decision": "accept", "unit_id": OFFICE, "action_order": "با شعبه تماس بگیرید"}
+            assert (await api.post(f"/cases/{code}/review", json=accept, headers=senior)).status_code == 200
+        finally:
+            starting.cancel()
+
+
+async def test_a_case_still_unprojected_is_a_503_to_retry_not_a_404(
+    seeded, temporal_env, task_queue, monkeypatch, cases_terminated
+):
+    from api.services import readmodel
+
+    monkeypatch.setattr(readmodel, "PROJECTION_WAIT_SECONDS", 0.3)
+    app = make_app(sessions=seeded, client=temporal_env.client, task_queue=task_queue)
+    async with http(app) as api:
+        code = await file(api)  # no worker: never projected
+        response = await api.get(f"/cases/{code}", headers=await login(api, "sso-senior"))
+        assert response.status_code == 503 and response.json()["error"]["code"] == "case_registering"
+        assert response.headers["Retry-After"] == "2"
+        assert (await api.get("/cases/12345678903", headers=await login(api, "sso-senior"))).status_code == 404

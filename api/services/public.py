@@ -105,7 +105,7 @@ async def lookup(
     """A case's public status by tracking code: from the read model, or from the workflow for a case filed a
     moment ago and not projected yet; NotFound for a code nobody filed. `mobile`: the one the caller proved."""
     try:
-        case = await get_case(session, tracking_code)
+        case = await get_case(session, tracking_code, wait=False)  # the workflow answers for a new case
     except NotFound:
         code = normalize_tracking_code(tracking_code)
         if not is_valid_tracking_code(code) or not await session.scalar(

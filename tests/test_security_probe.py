@@ -14,7 +14,7 @@ from api.open311.formats import render, xml_text
 from database.models import AccessRecord, DeclaredClosure
 from database.open311_clients import register
 from tests.apiutil import file, http, login, make_app, open_task, projected
-from tests.factories import FULL_NAME, MOBILE, PASSWORD
+from tests.factories import FULL_NAME, MOBILE, PASSWORD, complaint
 from tests.open311util import API_KEY
 from tests.test_pages_access import browser_like, csrf_of, log_in
 
@@ -353,3 +353,89 @@ async def test_a_case_still_unprojected_is_a_503_to_retry_not_a_404(
         assert response.status_code == 503 and response.json()["error"]["code"] == "case_registering"
         assert response.headers["Retry-After"] == "2"
         assert (await api.get("/cases/12345678903", headers=await login(api, "sso-senior"))).status_code == 404
+
+
+# 11. a calendar change reaches every case durably
+
+
+async def _office_hours_cases(api, seeded, count: int) -> list:
+    import uuid
+
+    admin = await login(api, "admin")
+    hours = {"sla_mode": "office_hours", "office_hours": None}
+    assert (await api.put("/admin/agencies/sso/clock", json=hours, headers=admin)).status_code == 200
+    cases = []
+    for _ in range(count):
+        filed = await api.post("/complaints", json=complaint(), headers={"Idempotency-Key": f"cal-{uuid.uuid4()}"})
+        assert filed.status_code == 201, filed.text
+        cases.append(await projected(seeded, filed.json()["tracking_code"], sla_mode="office_hours"))
+    return cases
+
+
+def _closure_over(case, reason: str):
+    from datetime import timedelta
+
+    from schemas.calendar_change import CalendarChange
+
+    return CalendarChange(reason=reason, province_code="IR-26", due_after=case.due_at - timedelta(minutes=30))
+
+
+async def _declare(seeded, case, reason: str) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    async with seeded() as session, session.begin():
+        session.add(
+            DeclaredClosure(
+                starts_at=case.due_at - timedelta(minutes=30),
+                ends_at=case.due_at + timedelta(days=1),
+                reason=reason,
+                province_code="IR-26",
+                agency_id=None,
+                declared_by="admin",
+                declared_at=datetime.now(UTC),
+            )
+        )
+
+
+async def test_a_calendar_change_goes_on_without_the_api(api, seeded, temporal_env, task_queue):
+    """The API is gone right after it started the change's workflow: the worker alone carries it to the case."""
+    from workflows.calendar_change import CalendarChangeWorkflow
+
+    [case] = await _office_hours_cases(api, seeded, 1)
+    reason = "تعطیلی ادارات استان قزوین؛ آزمون ماندگاری"
+    await _declare(seeded, case, reason)
+    handle = await temporal_env.client.start_workflow(
+        CalendarChangeWorkflow.run, _closure_over(case, reason), id="calendar-change-test-1", task_queue=task_queue
+    )
+    moved = await projected(seeded, case.tracking_code, last_seq=2)
+    assert moved.due_at > case.due_at
+    assert await handle.query(CalendarChangeWorkflow.reached) == 1
+
+
+async def test_the_change_activity_resumes_after_its_last_heartbeat(api, seeded, temporal_env):
+    """Retried after a worker crash, the activity goes on from its heartbeat: the cases done before are not
+    signalled again."""
+    import dataclasses
+
+    from temporalio.testing import ActivityEnvironment
+
+    from activities.calendar_change import CalendarChangeActivities
+    from workflows.visibility import workflow_id
+
+    cases = sorted(await _office_hours_cases(api, seeded, 2), key=lambda c: c.tracking_code)
+    reason = "تعطیلی ادارات استان قزوین؛ آزمون ادامه"
+    await _declare(seeded, cases[0], reason)
+    env = ActivityEnvironment()
+    env.info = dataclasses.replace(env.info, heartbeat_details=[1, 1])  # the first case was done before a crash
+    beats: list = []
+    env.on_heartbeat = lambda *details: beats.append(details)
+    activities = CalendarChangeActivities(seeded, temporal_env.client)
+    change = _closure_over(min(cases, key=lambda c: c.due_at), reason)
+    assert await env.run(activities.signal_calendar_change, change) == 2
+    assert beats[-1] == (2, 2)
+
+    async def signals(code: str) -> int:
+        history = await temporal_env.client.get_workflow_handle(workflow_id(code)).fetch_history()
+        return sum(1 for e in history.events if e.HasField("workflow_execution_signaled_event_attributes"))
+
+    assert (await signals(cases[0].tracking_code), await signals(cases[1].tracking_code)) == (0, 1)

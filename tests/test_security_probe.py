@@ -439,3 +439,45 @@ async def test_the_change_activity_resumes_after_its_last_heartbeat(api, seeded,
         return sum(1 for e in history.events if e.HasField("workflow_execution_signaled_event_attributes"))
 
     assert (await signals(cases[0].tracking_code), await signals(cases[1].tracking_code)) == (0, 1)
+
+
+# 12. the dev supervisor heals the stack
+
+
+def test_the_supervisor_restarts_a_crashed_worker_with_backoff_and_keeps_the_others(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    from cli.devstack import Supervisor
+
+    lines: list[str] = []
+    supervisor = Supervisor(backoff_initial=0.2, backoff_max=5, log=lines.append)
+    runs = tmp_path / "runs"
+    crashing = (
+        "import pathlib, sys, time\n"
+        f"p = pathlib.Path({str(runs)!r})\n"
+        "n = int(p.read_text()) if p.exists() else 0\n"
+        "p.write_text(str(n + 1))\n"
+        "time.sleep(0.1 if n < 2 else 60)\n"
+        "sys.exit(3)\n"
+    )
+    try:
+        steady = supervisor.spawn("api", [sys.executable, "-c", "import time; time.sleep(60)"])
+        supervisor.spawn("worker", [sys.executable, "-c", crashing])
+        deadline = time.monotonic() + 30
+        while supervisor.restarts.get("worker", 0) < 2:
+            assert time.monotonic() < deadline, lines
+            supervisor.poll()
+            time.sleep(0.05)
+        assert supervisor.children["api"] is steady and steady.poll() is None  # the others keep running
+        crashes = [line for line in lines if line.startswith("worker exited with code 3")]
+        assert [line.split("restarting it in ")[1].split("s,")[0] for line in crashes] == ["0.2", "0.4"]
+        assert "worker restarted (restart 2)" in lines
+        supervisor.children["temporal"] = subprocess.Popen([sys.executable, "-c", "raise SystemExit(1)"])
+        supervisor.children["temporal"].wait()
+        with pytest.raises(RuntimeError, match="temporal exited with code 1"):
+            supervisor.poll()  # not restartable: the stack stops
+    finally:
+        supervisor.stop_all()
+    assert all(process.poll() is not None for process in supervisor.children.values())

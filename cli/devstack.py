@@ -48,7 +48,8 @@ def dev_server_command(
     `codec_endpoint` is the API's /codec: the UI sends it the sealed payloads and shows what comes back
     (plaintext only for an auditor's token)."""
     command = [temporal_cli(), "server", "start-dev", "--db-filename", str(data_dir / "temporal.db")]
-    command += ["--port", str(port), "--namespace", namespace, "--log-level", "warn"]
+    # error, not warn: its own system workers log a screen of dial errors while it shuts down (Ctrl-C)
+    command += ["--port", str(port), "--namespace", namespace, "--log-level", "error"]
     command += ["--headless"] if ui_port is None else ["--ui-port", str(ui_port), "--ui-disable-news-fetch"]
     if ui_port is not None and codec_endpoint:
         command += ["--ui-codec-endpoint", codec_endpoint]

@@ -8,7 +8,8 @@ PYTEST_ARGS ?=
 # Test modules spread over this many processes (a module's tests stay together: they share one server).
 TEST_WORKERS ?= 2
 
-FOAD_API_HOST ?= 0.0.0.0
+# Loopback unless told otherwise (`make api FOAD_API_HOST=0.0.0.0`): the dev secret signs the sessions.
+FOAD_API_HOST ?= 127.0.0.1
 
 .PHONY: install chromium run test lint worker api temporal migrate seed check clean
 

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.worker import PollerBehaviorSimpleMaximum, Worker
 
+from activities.calendar_change import CalendarChangeActivities
 from activities.case import CaseActivities
 from activities.hotspot import HotspotActivities
 from activities.office_calendar import OfficeCalendarActivities
@@ -19,6 +20,7 @@ from infra.settings import Settings, get_settings, settings_or_exit
 from infra.temporal import connect
 from sms.dispatch import SmsDispatcher, build_gateway
 from sms.sender import OutboxSmsSender, SmsSender
+from workflows.calendar_change import CalendarChangeWorkflow
 from workflows.complaint import ComplaintWorkflow
 from workflows.hotspot import HotspotReviewWorkflow, HotspotScanWorkflow, MonthlyReportWorkflow
 
@@ -49,6 +51,7 @@ def build_worker(
     settings = settings or get_settings()
     case_activities = CaseActivities(sessions, sms_sender or OutboxSmsSender(sessions))
     office_calendar = OfficeCalendarActivities(sessions)
+    calendar_change = CalendarChangeActivities(sessions, client)
     hotspot_activities = HotspotActivities(
         sessions,
         rule=settings.hotspot_rule(),
@@ -58,11 +61,18 @@ def build_worker(
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[ComplaintWorkflow, HotspotReviewWorkflow, HotspotScanWorkflow, MonthlyReportWorkflow],
+        workflows=[
+            ComplaintWorkflow,
+            HotspotReviewWorkflow,
+            HotspotScanWorkflow,
+            MonthlyReportWorkflow,
+            CalendarChangeWorkflow,
+        ],
         activities=[
             case_activities.record_transition,
             case_activities.send_sms,
             office_calendar.compute_deadline,
+            calendar_change.signal_calendar_change,
             hotspot_activities.record_hotspot_review,
             hotspot_activities.scan_hotspots,
             hotspot_activities.compile_monthly_report,

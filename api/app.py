@@ -15,6 +15,7 @@ from api.edge.bodylimit import BodySizeLimit
 from api.edge.docs import mount_docs
 from api.edge.errors import register_error_handlers
 from api.edge.headers import SecurityHeaders
+from api.edge.nostore import NoStore
 from api.open311.router import router as open311_router
 from api.pages import mount_pages
 from api.routers import (
@@ -104,5 +105,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # response carries the headers (Starlette's last-resort 500 gets them from api.edge.errors).
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders, hsts_always=settings.environment == "production")
+    app.add_middleware(NoStore)  # personal data is never cached (a response's own Cache-Control wins)
     telemetry.install(app, settings)  # outermost: request metrics, and the case a log line is about
     return app

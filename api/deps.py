@@ -9,7 +9,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from api.auth.tokens import mobile_from_token, user_id_from_token
+from api.auth.tokens import mobile_from_token, staff_from_token
 from api.edge.errors import Forbidden, Unauthorized
 from api.engine import Engine
 from database.models import User, UserUnit
@@ -91,9 +91,10 @@ SessionsDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessions)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 
 
-async def load_staff_user(session: AsyncSession, user_id: int) -> StaffUser | None:
+async def load_staff_user(session: AsyncSession, user_id: int, generation: int) -> StaffUser | None:
+    """The active user, if the token or page session is of its current session generation (not revoked)."""
     user = await session.get(User, user_id)
-    if user is None or not user.active:
+    if user is None or not user.active or user.session_generation != generation:
         return None
     unit_ids = await session.scalars(select(UserUnit.unit_id).where(UserUnit.user_id == user.id))
     return StaffUser(
@@ -112,8 +113,8 @@ async def optional_user(
     """The caller if a valid token came with the request; None for an anonymous (or stale) one."""
     if not token:
         return None
-    user_id = user_id_from_token(token, settings=settings)
-    return await load_staff_user(session, user_id) if user_id is not None else None
+    found = staff_from_token(token, settings=settings)
+    return await load_staff_user(session, *found) if found is not None else None
 
 
 async def current_user(
@@ -121,10 +122,10 @@ async def current_user(
 ) -> StaffUser:
     if not token:
         raise Unauthorized("a bearer token is required")
-    user_id = user_id_from_token(token, settings=settings)
-    user = await load_staff_user(session, user_id) if user_id is not None else None
+    found = staff_from_token(token, settings=settings)
+    user = await load_staff_user(session, *found) if found is not None else None
     if user is None:
-        raise Unauthorized("the token is invalid or expired, or the account is inactive")
+        raise Unauthorized("the token is invalid, expired or revoked, or the account is inactive")
     return user
 
 

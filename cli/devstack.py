@@ -48,7 +48,8 @@ def dev_server_command(
     `codec_endpoint` is the API's /codec: the UI sends it the sealed payloads and shows what comes back
     (plaintext only for an auditor's token)."""
     command = [temporal_cli(), "server", "start-dev", "--db-filename", str(data_dir / "temporal.db")]
-    command += ["--port", str(port), "--namespace", namespace, "--log-level", "warn"]
+    # error, not warn: its own system workers log a screen of dial errors while it shuts down (Ctrl-C)
+    command += ["--port", str(port), "--namespace", namespace, "--log-level", "error"]
     command += ["--headless"] if ui_port is None else ["--ui-port", str(ui_port), "--ui-disable-news-fetch"]
     if ui_port is not None and codec_endpoint:
         command += ["--ui-codec-endpoint", codec_endpoint]
@@ -130,15 +131,77 @@ def _check(children: dict[str, subprocess.Popen]) -> None:
             raise RuntimeError(f"{name} exited with code {process.returncode}")
 
 
-def _supervise(start: Callable[[dict[str, subprocess.Popen]], None]) -> int:
-    """Run start(children), then watch the children; any exit or Ctrl-C/SIGTERM stops them all."""
-    children: dict[str, subprocess.Popen] = {}
+class Supervisor:
+    """The children of the local stack. A restartable one (the worker, the API) that exits is started again after
+    a backoff that doubles with each crash in a row (1 s, 2 s, ... up to `backoff_max`; back to 1 s once it has
+    run `healthy_after` seconds), and the others keep running; the log says so. Any other child that exits
+    stops the stack."""
+
+    def __init__(
+        self,
+        *,
+        backoff_initial: float = 1.0,
+        backoff_max: float = 30.0,
+        healthy_after: float = 60.0,
+        log: Callable[[str], None] | None = None,
+    ) -> None:
+        self.children: dict[str, subprocess.Popen] = {}
+        self.commands: dict[str, list[str]] = {}
+        self.restarts: dict[str, int] = {}
+        self._started_at: dict[str, float] = {}
+        self._due: dict[str, float] = {}
+        self._crashes: dict[str, int] = {}
+        self.backoff_initial, self.backoff_max, self.healthy_after = backoff_initial, backoff_max, healthy_after
+        self.log = log or (lambda line: print(f"foad: {line}", file=sys.stderr, flush=True))
+
+    def spawn(self, name: str, command: list[str]) -> subprocess.Popen:
+        """Starts a restartable child in its own process group (its slot keeps its place in the stop order)."""
+        self.commands[name] = command
+        self.children[name] = subprocess.Popen(command, start_new_session=True)
+        self._started_at[name] = time.monotonic()
+        return self.children[name]
+
+    def poll(self) -> None:
+        """One look at the children: schedules or performs restarts; RuntimeError if a fixed child exited."""
+        now = time.monotonic()
+        for name, process in list(self.children.items()):
+            if name in self._due:
+                if now >= self._due[name]:
+                    del self._due[name]
+                    self.restarts[name] = self.restarts.get(name, 0) + 1
+                    self.spawn(name, self.commands[name])
+                    self.log(f"{name} restarted (restart {self.restarts[name]})")
+                continue
+            if process.poll() is None:
+                continue
+            if name not in self.commands:
+                raise RuntimeError(f"{name} exited with code {process.returncode}")
+            ran = now - self._started_at.get(name, now)
+            crashes = 1 if ran >= self.healthy_after else self._crashes.get(name, 0) + 1
+            self._crashes[name] = crashes
+            delay = min(self.backoff_max, self.backoff_initial * 2 ** (crashes - 1))
+            self._due[name] = now + delay
+            self.log(
+                f"{name} exited with code {process.returncode} after {ran:.0f}s; restarting it in {delay:.1f}s, "
+                f"the others keep running"
+            )
+
+    def stop_all(self) -> None:
+        """The API first, then the worker, then Temporal: nothing is left dialling a server already gone."""
+        for process in reversed(self.children.values()):
+            stop(process)
+
+
+def _supervise(start: Callable[[Supervisor], None], supervisor: Supervisor | None = None) -> int:
+    """Run start(supervisor), then watch the children (Supervisor.poll) until Ctrl-C/SIGTERM, or a child that
+    cannot be restarted exits; then stop them all."""
+    supervisor = supervisor or Supervisor()
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)
     try:
-        start(children)
+        start(supervisor)
         while True:
-            _check(children)
+            supervisor.poll()
             time.sleep(0.5)
     except _Stop as why:
         print(f"\nfoad: {why}, stopping", file=sys.stderr)
@@ -149,8 +212,7 @@ def _supervise(start: Callable[[dict[str, subprocess.Popen]], None]) -> int:
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        for process in reversed(children.values()):
-            stop(process)
+        supervisor.stop_all()
 
 
 def _start_temporal(
@@ -193,7 +255,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"foad: {path} is missing; nothing to run", file=sys.stderr)
             return 1
 
-    def start(children: dict[str, subprocess.Popen]) -> None:
+    def start(supervisor: Supervisor) -> None:
+        children = supervisor.children
         DATA.mkdir(exist_ok=True)
         subprocess.run([sys.executable, "-m", "alembic", "upgrade", "head"], check=True)
         subprocess.run([sys.executable, "-m", "cli.seed"], check=True)
@@ -206,13 +269,14 @@ def run(args: argparse.Namespace) -> int:
             waiting = wait_for_temporal(settings.temporal_address, 60, settings.temporal_namespace, settings=settings)
             asyncio.run(waiting)
         asyncio.run(_ensure_schedules(settings))
-        children["worker"] = subprocess.Popen([sys.executable, "worker.py"], start_new_session=True)
-        api = [sys.executable, "-m", "uvicorn", "api.main:app", "--host", args.host, "--port", str(args.port)]
-        children["api"] = subprocess.Popen(api, start_new_session=True)
+        supervisor.spawn("worker", [sys.executable, "worker.py"])
+        host = args.host or settings.api_host  # 127.0.0.1 unless told otherwise
+        api = [sys.executable, "-m", "uvicorn", "api.main:app", "--host", host, "--port", str(args.port)]
+        supervisor.spawn("api", api)
         _wait_for_port(args.port, children, timeout=60)
         ui = f"http://localhost:{args.ui_port}" if local else "the cluster's own UI"
         print(
-            "\n  FOAD 128 is running. Ctrl-C stops everything.\n"
+            "\n  FOAD 128 is running. Ctrl-C stops everything; a crashed worker or API is restarted.\n"
             f"  API docs     http://localhost:{args.port}/docs\n"
             f"  Pages        http://localhost:{args.port}/   (staff: /login)\n"
             f"  SMS outbox   http://localhost:{args.port}/dev/outbox   (one-time codes; development only)\n"
@@ -227,10 +291,10 @@ def run(args: argparse.Namespace) -> int:
 def serve_temporal(args: argparse.Namespace) -> int:
     """Only the dev server, as temporal-dev/start-dev-server.sh runs it."""
 
-    def start(children: dict[str, subprocess.Popen]) -> None:
+    def start(supervisor: Supervisor) -> None:
         if port_open("127.0.0.1", args.port):
             raise RuntimeError(f"port {args.port} is already taken")
-        _start_temporal(children, f"localhost:{args.port}", "default", args.ui_port, args.codec_endpoint)
+        _start_temporal(supervisor.children, f"localhost:{args.port}", "default", args.ui_port, args.codec_endpoint)
         print(f"foad: Temporal at localhost:{args.port}, UI http://localhost:{args.ui_port}", flush=True)
 
     return _supervise(start)
@@ -241,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     run_parser = commands.add_parser("run", help="migrate, seed, then start Temporal, the worker and the API")
     run_parser.add_argument("--no-temporal", action="store_true", help="use FOAD_TEMPORAL_ADDRESS, start none")
-    run_parser.add_argument("--host", default="0.0.0.0")
+    run_parser.add_argument("--host", default=None, help="where the API listens (default FOAD_API_HOST, 127.0.0.1)")
     run_parser.add_argument("--port", type=int, default=8000)
     run_parser.add_argument("--ui-port", type=int, default=8233)
     temporal_parser = commands.add_parser("temporal", help="run only the Temporal dev server (data/temporal)")

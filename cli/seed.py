@@ -280,7 +280,8 @@ async def _write(session: AsyncSession, b: _Bundle) -> SeedReport:
             )
             session.add(user)
             report.added["users"] += 1
-        elif _apply(user, profile):
+        elif _apply(user, profile):  # a new role or agency: what it was allowed before ends with its sessions
+            user.session_generation = (user.session_generation or 0) + 1
             report.updated["users"] += 1
     await session.flush()
     for user_in in users:
@@ -289,6 +290,8 @@ async def _write(session: AsyncSession, b: _Bundle) -> SeedReport:
             if await session.get(UserUnit, (user_id, unit_id)) is None:
                 session.add(UserUnit(user_id=user_id, unit_id=unit_id))
                 report.added["user_units"] += 1
+                if user_in.username not in hash_of:  # an existing account's units changed
+                    existing[user_in.username].session_generation += 1
     await session.flush()
     return report
 

@@ -85,6 +85,8 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
     locked_until: Mapped[datetime | None]
+    # Bumped by logout, a password reset, a change of role or units, disabling: older tokens stop working.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class UserUnit(Base):
@@ -345,3 +347,16 @@ class DeclaredClosure(Base):
     declared_at: Mapped[datetime]
 
     __table_args__ = (Index("ix_declared_closures_ends", "ends_at"),)
+
+
+class LoginFailure(Base):
+    """Wrong logins in a row for one username (known or not: the same for both) from one address. Past
+    FOAD_LOGIN_MAX_FAILURES the pair waits a delay that doubles with each further failure, capped at
+    FOAD_LOGIN_LOCKOUT_MINUTES; the account itself stays open from any other address."""
+
+    __tablename__ = "login_failures"
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failed_at: Mapped[datetime]
+    blocked_until: Mapped[datetime | None]

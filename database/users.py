@@ -5,10 +5,10 @@
 import secrets
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from database.models import Agency, Unit, User, UserUnit
+from database.models import Agency, LoginFailure, Unit, User, UserUnit
 from infra.passwords import hash_password
 from schemas.enums import Role
 from schemas.users import UserCreate, UserOut
@@ -76,9 +76,17 @@ async def get_user(session: AsyncSession, username: str) -> User:
     return user
 
 
+async def revoke_sessions(session: AsyncSession, user_id: int) -> None:
+    """Every token and page session issued to the user so far stops working with its next request."""
+    await session.execute(update(User).where(User.id == user_id).values(session_generation=User.session_generation + 1))
+
+
 async def set_active(session: AsyncSession, username: str, *, active: bool) -> User:
-    """Disabling takes effect at once: the user's tokens stop working with its next request."""
+    """Disabling takes effect at once: the user's tokens stop working with its next request, and stay revoked
+    if the account is enabled again."""
     user = await get_user(session, username)
+    if user.active and not active:
+        user.session_generation += 1
     user.active = active
     return user
 
@@ -89,6 +97,8 @@ async def reset_password(session: AsyncSession, username: str, password: str | N
     generated = None if password else new_password()
     user.password_hash = hash_password(password or generated)
     user.failed_logins, user.locked_until = 0, None
+    user.session_generation += 1  # whoever knew the old password loses its sessions
+    await session.execute(delete(LoginFailure).where(LoginFailure.username == user.username))
     return user, generated
 
 
@@ -103,7 +113,12 @@ async def describe(session: AsyncSession, user: User) -> UserOut:
         agency_id=user.agency_id,
         unit_ids=sorted(units),
         active=user.active,
-        locked=user.locked_until is not None and user.locked_until > now,
+        locked=await session.scalar(
+            select(LoginFailure.username)
+            .where(LoginFailure.username == user.username, LoginFailure.blocked_until > now)
+            .limit(1)
+        )
+        is not None,
     )
 
 

@@ -103,6 +103,9 @@ class Settings(BaseSettings):
     otp_verify_per_mobile_per_hour: int = Field(default=15, gt=0)
     intake_per_client_per_hour: int = Field(default=30, gt=0, description="Complaints a citizen's address may file")
     login_per_client_per_hour: int = Field(default=600, gt=0, description="Logins (right or wrong) from one address")
+    public_lookups_per_client_per_minute: int = Field(
+        default=60, gt=0, description="Anonymous look-ups of a case by tracking code (status, Open311) from one address"
+    )
 
     payload_keys: str = Field(default=DEV_PAYLOAD_KEYS, description="kid:base64key,... that open Temporal payloads")
     payload_key_id: str = Field(default=DEV_PAYLOAD_KEY_ID, description="The key id that seals new payloads")

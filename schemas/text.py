@@ -75,5 +75,11 @@ def mask_national_code(code: str) -> str:
     return code[:3] + "****" + code[-3:] if len(code) == 10 else "***"
 
 
+def mask_name(name: str) -> str:
+    """A citizen's name for a viewer who may not know who complained (a unit coordinator, an inspector):
+    nothing of it, not even initials, which in a small town are as good as the name."""
+    return "***" if name else ""
+
+
 def mask_mobile(number: str) -> str:
     return number[:4] + "***" + number[-4:] if len(number) == 11 else "***"

@@ -93,9 +93,27 @@ async def test_wrong_guesses_spend_the_code(api, seeded):
     await _ask(api)
     code = await _sent_code(seeded)
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
-    left = [(await _verify(api, wrong)).json()["error"]["details"]["attempts_left"] for _ in range(5)]
-    assert left == [4, 3, 2, 1, 0]
+    assert [(await _verify(api, wrong)).status_code for _ in range(5)] == [401] * 5
     assert (await _verify(api, code)).status_code == 401  # the right code comes too late
+
+
+def _answer(response) -> tuple[int, dict]:
+    body = response.json()["error"]
+    body.pop("request_id", None)
+    return response.status_code, body
+
+
+async def test_a_wrong_code_gets_one_answer_whatever_the_cause(api, seeded):
+    """No live code, a wrong guess, the last guess, a spent code: a stranger cannot tell which mobile has a
+    live code, nor how many guesses are left."""
+    never_asked = _answer(await _verify(api, "123456", "09357778899"))
+    await _ask(api)
+    code = await _sent_code(seeded)
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    guesses = [_answer(await _verify(api, wrong)) for _ in range(5)]
+    spent = _answer(await _verify(api, code))
+    assert never_asked[0] == 401
+    assert all(answer == never_asked for answer in [*guesses, spent]), (never_asked, guesses, spent)
 
 
 async def test_malformed_codes_and_mobiles_are_422_naming_the_field(api):

@@ -3,9 +3,7 @@
 import subprocess
 import sys
 
-from sqlalchemy import select
-
-from database.models import User
+from database.models import LoginFailure
 from tests import ROOT
 from tests.apiutil import http, login, make_app
 from tests.factories import PASSWORD
@@ -73,21 +71,25 @@ async def test_a_disabled_account_is_shut_out_at_once_and_enabled_again(seeded):
         assert (await api.post("/users/nobody/disable", headers=admin)).status_code == 404
 
 
-async def test_repeated_failures_lock_the_account_until_the_admin_resets_it(seeded):
+async def test_repeated_failures_delay_that_address_until_the_admin_resets_it(seeded):
     async with await _client(seeded, login_max_failures=3) as api:
         wrong = {"username": "operator1", "password": "not-the-password"}
         answers = [(await api.post("/auth/token", data=wrong)).status_code for _ in range(3)]
-        assert answers == [401, 401, 429]
-        locked = await api.post("/auth/token", data={"username": "operator1", "password": PASSWORD})
-        assert locked.status_code == 429 and locked.json()["error"]["code"] == "account_locked"
-        assert int(locked.headers["Retry-After"]) > 800
+        assert answers == [401, 401, 401]
+        delayed = await api.post("/auth/token", data={"username": "operator1", "password": PASSWORD})
+        assert delayed.status_code == 429 and delayed.json()["error"]["code"] == "login_delayed"
+        assert 1 <= int(delayed.headers["Retry-After"]) <= 6
         admin = await login(api, "admin")
         listed = {u["username"]: u for u in (await api.get("/users", headers=admin)).json()}
         assert listed["operator1"]["locked"] is True
+        seen = (await api.get("/users/login-failures", headers=admin)).json()
+        assert [(f["username"], f["client"], f["failures"]) for f in seen] == [("operator1", "127.0.0.1", 3)]
+        assert seen[0]["blocked_until"] is not None
         reset = await api.post(
             "/users/operator1/reset-password", json={"password": "a-brand-new-password"}, headers=admin
         )
         assert reset.status_code == 200 and reset.json()["password"] is None and reset.json()["locked"] is False
+        assert (await api.get("/users/login-failures", headers=admin)).json() == []
         assert (
             await api.get("/auth/me", headers=await login(api, "operator1", "a-brand-new-password"))
         ).status_code == 200
@@ -101,7 +103,8 @@ async def test_a_right_password_resets_the_failure_count(seeded):
         await login(api, "operator1")
         assert (await api.post("/auth/token", data=wrong)).status_code == 401
     async with seeded() as session:
-        assert await session.scalar(select(User.failed_logins).where(User.username == "operator1")) == 1
+        failure = await session.get(LoginFailure, ("operator1", "127.0.0.1"))
+        assert failure.failures == 1
 
 
 def test_the_command_line_creates_disables_and_resets_accounts(tmp_path):

@@ -104,7 +104,12 @@ async def test_get_request_shows_status_and_times_but_nothing_personal(open311, 
     }
     for fmt in ("json", "xml"):
         raw = await call(requests.get, f"{open311}/requests/{code}.{fmt}", timeout=30)
-        listed = await call(requests.get, f"{open311}/requests.{fmt}", params={"service_request_id": code}, timeout=30)
+        listed = await call(
+            requests.get,
+            f"{open311}/requests.{fmt}",
+            params={"service_request_id": code, "api_key": API_KEY},
+            timeout=30,
+        )
         for body in (raw.text, listed.text):
             assert not [p for p in PERSONAL if p in body], body
 
@@ -155,11 +160,13 @@ async def test_get_errors_are_the_specs_error_list(open311):
     too_long = await call(
         requests.get,
         f"{open311}/requests.json",
-        params={"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-06-01T00:00:00Z"},
+        params={"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-06-01T00:00:00Z", "api_key": API_KEY},
         timeout=30,
     )
     assert too_long.status_code == 400 and "90 days" in errors(too_long, "json")[0]["description"]
-    bad_status = await call(requests.get, f"{open311}/requests.json", params={"status": "pending"}, timeout=30)
+    bad_status = await call(
+        requests.get, f"{open311}/requests.json", params={"status": "pending", "api_key": API_KEY}, timeout=30
+    )
     assert bad_status.status_code == 400
     wrong_format = await call(requests.get, f"{open311}/services.csv", timeout=30)
     assert wrong_format.status_code == 404

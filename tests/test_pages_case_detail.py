@@ -10,7 +10,7 @@ from sqlalchemy import select
 from database.models import AccessRecord
 from schemas.enums import CaseStatus
 from tests.apiutil import file, login, make_app, open_task, projected
-from tests.factories import complaint
+from tests.factories import FULL_NAME, complaint
 from tests.test_pages_access import log_in
 from timekeeping.persian import persian_digits
 
@@ -64,4 +64,5 @@ async def test_the_json_detail_and_the_case_page_show_the_same_case(
 
     async with seeded() as session:
         seen = list(await session.scalars(select(AccessRecord.what).where(AccessRecord.tracking_code == code)))
-    assert sorted(seen) == (["case_detail", "case_page"] if personal else [])
+    assert sorted(seen) == ["case_detail", "case_page"]  # every view, masked or not
+    assert (FULL_NAME in html) is personal and (FULL_NAME in str(detail)) is personal

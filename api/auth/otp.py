@@ -28,12 +28,13 @@ OTP_TEXT = "فواد ۱۲۸: کد تأیید شما {code} است. این کد �
 
 
 class OtpRejected(Exception):
-    """The code is wrong, expired, spent, or there is none; `attempts_left` is 0 once the code is spent."""
+    """The code is wrong, expired, spent, or there is none. One answer for every cause: telling them apart
+    would tell a stranger whether a mobile has a live code (and how many guesses it has left)."""
 
-    def __init__(self, reason: str, *, attempts_left: int = 0) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.attempts_left = attempts_left
+    reason = "the code is wrong or expired; ask for a new one if it keeps failing"
+
+    def __init__(self) -> None:
+        super().__init__(self.reason)
 
 
 def _digest(mobile: str, code: str, settings: Settings) -> str:
@@ -82,13 +83,13 @@ async def verify_code(
     async with transaction(sessions) as session:
         challenge = await _live_challenge(session, mobile, now)
         if challenge is None:
-            raise OtpRejected("no valid code for this mobile; ask for a new one")
+            raise OtpRejected()
         challenge.attempts += 1
         if not hmac.compare_digest(challenge.code_hash, _digest(mobile, code, settings)):
             left = settings.otp_max_attempts - challenge.attempts
             if left <= 0:
                 challenge.used_at = now
-            wrong = OtpRejected("the code is wrong", attempts_left=max(0, left))
+            wrong = OtpRejected()
         else:
             challenge.used_at = now
             wrong = None

@@ -1,6 +1,9 @@
 """Bearer tokens: HS256 JWTs for staff (subject: the user's id) and for citizens who proved a mobile number.
 
 The `typ` claim keeps the two apart: a citizen's token never opens a staff endpoint, nor the reverse.
+A staff token also carries its account's session generation (`gen`, `users.session_generation`): logout,
+a password reset, a change of role or units and disabling the account bump it, and every token and page
+session issued before stops working with its next request (api.deps.load_staff_user checks it).
 """
 
 from datetime import UTC, datetime, timedelta
@@ -30,18 +33,23 @@ def _decode(token: str, *, typ: str, settings: Settings) -> dict | None:
     return claims if claims.get("typ") == typ else None
 
 
-def create_token(*, user_id: int, role: str, settings: Settings, now: datetime | None = None) -> tuple[str, int]:
-    """A staff token and its lifetime in seconds."""
-    claims = {"sub": str(user_id), "role": role, "typ": STAFF}
+def create_token(
+    *, user_id: int, role: str, settings: Settings, generation: int = 0, now: datetime | None = None
+) -> tuple[str, int]:
+    """A staff token of the account's current session `generation`, and its lifetime in seconds."""
+    claims = {"sub": str(user_id), "role": role, "typ": STAFF, "gen": generation}
     return _encode(claims, lifetime=timedelta(minutes=settings.token_minutes), settings=settings, now=now)
 
 
-def user_id_from_token(token: str, *, settings: Settings) -> int | None:
-    """The staff user id the token was issued to, or None if it is forged, expired, malformed or a citizen's."""
+def staff_from_token(token: str, *, settings: Settings) -> tuple[int, int] | None:
+    """The staff user id the token was issued to and its session generation, or None if it is forged, expired,
+    malformed or a citizen's."""
     claims = _decode(token, typ=STAFF, settings=settings)
+    if not claims:
+        return None
     try:
-        return int(claims["sub"]) if claims else None
-    except ValueError:
+        return int(claims["sub"]), int(claims.get("gen", 0))
+    except (TypeError, ValueError):
         return None
 
 

@@ -8,6 +8,7 @@ from api.edge.errors import TooManyRequests
 from database.ratelimit import Limit, RateLimited, hit
 
 HOUR = timedelta(hours=1)
+MINUTE = timedelta(minutes=1)
 
 
 async def enforce(sessions: async_sessionmaker[AsyncSession], limit: Limit, subject: str) -> None:
@@ -21,3 +22,13 @@ async def enforce(sessions: async_sessionmaker[AsyncSession], limit: Limit, subj
 
 def per_hour(name: str, hits: int) -> Limit:
     return Limit(name, hits, HOUR)
+
+
+def per_minute(name: str, hits: int) -> Limit:
+    return Limit(name, hits, MINUTE)
+
+
+async def limit_public_lookup(sessions: async_sessionmaker[AsyncSession], settings, client: str) -> None:
+    """An anonymous look-up of a case by its tracking code (the public status, the tracking page, Open311's
+    GETs): limited per address, so nobody walks the space of codes."""
+    await enforce(sessions, per_minute("public-lookup", settings.public_lookups_per_client_per_minute), client)

@@ -1,6 +1,7 @@
 """GeoReport v2's two formats: the same list of records as JSON, or as XML under the spec's element names."""
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from datetime import datetime
 from typing import Any
@@ -15,6 +16,17 @@ FORMATS = ("json", "xml")
 
 class Open311Error(ApiError):
     """An error the router renders as the spec's error list, with the HTTP status as each error's code."""
+
+
+# What XML 1.0 does not allow in a document at all, escaped or not (its `Char` production): the C0 controls but
+# tab, newline and carriage return, the surrogates, U+FFFE and U+FFFF. ElementTree copies them through, and the
+# document no client can parse; an error that quotes the input (`%01`) would be one.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(value: str) -> str:
+    """The text with what XML 1.0 forbids replaced by U+FFFD, so the document stays well-formed."""
+    return _NOT_XML.sub("\ufffd", value)
 
 
 def w3c(value: datetime | None) -> str | None:
@@ -34,7 +46,7 @@ def _xml_value(parent: ET.Element, tag: str, value: Any, item_tags: dict[str, st
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     else:
-        element.text = str(value)
+        element.text = xml_text(str(value))
 
 
 def render(

@@ -140,6 +140,7 @@ def _list_param(name: str, value: str | None, allowed: set[str]) -> list[str]:
 async def search(
     session: AsyncSession,
     *,
+    filed_by: str,
     service_request_id: str | None,
     service_code: str | None,
     status: str | None,
@@ -147,7 +148,8 @@ async def search(
     end_date: str | None,
     now: datetime,
 ) -> list[Case]:
-    """GET requests: ids override every other filter; otherwise a window of at most 90 days (the last 90 by default)."""
+    """GET requests, only of the cases `filed_by` filed: ids override every other filter; otherwise a window of at
+    most 90 days (the last 90 by default)."""
     if service_request_id:
         codes = [normalize_tracking_code(c) for c in service_request_id.split(",") if c.strip()]
         codes = [c for c in codes if is_valid_tracking_code(c)]
@@ -168,5 +170,5 @@ async def search(
         if len(set(statuses)) == 1:
             final = [CaseStatus.CLOSED.value, CaseStatus.REJECTED.value]
             query = query.where(Case.status.in_(final) if statuses[0] == "closed" else Case.status.not_in(final))
-    query = query.order_by(Case.registered_at.desc()).limit(MAX_RESULTS)
+    query = query.where(Case.filed_by == filed_by).order_by(Case.registered_at.desc()).limit(MAX_RESULTS)
     return list(await session.scalars(query))

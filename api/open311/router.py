@@ -12,10 +12,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import EngineDep, SessionDep, SessionsDep, SettingsDep
 from api.edge.errors import ApiError, NotFound, engine_error
+from api.edge.limits import limit_public_lookup
 from api.engine import Engine
 from api.open311 import intake as open311_intake
 from api.open311 import requests_view, services
 from api.open311.formats import FORMATS, Open311Error, error_response, render
+from api.services.access_log import client_address
 from api.services.filing import file_complaint
 from api.services.tracking import is_valid_tracking_code, normalize_tracking_code
 from database.models import Case, IntakeKey
@@ -90,7 +92,7 @@ async def create_request(
         engine=engine,
         intake=complaint,
         idempotency_key=open311_intake.idempotency_key(client.id, request.headers.get("Idempotency-Key"), complaint),
-        filed_by=Actor(username=f"open311:{client.id}", role=Role.CITIZEN, full_name=client.name),
+        filed_by=Actor(username=_filed_by(client.id), role=Role.CITIZEN, full_name=client.name),
         policy=settings.policy(),
     )
     receipt = filed.receipt
@@ -103,8 +105,33 @@ async def create_request(
     return render(fmt, [record], root="service_requests", item="request", status_code=201, headers=headers)
 
 
-@router.get("/requests/{service_request_id}.{fmt}", summary="One service request's status")
-async def get_request(service_request_id: str, fmt: str, session: SessionDep, engine: EngineDep) -> Response:
+def _filed_by(client_id: str) -> str:
+    """The `filed_by` of a case an app filed (the Actor's username in create_request)."""
+    return f"open311:{client_id}"
+
+
+async def _client_from_query(request: Request, session: AsyncSession):
+    api_key = request.query_params.get("api_key")
+    client = await client_for_key(session, api_key) if api_key else None
+    if client is None:
+        raise Open311Error("api_key: missing or not valid for any registered client app", status_code=403)
+    return client
+
+
+@router.get(
+    "/requests/{service_request_id}.{fmt}",
+    summary="One service request's status (by its id, which the filer holds; limited per address)",
+)
+async def get_request(
+    service_request_id: str,
+    fmt: str,
+    request: Request,
+    session: SessionDep,
+    sessions: SessionsDep,
+    settings: SettingsDep,
+    engine: EngineDep,
+) -> Response:
+    await limit_public_lookup(sessions, settings, client_address(request))
     code = normalize_tracking_code(service_request_id)
     case = await session.get(Case, code) if is_valid_tracking_code(code) else None
     if case is not None:
@@ -127,9 +154,17 @@ async def _unprojected(session: AsyncSession, engine: Engine, code: str) -> requ
     return await requests_view.view_of_state(session, state, indicator)
 
 
-@router.get("/requests.{fmt}", summary="Service requests: by ids, or by service, status and a 90-day window")
+@router.get(
+    "/requests.{fmt}",
+    summary="The app's own service requests (api_key required): by ids, or by service, status and a 90-day window",
+    description=(
+        "A service_request_id is the complaint's tracking code, which opens its public status: so the list wants "
+        "the `api_key` of a registered app and holds only the requests that app filed."
+    ),
+)
 async def list_requests(
     fmt: str,
+    request: Request,
     session: SessionDep,
     service_request_id: str | None = None,
     service_code: str | None = None,
@@ -137,8 +172,10 @@ async def list_requests(
     start_date: str | None = None,
     end_date: str | None = None,
 ) -> Response:
+    client = await _client_from_query(request, session)
     cases = await requests_view.search(
         session,
+        filed_by=_filed_by(client.id),
         service_request_id=service_request_id,
         service_code=service_code,
         status=status,

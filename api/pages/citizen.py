@@ -13,7 +13,7 @@ from starlette.responses import Response
 from api.auth.otp import OtpRejected, issue_limited, sms_sender, verify_limited
 from api.deps import EngineDep, SessionDep, SessionsDep, SettingsDep, release_connection
 from api.edge.errors import ApiError, NotFound, Unauthorized, engine_error
-from api.edge.limits import enforce, per_hour
+from api.edge.limits import enforce, limit_public_lookup, per_hour
 from api.engine import Engine
 from api.pages import session as page_session
 from api.pages.forms import INDICATORS, file_from_form, incident_days, intake_fields, load_places
@@ -86,9 +86,8 @@ async def verify_check(request: Request, sessions: SessionsDep, settings: Settin
             code=body.code,
             client=client_address(request),
         )
-    except (ValidationError, OtpRejected) as exc:
-        spent = isinstance(exc, OtpRejected) and not exc.attempts_left
-        error = "کد معتبری نیست؛ کد تازه بخواهید." if spent else "کد تأیید نادرست یا منقضی است."
+    except (ValidationError, OtpRejected):
+        error = "کد تأیید نادرست یا منقضی است؛ اگر باز نپذیرفت، کد تازه بخواهید."  # one answer for every cause
         return page(
             request,
             "citizen/verify_code.html",
@@ -199,7 +198,9 @@ async def _track_page(
     form: dict[str, str] | None = None,
 ) -> Response:
     mobile = page_session.current(request).mobile
-    status = await public.lookup(session, tracking_code, engine)
+    if mobile is None and page_session.current(request).user_id is None:
+        await limit_public_lookup(request.app.state.sessions, request.app.state.settings, client_address(request))
+    status = await public.lookup(session, tracking_code, engine, mobile=mobile)
     case = await session.get(Case, status.tracking_code)
     mine = case is not None and mobile is not None and case.citizen_mobile == mobile
     office = await session.get(Unit, case.office_unit_id) if mine and case is not None else None
@@ -297,10 +298,14 @@ async def track_reply(request: Request, tracking_code: str, session: SessionDep,
     return redirect(request, f"/track/{state.tracking_code}?notice=reply")
 
 
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
 @router.get("/dev/outbox")
 async def dev_outbox(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    """Development only: the SMS a real gateway would send, one-time codes included, for a tester to read."""
-    if settings.environment != "development":
+    """Development only, and only from this machine (loopback): the SMS a real gateway would send, one-time
+    codes included, for a tester to read."""
+    if settings.environment != "development" or client_address(request) not in LOOPBACK:
         raise NotFound("not found", message_fa="صفحه یا موردی که خواستید پیدا نشد.")
     messages = list(await session.scalars(select(SmsOutbox).order_by(SmsOutbox.id.desc()).limit(50)))
     return page(request, "citizen/outbox.html", messages=messages)

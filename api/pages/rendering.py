@@ -59,10 +59,10 @@ ENVIRONMENT = build_environment()
 
 async def staff_user(request: Request, session: AsyncSession) -> StaffUser | None:
     """The staff user the page session names, read with the request's session (api.deps.SessionDep)."""
-    user_id = page_session.current(request).user_id
-    if user_id is None:
+    current = page_session.current(request)
+    if current.user_id is None:
         return None
-    return await load_staff_user(session, user_id)
+    return await load_staff_user(session, current.user_id, current.generation)
 
 
 async def require_staff(request: Request, session: AsyncSession, *roles: Role) -> StaffUser:

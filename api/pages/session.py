@@ -27,6 +27,7 @@ class PageSession:
     csrf: str
     user_id: int | None = None
     mobile: str | None = None
+    generation: int = 0  # the staff account's session generation when it logged in (api.auth.tokens)
 
 
 class LoginRequired(ApiError):
@@ -48,7 +49,13 @@ def _decode(token: str, settings: Settings) -> PageSession | None:
         return None
     if claims.get("typ") != TYP or not isinstance(claims.get("csrf"), str):
         return None
-    return PageSession(csrf=claims["csrf"], user_id=claims.get("uid"), mobile=claims.get("mob"))
+    generation = claims.get("gen", 0)
+    return PageSession(
+        csrf=claims["csrf"],
+        user_id=claims.get("uid"),
+        mobile=claims.get("mob"),
+        generation=generation if isinstance(generation, int) else -1,
+    )
 
 
 def current(request: Request) -> PageSession:
@@ -88,6 +95,7 @@ def save(request: Request, response: Response) -> Response:
     claims = {"typ": TYP, "csrf": session.csrf, "iat": now, "exp": now + lifetime}
     if session.user_id is not None:
         claims["uid"] = session.user_id
+        claims["gen"] = session.generation
     if session.mobile is not None:
         claims["mob"] = session.mobile
     response.set_cookie(
@@ -103,7 +111,8 @@ def save(request: Request, response: Response) -> Response:
 
 
 def clear(request: Request) -> None:
-    """Logout: a fresh anonymous session replaces the old one."""
+    """Logout: a fresh anonymous session replaces the old one (the caller revokes the account's sessions on the
+    server too: a copy of the old cookie must not keep working)."""
     request.state.page_session = PageSession(csrf=secrets.token_urlsafe(24))
     request.state.page_session_changed = True
 
@@ -113,7 +122,8 @@ async def form_with_csrf(request: Request) -> dict[str, str]:
     form = await request.form()
     sent = form.get("csrf")
     expected = current(request).csrf
-    if not isinstance(sent, str) or not hmac.compare_digest(sent, expected):
+    # compared as bytes: compare_digest refuses a str with non-ASCII characters (a TypeError, once a 500)
+    if not isinstance(sent, str) or not hmac.compare_digest(sent.encode(), expected.encode()):
         raise Forbidden(
             "missing or wrong CSRF token",
             code="csrf_failed",

@@ -13,12 +13,13 @@ from api.deps import EngineDep, SessionDep, SessionsDep, SettingsDep, StaffUser
 from api.edge.errors import ApiError, engine_error
 from api.engine import Engine
 from api.pages import session as page_session
-from api.pages.rendering import HOME, error_message_fa, page, redirect, require_staff, safe_next
+from api.pages.rendering import HOME, error_message_fa, page, redirect, require_staff, safe_next, staff_user
 from api.services import casework
 from api.services.access_log import client_address
 from api.services.case_detail import case_view
 from api.services.readmodel import inbox_query
 from database.models import Unit
+from database.users import revoke_sessions
 from schemas.actions import ApproveRequest, CompleteTaskRequest, InformationRequest, ReasonRequest, ReviewRequest
 from schemas.case import CaseState
 from schemas.enums import HandlingOutcome, Role, TaskStatus
@@ -67,14 +68,18 @@ async def login_submit(request: Request, sessions: SessionsDep, settings: Settin
             error=exc.message_fa,
             username=username,
         )
-    page_session.change(request, user_id=logged_in.user_id, mobile=None)
+    page_session.change(request, user_id=logged_in.user_id, generation=logged_in.generation, mobile=None)
     return redirect(request, safe_next(form.get("next"), HOME[logged_in.role]))
 
 
 @router.post("/logout")
-async def logout(request: Request) -> Response:
-    """Ends the staff session, or a citizen's verified mobile."""
+async def logout(request: Request, session: SessionDep) -> Response:
+    """Ends the staff session, or a citizen's verified mobile. A staff logout revokes the account's sessions on
+    the server: a copy of the old cookie, or a bearer token of the account, no longer opens anything."""
     await page_session.form_with_csrf(request)
+    user = await staff_user(request, session)
+    if user is not None:
+        await revoke_sessions(session, user.id)
     staff = page_session.current(request).user_id is not None
     page_session.clear(request)
     return redirect(request, "/login" if staff else "/")

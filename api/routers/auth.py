@@ -2,14 +2,15 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
 from api.auth.login import authenticate
 from api.auth.tokens import create_token
-from api.deps import CurrentUser, SessionsDep, SettingsDep
+from api.deps import CurrentUser, SessionDep, SessionsDep, SettingsDep
 from api.services.access_log import client_address
+from database.users import revoke_sessions
 from schemas.enums import Role
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -51,8 +52,19 @@ async def login(
         password=form.password,
         client=client_address(request),
     )
-    token, lifetime = create_token(user_id=logged_in.user_id, role=logged_in.role, settings=settings)
+    token, lifetime = create_token(
+        user_id=logged_in.user_id, role=logged_in.role, generation=logged_in.generation, settings=settings
+    )
     return Token(access_token=token, expires_in=lifetime, role=logged_in.role)
+
+
+@router.post(
+    "/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Log out: revokes every token and page session of the account, on the server",
+)
+async def logout(user: CurrentUser, session: SessionDep) -> None:
+    await revoke_sessions(session, user.id)
 
 
 @router.get("/me", response_model=Me, summary="Who the bearer token belongs to")

@@ -38,6 +38,9 @@ async def request_code(body: OtpRequest, request: Request, sessions: SessionsDep
     )
 
 
+OTP_REJECTED_FA = "کد تأیید نادرست یا منقضی است؛ اگر باز نپذیرفت، کد تازه بخواهید."
+
+
 @router.post("/otp/verify", response_model=CitizenToken, summary="Trade the one-time code for a citizen token")
 async def verify(body: OtpVerify, request: Request, sessions: SessionsDep, settings: SettingsDep) -> CitizenToken:
     try:
@@ -48,8 +51,7 @@ async def verify(body: OtpVerify, request: Request, sessions: SessionsDep, setti
         raise Unauthorized(
             exc.reason,
             code="otp_invalid",
-            message_fa="کد تأیید نادرست یا منقضی است." if exc.attempts_left else "کد معتبری نیست؛ کد تازه بخواهید.",
-            details={"attempts_left": exc.attempts_left},
+            message_fa=OTP_REJECTED_FA,
         ) from None
     token, lifetime = create_citizen_token(mobile=body.mobile, settings=settings)
     return CitizenToken(access_token=token, expires_in=lifetime)

@@ -16,7 +16,7 @@ from api.deps import (
     idempotency_key_header,
 )
 from api.edge.errors import Forbidden, Unauthorized
-from api.edge.limits import enforce, per_hour
+from api.edge.limits import enforce, limit_public_lookup, per_hour
 from api.services import casework, public
 from api.services.access_log import client_address
 from api.services.action_ids import ActionKey
@@ -94,9 +94,28 @@ def _ensure_citizen_filing(citizen: str | None, intake: ComplaintIntake) -> None
         )
 
 
-@router.get("/{tracking_code}", response_model=PublicStatus, summary="A case's public status (no personal data)")
-async def complaint_status(tracking_code: str, session: SessionDep, engine: EngineDep) -> PublicStatus:
-    return await public.lookup(session, tracking_code, engine)
+@router.get(
+    "/{tracking_code}",
+    response_model=PublicStatus,
+    summary="A case's public status (no personal data)",
+    description=(
+        "The staff's notes (`result_note`, `referral_note`) only with the citizen token of the complaint's mobile. "
+        "Without a staff or citizen token, look-ups are limited per address (429 with Retry-After)."
+    ),
+)
+async def complaint_status(
+    tracking_code: str,
+    request: Request,
+    session: SessionDep,
+    sessions: SessionsDep,
+    settings: SettingsDep,
+    engine: EngineDep,
+    mobile: OptionalCitizenMobile,
+    user: OptionalUser,
+) -> PublicStatus:
+    if mobile is None and user is None:
+        await limit_public_lookup(sessions, settings, client_address(request))
+    return await public.lookup(session, tracking_code, engine, mobile=mobile)
 
 
 @router.post(

@@ -1,7 +1,11 @@
 """Staff accounts, for the centre admin: list, create, disable, enable, reset the password."""
 
-from fastapi import APIRouter, status
+from datetime import datetime
 
+from fastapi import APIRouter, status
+from pydantic import BaseModel
+
+from api.auth.login import failures_seen
 from api.deps import Admin, SessionDep
 from api.edge.errors import ApiError, Conflict, FieldInvalid, NotFound
 from database import users
@@ -16,6 +20,23 @@ def _refused(problem: users.UserProblem) -> ApiError:
     if problem.conflict:
         return Conflict(problem.reason, code="user_exists", message_fa="کاربری با این نام کاربری وجود دارد.")
     return FieldInvalid(["body", problem.field], problem.reason)
+
+
+class LoginFailureOut(BaseModel):
+    username: str
+    client: str
+    failures: int
+    last_failed_at: datetime
+    blocked_until: datetime | None
+
+
+@router.get(
+    "/login-failures",
+    response_model=list[LoginFailureOut],
+    summary="Wrong logins in a row, per username (known or not) and address; the delayed pairs first",
+)
+async def login_failures(admin: Admin, session: SessionDep) -> list[LoginFailureOut]:
+    return [LoginFailureOut.model_validate(row, from_attributes=True) for row in await failures_seen(session)]
 
 
 @router.get("", response_model=list[UserOut], summary="Every staff account")

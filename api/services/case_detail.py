@@ -16,7 +16,7 @@ from api.services.readmodel import case_events, case_tasks, get_case
 from api.services.responses import CaseDetail, CitizenOut, case_summary, event_out, task_out
 from database.models import Case, CaseEventRow, Task
 from schemas.case import CaseState
-from schemas.text import mask_mobile, mask_national_code
+from schemas.text import mask_mobile, mask_name, mask_national_code
 
 # The columns of the case's row that CaseDetail carries as they are stored.
 _AS_STORED = (
@@ -73,10 +73,10 @@ class CaseView:
 
 
 def citizen_of(case: Case, *, full: bool) -> CitizenOut:
-    national_code, mobile = case.citizen_national_code, case.citizen_mobile
+    national_code, mobile, name = case.citizen_national_code, case.citizen_mobile, case.citizen_name
     if not full:
-        national_code, mobile = mask_national_code(national_code), mask_mobile(mobile)
-    return CitizenOut(national_code=national_code, mobile=mobile, full_name=case.citizen_name, masked=not full)
+        national_code, mobile, name = mask_national_code(national_code), mask_mobile(mobile), mask_name(name)
+    return CitizenOut(national_code=national_code, mobile=mobile, full_name=name, masked=not full)
 
 
 async def _live_state(engine: Engine, tracking_code: str) -> tuple[CaseState | None, ApiError | None]:
@@ -99,7 +99,8 @@ async def case_view(
     request: Request,
     seen_on: str,
 ) -> CaseView:
-    """The case, if the user may see it. Personal data shown is recorded in the access log as `seen_on`.
+    """The case, if the user may see it. Every view is recorded in the access log as `seen_on`, masked or not:
+    the description and the staff's notes are the citizen's words too.
     The read model is read first and the connection handed back before the engine is asked: a query with no
     worker polling waits up to the RPC timeout."""
     case = await get_case(session, tracking_code)
@@ -107,8 +108,7 @@ async def case_view(
     tasks = await case_tasks(session, case.tracking_code)
     events = await case_events(session, case.tracking_code)
     personal = may_see_personal_data(user)
-    if personal:
-        await record_staff_access(session, request, user, tracking_code=case.tracking_code, what=seen_on)
+    await record_staff_access(session, request, user, tracking_code=case.tracking_code, what=seen_on)
     state, live_error = None, None
     if live:
         await release_connection(session)

@@ -1,4 +1,8 @@
-"""The citizen's view of a case: status, step and timeline, and nothing personal."""
+"""The citizen's view of a case: status, step and timeline, and nothing personal.
+
+The staff's free text (the approved result, the reason for a rejection) is the citizen's alone: it is shown
+only to the holder of the mobile the complaint was filed with, once proved by one-time code. Anyone else who
+has the tracking code sees the status, the steps and the times."""
 
 from datetime import datetime
 
@@ -55,7 +59,9 @@ def _status(
     )
 
 
-def from_read_model(case: Case, events: list[CaseEventRow]) -> PublicStatus:
+def from_read_model(case: Case, events: list[CaseEventRow], *, mobile: str | None = None) -> PublicStatus:
+    """`mobile`: the one the caller proved; the staff's notes only if it is the complaint's."""
+    notes = mobile is not None and mobile == case.citizen_mobile
     return _status(
         tracking_code=case.tracking_code,
         status=CaseStatus(case.status),
@@ -64,8 +70,8 @@ def from_read_model(case: Case, events: list[CaseEventRow]) -> PublicStatus:
         registered_at=case.registered_at,
         due_at=case.due_at,
         breached=case.breached,
-        result_note=case.result_note,
-        referral_note=case.referral_note,
+        result_note=case.result_note if notes else None,
+        referral_note=case.referral_note if notes else None,
         result_approved=case.result_approved_at is not None,
         timeline=[PublicEvent(kind=e.kind, at=e.at) for e in events if e.kind not in _HIDDEN_EVENTS],
         paused=case.paused_since is not None,
@@ -74,7 +80,8 @@ def from_read_model(case: Case, events: list[CaseEventRow]) -> PublicStatus:
 
 
 def from_state(state: CaseState) -> PublicStatus:
-    """For the moment between intake and the first projection, when only the workflow knows the case."""
+    """For the moment between intake and the first projection, when only the workflow knows the case. The
+    state does not name the mobile, so no notes (a case a second old has none anyway)."""
     return _status(
         tracking_code=state.tracking_code,
         status=state.status,
@@ -83,8 +90,8 @@ def from_state(state: CaseState) -> PublicStatus:
         registered_at=state.registered_at,
         due_at=state.due_at,
         breached=state.breached,
-        result_note=state.result_note,
-        referral_note=state.referral_note,
+        result_note=None,
+        referral_note=None,
         result_approved=state.result_approved_at is not None,
         timeline=[PublicEvent(kind=e.kind.value, at=e.at) for e in state.events if e.kind.value not in _HIDDEN_EVENTS],
         paused=state.open_pause is not None,
@@ -92,11 +99,13 @@ def from_state(state: CaseState) -> PublicStatus:
     )
 
 
-async def lookup(session: AsyncSession, tracking_code: str, engine: Engine) -> PublicStatus:
+async def lookup(
+    session: AsyncSession, tracking_code: str, engine: Engine, *, mobile: str | None = None
+) -> PublicStatus:
     """A case's public status by tracking code: from the read model, or from the workflow for a case filed a
-    moment ago and not projected yet; NotFound for a code nobody filed."""
+    moment ago and not projected yet; NotFound for a code nobody filed. `mobile`: the one the caller proved."""
     try:
-        case = await get_case(session, tracking_code)
+        case = await get_case(session, tracking_code, wait=False)  # the workflow answers for a new case
     except NotFound:
         code = normalize_tracking_code(tracking_code)
         if not is_valid_tracking_code(code) or not await session.scalar(
@@ -104,4 +113,4 @@ async def lookup(session: AsyncSession, tracking_code: str, engine: Engine) -> P
         ):
             raise
         return from_state(await engine.state(code))
-    return from_read_model(case, await case_events(session, case.tracking_code))
+    return from_read_model(case, await case_events(session, case.tracking_code), mobile=mobile)

@@ -1,5 +1,6 @@
 """Reads of the case read model (cases, tasks, events) the routers share. Nothing here writes."""
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -7,10 +8,10 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.access import case_scope
-from api.deps import StaffUser
-from api.edge.errors import NotFound
+from api.deps import StaffUser, release_connection
+from api.edge.errors import ApiError, NotFound
 from api.services.tracking import is_valid_tracking_code, normalize_tracking_code
-from database.models import Case, CaseEventRow, Task
+from database.models import Case, CaseEventRow, IntakeKey, Task
 from schemas.enums import CaseStatus, Level, Role, Step, TaskKind, TaskStatus
 
 
@@ -18,12 +19,44 @@ def _case_not_found(code: str) -> NotFound:
     return NotFound(f"no case with tracking code {code}", message_fa="پرونده‌ای با این کد رهگیری پیدا نشد")
 
 
-async def get_case(session: AsyncSession, tracking_code: str) -> Case:
+# Read-your-writes: how long a read of a case filed a moment ago waits for its first projection (the workflow's
+# first activity writes the row; it lags the filing's 201 by up to a few hundred milliseconds).
+PROJECTION_WAIT_SECONDS = 5.0
+_POLL_SECONDS = 0.05
+
+
+class CaseRegistering(ApiError):
+    """Filed (its tracking code was given out) but not in the read model yet, after waiting for it."""
+
+    status_code = 503
+    code = "case_registering"
+    message_fa = "پرونده در حال ثبت است؛ چند لحظه بعد دوباره تلاش کنید."
+
+    def __init__(self, code: str) -> None:
+        super().__init__(f"case {code} was filed and is still being registered", headers={"Retry-After": "2"})
+
+
+async def get_case(session: AsyncSession, tracking_code: str, *, wait: bool = True) -> Case:
+    """The case's row. A case filed a moment ago (its intake key exists) and not projected yet is waited for,
+    up to PROJECTION_WAIT_SECONDS, so a staff view or action right after the filing's 201 finds it; then a 503
+    with Retry-After, never "no such case" for a code that was given out. `wait=False`: NotFound at once."""
     code = normalize_tracking_code(tracking_code)
-    case = await session.get(Case, code) if is_valid_tracking_code(code) else None
-    if case is None:
+    if not is_valid_tracking_code(code):
         raise _case_not_found(tracking_code)
-    return case
+    case = await session.get(Case, code)
+    if case is not None:
+        return case
+    if not wait or await session.scalar(select(IntakeKey.key).where(IntakeKey.tracking_code == code)) is None:
+        raise _case_not_found(tracking_code)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + PROJECTION_WAIT_SECONDS
+    while loop.time() < deadline:
+        await release_connection(session)  # a new transaction sees the projection's commit (and frees the pool)
+        await asyncio.sleep(_POLL_SECONDS)
+        case = await session.get(Case, code)
+        if case is not None:
+            return case
+    raise CaseRegistering(code)
 
 
 async def get_task(session: AsyncSession, task_id: str) -> Task:

@@ -108,6 +108,7 @@ class Stack:
                 "FOAD_ENVIRONMENT": "test",
                 # one test address files for many citizens: the per-address intake budget is not what is tested here
                 "FOAD_INTAKE_PER_CLIENT_PER_HOUR": "1000000",
+                "FOAD_PUBLIC_LOOKUPS_PER_CLIENT_PER_MINUTE": "1000000",
                 "FOAD_DATABASE_URL": self.read_model_url,
                 "FOAD_TEMPORAL_ADDRESS": self.temporal_address,
                 "FOAD_TEMPORAL_NAMESPACE": "default",

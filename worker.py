@@ -12,6 +12,7 @@ from temporalio.worker import PollerBehaviorSimpleMaximum, Worker
 from activities.case import CaseActivities
 from activities.hotspot import HotspotActivities
 from activities.office_calendar import OfficeCalendarActivities
+from archive.activities import ArchiveActivities
 from database.sessions import engine_for, sessionmaker
 from infra import logs, tracing
 from infra.health import ProbeServer, database_check, temporal_check
@@ -19,6 +20,7 @@ from infra.settings import Settings, get_settings, settings_or_exit
 from infra.temporal import connect
 from sms.dispatch import SmsDispatcher, build_gateway
 from sms.sender import OutboxSmsSender, SmsSender
+from workflows.archive import ArchiveSweepWorkflow, ErasureWorkflow, ReconcileWorkflow
 from workflows.complaint import ComplaintWorkflow
 from workflows.hotspot import HotspotReviewWorkflow, HotspotScanWorkflow, MonthlyReportWorkflow
 
@@ -55,10 +57,19 @@ def build_worker(
         review_period=settings.hotspot_review_period(),
         sla_seconds=settings.policy().sla.total_seconds(),
     )
+    archive_activities = ArchiveActivities(sessions, personal_data_years=settings.personal_data_years)
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[ComplaintWorkflow, HotspotReviewWorkflow, HotspotScanWorkflow, MonthlyReportWorkflow],
+        workflows=[
+            ComplaintWorkflow,
+            HotspotReviewWorkflow,
+            HotspotScanWorkflow,
+            MonthlyReportWorkflow,
+            ArchiveSweepWorkflow,
+            ReconcileWorkflow,
+            ErasureWorkflow,
+        ],
         activities=[
             case_activities.record_transition,
             case_activities.send_sms,
@@ -66,6 +77,9 @@ def build_worker(
             hotspot_activities.record_hotspot_review,
             hotspot_activities.scan_hotspots,
             hotspot_activities.compile_monthly_report,
+            archive_activities.archive_closed_runs,
+            archive_activities.reconcile_archive,
+            archive_activities.erase_expired_personal_data,
         ],
         **worker_tuning(settings),
     )

@@ -14,13 +14,17 @@ router = APIRouter(prefix="/cases", tags=["audit"])
 @router.get(
     "/{tracking_code}/history",
     response_model=CaseHistory,
-    summary="Who did what and when, from the workflow's Temporal event history",
+    summary="Who did what and when, from the workflow's Temporal event history (or its archived copy)",
+    description=(
+        "`source` is `temporal` while Temporal holds the case, `archive` once it has forgotten it. An erased "
+        "case's archived payloads no longer open: `erased` says why, and `events` is empty."
+    ),
 )
 async def history(
     tracking_code: str, request: Request, user: Auditor, session: SessionDep, engine: EngineDep
 ) -> CaseHistory:
     case = await get_case(session, tracking_code)
-    history = await case_history(engine, case.tracking_code)
+    history = await case_history(engine, session, case.tracking_code)
     await record_staff_access(session, request, user, tracking_code=case.tracking_code, what="workflow_history")
     return history
 

@@ -1,0 +1,149 @@
+"""The archive on the real dev server: a closed case's history archived once by the sweeper, read and replayed
+from the archive once Temporal has forgotten the case; a hotspot review archived the same way."""
+
+import uuid
+import zlib
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from temporalio.api.history.v1 import History
+
+from archive.store import payloads_of
+from archive.sweep import sweep
+from database.models import ArchivedHistory, ArchiveSweep, HotspotReview
+from infra.codec import ENCODING
+from schemas.case import Actor
+from schemas.enums import Role
+from schemas.hotspot import HotspotDecision, HotspotDecisionInput, HotspotFinding, HotspotOpen, HotspotScope
+from tests.apiutil import http, login, make_app
+from tests.archiveutil import case_workflow, closed_case, dev_server, forget
+from tests.factories import NATIONAL_CODE
+from tests.polling import eventually_async
+from worker import build_worker
+from workflows.hotspot import HotspotReviewWorkflow
+
+OVERLAP = timedelta(minutes=60)
+
+
+@pytest.fixture(scope="module")
+async def dev_client(tmp_path_factory):
+    async with dev_server(tmp_path_factory.mktemp("archive-dev")) as client:
+        yield client
+
+
+@pytest.fixture
+async def dev_api(dev_client, seeded) -> AsyncIterator[httpx.AsyncClient]:
+    queue = f"archive-{uuid.uuid4().hex[:8]}"
+    async with build_worker(dev_client, sessions=seeded, task_queue=queue):
+        async with http(make_app(sessions=seeded, client=dev_client, task_queue=queue)) as client:
+            yield client
+
+
+async def _review_projected(sessions, review_id: str) -> bool:
+    async with sessions() as session:
+        return await session.get(HotspotReview, review_id) is not None
+
+
+async def _rows(sessions, workflow: str) -> list[ArchivedHistory]:
+    async with sessions() as session:
+        return list(await session.scalars(select(ArchivedHistory).where(ArchivedHistory.workflow_id == workflow)))
+
+
+async def _until_archived(dev_client, sessions, workflow: str) -> ArchivedHistory:
+    """Sweeps until visibility lists the closed run and the sweeper has archived it (visibility lags a little)."""
+    for _ in range(60):
+        await sweep(dev_client, sessions, overlap=OVERLAP)
+        if rows := await _rows(sessions, workflow):
+            return rows[0]
+    raise AssertionError(f"{workflow} never archived")
+
+
+async def test_a_closed_case_is_archived_once_then_read_and_replayed_from_the_archive(dev_client, dev_api, seeded):
+    code = await closed_case(dev_api, seeded)
+    auditor = await login(dev_api, "auditor")
+    from_temporal = (await dev_api.get(f"/cases/{code}/history", headers=auditor)).json()
+    assert from_temporal["source"] == "temporal"
+
+    row = await _until_archived(dev_client, seeded, case_workflow(code))
+    assert row.tracking_code == code and row.workflow_type == "ComplaintWorkflow" and row.status == "COMPLETED"
+    raw = zlib.decompress(row.history)
+    assert len(raw) > len(row.history)  # compressed
+    events = History.FromString(raw).events
+    assert len(events) == row.events == from_temporal["total_events"]
+    payloads = [p for event in events for p in payloads_of(event)]
+    assert payloads and all(p.metadata["encoding"] == ENCODING for p in payloads)
+    assert all(p.metadata["encryption-key-id"].decode() == row.key_id for p in payloads)
+    assert NATIONAL_CODE.encode() not in raw
+
+    again = await sweep(dev_client, seeded, overlap=OVERLAP)  # a rerun: nothing written twice
+    assert f"{row.workflow_id}/{row.run_id}" not in again.archived and again.already >= 1
+    assert len(await _rows(seeded, case_workflow(code))) == 1
+
+    await forget(dev_client, case_workflow(code))
+    from_archive = await dev_api.get(f"/cases/{code}/history", headers=auditor)
+    assert from_archive.status_code == 200, from_archive.text
+    body = from_archive.json()
+    assert body["source"] == "archive" and body["erased"] is None
+    assert body["events"] == from_temporal["events"] and body["run_id"] == row.run_id
+
+    replay = await dev_api.post(f"/cases/{code}/replay", headers=auditor)
+    assert replay.status_code == 200, replay.text
+    report = replay.json()
+    assert report["source"] == "archive" and report["replayed"] is True and report["error"] is None
+    assert report["matches_read_model"] is True and report["events"] == row.events
+
+
+async def test_a_case_neither_in_temporal_nor_in_the_archive_is_a_404(dev_client, dev_api, seeded):
+    code = await closed_case(dev_api, seeded)
+    await forget(dev_client, case_workflow(code))
+    response = await dev_api.get(f"/cases/{code}/history", headers=await login(dev_api, "auditor"))
+    assert response.status_code == 404 and response.json()["error"]["code"] == "history_not_found"
+
+
+async def test_a_sweep_that_died_half_way_is_done_again_from_the_last_finished_one(dev_client, dev_api, seeded):
+    code = await closed_case(dev_api, seeded)
+    await _until_archived(dev_client, seeded, case_workflow(code))
+    async with seeded() as session, session.begin():
+        finished = await session.scalar(select(func.max(ArchiveSweep.started_at)))
+        # a sweep that started later and died: it must not move the next sweep's starting point
+        session.add(ArchiveSweep(started_at=datetime.now(UTC) + timedelta(hours=5), seen=0, archived=0))
+    await sweep(dev_client, seeded, overlap=OVERLAP)
+    async with seeded() as session:
+        last = await session.scalar(
+            select(ArchiveSweep).where(ArchiveSweep.finished_at.is_not(None)).order_by(ArchiveSweep.id.desc())
+        )
+    assert last.closed_since is not None and last.closed_since <= finished - OVERLAP + timedelta(seconds=1)
+
+
+async def test_a_decided_hotspot_review_is_archived_too(dev_client, seeded):
+    queue = f"archive-{uuid.uuid4().hex[:8]}"
+    now = datetime.now(UTC)
+    finding = HotspotFinding(
+        scope=HotspotScope.UNIT,
+        subject_id="sso-qazvin-takestan",
+        agency_id="sso",
+        window_start=now - timedelta(days=30),
+        window_end=now,
+        complaints=12,
+        baseline=3.0,
+        top_indicator=7,
+        top_indicator_count=8,
+    )
+    review_id = finding.review_id
+    async with build_worker(dev_client, sessions=seeded, task_queue=queue):
+        handle = await dev_client.start_workflow(
+            HotspotReviewWorkflow.run,
+            HotspotOpen(review_id=review_id, finding=finding, review_period=timedelta(days=14)),
+            id=review_id,
+            task_queue=queue,
+        )
+        await eventually_async(lambda: _review_projected(seeded, review_id), timeout=60, what=f"{review_id} opened")
+        actor = Actor(username="admin", role=Role.ADMIN, user_id=1)
+        decision = HotspotDecisionInput(actor=actor, decision=HotspotDecision.NO_ACTION, note="بدون اقدام")
+        await handle.execute_update(HotspotReviewWorkflow.decide, decision)
+        await handle.result()
+    row = await _until_archived(dev_client, seeded, review_id)
+    assert row.workflow_type == "HotspotReviewWorkflow" and row.tracking_code is None

@@ -9,12 +9,12 @@ nothing is lost while the sweeper runs more often than the namespace's retention
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
 from archive.store import ARCHIVED_TYPES, ClosedRun, archive_run, archived
-from database.models import ArchiveSweep
+from database.models import ArchiveSweep, Case
 from database.sessions import transaction
 from schemas.archive import SweepResult
 
@@ -75,3 +75,15 @@ async def sweep(
         record = await session.get(ArchiveSweep, sweep_id)
         record.finished_at, record.seen, record.archived = datetime.now(UTC), result.seen, len(result.archived)
     return result
+
+
+async def archive_lag(session: AsyncSession, now: datetime) -> tuple[timedelta | None, str]:
+    """How far the archive lags behind: since the last finished sweep started (it archived every run closed
+    before then). With no finished sweep, since the first closing in the read model that nothing archived."""
+    last = await last_finished_sweep(session)
+    if last is not None:
+        return now - last.started_at, f"the last finished sweep started {last.started_at:%Y-%m-%d %H:%M} UTC"
+    oldest = await session.scalar(select(func.min(Case.closed_at)).where(Case.closed_at.is_not(None)))
+    if oldest is None:
+        return None, "no sweep has finished yet, and no case has closed"
+    return now - oldest, f"no sweep has finished yet, and a case closed at {oldest:%Y-%m-%d %H:%M} UTC"

@@ -8,18 +8,21 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from temporalio.api.history.v1 import History
 
+from archive.reconcile import reconcile
 from archive.store import payloads_of
 from archive.sweep import sweep
-from database.models import ArchivedHistory, ArchiveSweep, HotspotReview
+from cli.check import check_archive
+from database.models import ArchivedHistory, ArchiveSweep, CaseEventRow, HotspotReview
 from infra.codec import ENCODING
+from infra.settings import Settings
 from schemas.case import Actor
 from schemas.enums import Role
 from schemas.hotspot import HotspotDecision, HotspotDecisionInput, HotspotFinding, HotspotOpen, HotspotScope
 from tests.apiutil import http, login, make_app
-from tests.archiveutil import case_workflow, closed_case, dev_server, forget
+from tests.archiveutil import ACCEPT, case_workflow, closed_case, dev_server, forget
 from tests.factories import NATIONAL_CODE
 from tests.polling import eventually_async
 from worker import build_worker
@@ -147,3 +150,40 @@ async def test_a_decided_hotspot_review_is_archived_too(dev_client, seeded):
         await handle.result()
     row = await _until_archived(dev_client, seeded, review_id)
     assert row.workflow_type == "HotspotReviewWorkflow" and row.tracking_code is None
+
+
+async def test_reconciliation_reports_a_timeline_row_altered_by_hand(dev_client, dev_api, seeded):
+    code = await closed_case(dev_api, seeded)
+    await _until_archived(dev_client, seeded, case_workflow(code))
+    async with seeded() as session:
+        clean = await reconcile(session, dev_client.data_converter)
+    assert [m for m in clean.mismatches if m.tracking_code == code] == []
+    assert code not in clean.not_archived
+
+    async with seeded() as session, session.begin():
+        await session.execute(
+            update(CaseEventRow)
+            .where(CaseEventRow.tracking_code == code, CaseEventRow.seq == 2)
+            .values(note="یادداشتی که کسی دستی عوض کرد", actor_username="someone-else")
+        )
+        await session.execute(delete(CaseEventRow).where(CaseEventRow.tracking_code == code, CaseEventRow.seq == 3))
+    async with seeded() as session:
+        found = await reconcile(session, dev_client.data_converter)
+    mine = sorted((m.seq, m.field) for m in found.mismatches if m.tracking_code == code)
+    assert mine == [(2, "actor_username"), (2, "note"), (3, "row")]
+    note = next(m for m in found.mismatches if m.tracking_code == code and m.field == "note")
+    assert note.read_model == "یادداشتی که کسی دستی عوض کرد" and note.archive == ACCEPT["action_order"]
+
+
+async def test_check_fails_when_the_archive_lags_behind_longer_than_the_retention(sessions, tmp_path):
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'foad.db'}")
+    day = timedelta(days=1)
+    [fresh] = await check_archive(settings, day)
+    assert fresh.ok and "no sweep has finished yet, and no case has closed" in fresh.what
+    async with sessions() as session, session.begin():
+        started = datetime.now(UTC) - timedelta(hours=30)
+        session.add(ArchiveSweep(started_at=started, finished_at=started, seen=0, archived=0))
+    [late] = await check_archive(settings, day)
+    assert not late.ok and "30 hours behind" in late.what and "retention of 1 day" in late.what
+    [fine] = await check_archive(settings, timedelta(days=2))
+    assert fine.ok and "within the retention of 2 days" in fine.what

@@ -23,6 +23,7 @@ DONE = {"outcome": "resolved_by_phone", "note": "با رئیس شعبه تماس
 
 @asynccontextmanager
 async def dev_server(folder) -> AsyncIterator[Client]:
+    folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
     process = subprocess.Popen(
         dev_server_command(folder, port, ui_port=None),

@@ -30,7 +30,7 @@ from temporalio.api.history.v1 import History
 from temporalio.client import WorkflowHistory
 from temporalio.converter import DataConverter
 
-from database.models import ArchivedHistory, ArchiveKey
+from database.models import ArchivedHistory, ArchiveKey, Erasure
 from database.sessions import transaction
 from infra.codec import EncryptionCodec
 from workflows.visibility import WORKFLOW_ID_PREFIX
@@ -143,6 +143,9 @@ async def archive_run(
                 return False
             period, period_key = await _period_key(session, period_of(run.closed_at), operational)
             key_id, key = f"a-{uuid.uuid4().hex}", os.urandom(32)
+            code = tracking_code_of(run.workflow_id) if run.workflow_type == "ComplaintWorkflow" else None
+            # a case erased before the sweeper reached it: archived all the same, its key never kept
+            erased = code is not None and await session.get(Erasure, code) is not None
             raw = seal_events(history, operational, EncryptionCodec({key_id: key}, key_id))
             session.add(
                 ArchivedHistory(
@@ -161,7 +164,9 @@ async def archive_run(
                     sha256=hashlib.sha256(raw).hexdigest(),
                     period_key_id=period.key_id,
                     key_id=key_id,
-                    sealed_key=_wrap(EncryptionCodec({period.key_id: period_key}, period.key_id), key),
+                    sealed_key=None
+                    if erased
+                    else _wrap(EncryptionCodec({period.key_id: period_key}, period.key_id), key),
                 )
             )
     except IntegrityError:

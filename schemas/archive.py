@@ -4,6 +4,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from schemas.actions import Note
+
 
 class SweepInput(BaseModel):
     overlap_minutes: float = Field(default=60, description="How far before the last archived close to look again")
@@ -42,3 +44,15 @@ class ErasureResult(BaseModel):
     cutoff: datetime
     cases: list[str] = Field(default_factory=list)
     periods: list[str] = Field(default_factory=list)
+
+
+class ErasureRequest(BaseModel):
+    reason: Note = Field(description="Why this case's personal data is erased now (kept on record)")
+
+
+class ErasureOut(BaseModel):
+    tracking_code: str
+    erased_at: datetime
+    by: str
+    reason: str
+    already_erased: bool = Field(description="True if the case had been erased before; nothing changed")

@@ -1,6 +1,7 @@
 """The archive on the real dev server: a closed case's history archived once by the sweeper, read and replayed
 from the archive once Temporal has forgotten the case; a hotspot review archived the same way."""
 
+import re
 import uuid
 import zlib
 from collections.abc import AsyncIterator
@@ -8,24 +9,37 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import delete, func, select, update
 from temporalio.api.history.v1 import History
 
 from archive.reconcile import reconcile
-from archive.store import payloads_of
+from archive.store import open_row, payloads_of
 from archive.sweep import sweep
 from cli.check import check_archive
-from database.models import ArchivedHistory, ArchiveSweep, CaseEventRow, HotspotReview
-from infra.codec import ENCODING
+from database.models import (
+    AccessRecord,
+    ArchivedHistory,
+    ArchiveKey,
+    ArchiveSweep,
+    Case,
+    CaseEventRow,
+    Erasure,
+    HotspotReview,
+    SmsOutbox,
+)
+from infra.codec import ENCODING, PayloadErased
 from infra.settings import Settings
+from schemas.archive import ErasureInput
 from schemas.case import Actor
 from schemas.enums import Role
 from schemas.hotspot import HotspotDecision, HotspotDecisionInput, HotspotFinding, HotspotOpen, HotspotScope
-from tests.apiutil import http, login, make_app
+from tests.apiutil import file, http, login, make_app
 from tests.archiveutil import ACCEPT, case_workflow, closed_case, dev_server, forget
-from tests.factories import NATIONAL_CODE
+from tests.factories import DESCRIPTION, FULL_NAME, MOBILE, NATIONAL_CODE, PASSWORD
 from tests.polling import eventually_async
 from worker import build_worker
+from workflows.archive import ErasureWorkflow
 from workflows.hotspot import HotspotReviewWorkflow
 
 OVERLAP = timedelta(minutes=60)
@@ -38,11 +52,16 @@ async def dev_client(tmp_path_factory):
 
 
 @pytest.fixture
-async def dev_api(dev_client, seeded) -> AsyncIterator[httpx.AsyncClient]:
+async def dev_app(dev_client, seeded) -> AsyncIterator[FastAPI]:
     queue = f"archive-{uuid.uuid4().hex[:8]}"
     async with build_worker(dev_client, sessions=seeded, task_queue=queue):
-        async with http(make_app(sessions=seeded, client=dev_client, task_queue=queue)) as client:
-            yield client
+        yield make_app(sessions=seeded, client=dev_client, task_queue=queue)
+
+
+@pytest.fixture
+async def dev_api(dev_app) -> AsyncIterator[httpx.AsyncClient]:
+    async with http(dev_app) as client:
+        yield client
 
 
 async def _review_projected(sessions, review_id: str) -> bool:
@@ -187,3 +206,106 @@ async def test_check_fails_when_the_archive_lags_behind_longer_than_the_retentio
     assert not late.ok and "30 hours behind" in late.what and "retention of 1 day" in late.what
     [fine] = await check_archive(settings, timedelta(days=2))
     assert fine.ok and "within the retention of 2 days" in fine.what
+
+
+async def test_an_admin_erases_a_closed_case_with_a_reason_and_its_archive_no_longer_opens(
+    dev_client, dev_app, dev_api, seeded
+):
+    code = await closed_case(dev_api, seeded)
+    running = await file(dev_api)
+    row = await _until_archived(dev_client, seeded, case_workflow(code))
+    admin, senior = await login(dev_api, "admin"), await login(dev_api, "sso-senior")
+    async with seeded() as session:
+        before = await session.get(Case, code)
+
+    no_reason = await dev_api.post(f"/cases/{code}/erasure", json={}, headers=admin)
+    assert no_reason.status_code == 422 and "reason" in no_reason.text
+    blank = await dev_api.post(f"/cases/{code}/erasure", json={"reason": " "}, headers=admin)
+    assert blank.status_code == 422
+    refused = await dev_api.post(f"/cases/{running}/erasure", json={"reason": "درخواست شهروند"}, headers=admin)
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "case_running"
+    assert refused.json()["error"]["message_fa"].startswith("پرونده هنوز باز است")
+    forbidden = await dev_api.post(f"/cases/{code}/erasure", json={"reason": "درخواست شهروند"}, headers=senior)
+    assert forbidden.status_code == 403
+    async with seeded() as session:
+        assert (await session.get(Case, code)).citizen_national_code == NATIONAL_CODE  # nothing changed
+        assert await session.get(Erasure, code) is None
+
+    reason = "درخواست کتبی شهروند برای پاک شدن داده‌ها"
+    erased = await dev_api.post(f"/cases/{code}/erasure", json={"reason": reason}, headers=admin)
+    assert erased.status_code == 200, erased.text
+    assert erased.json()["by"] == "admin" and erased.json()["reason"] == reason
+    assert erased.json()["already_erased"] is False
+    again = await dev_api.post(f"/cases/{code}/erasure", json={"reason": reason}, headers=admin)
+    assert again.status_code == 200 and again.json()["already_erased"] is True
+
+    async with seeded() as session:
+        case = await session.get(Case, code)
+        notes = list(await session.scalars(select(CaseEventRow.note).where(CaseEventRow.tracking_code == code)))
+        sms = list(await session.scalars(select(SmsOutbox).where(SmsOutbox.tracking_code == code)))
+        logged = list(
+            await session.scalars(
+                select(AccessRecord).where(
+                    AccessRecord.tracking_code == code, AccessRecord.what == "personal_data_erased"
+                )
+            )
+        )
+        archived_row = await session.get(ArchivedHistory, row.id)
+    personal = (case.citizen_national_code, case.citizen_mobile, case.citizen_name, case.description)
+    assert personal == ("", "", "", "") and case.employee_name is None and case.result_note is None
+    assert notes and all(note is None for note in notes)
+    assert sms and all(m.mobile == "" and m.body == "" for m in sms)
+    kept = ("status", "indicator", "office_unit_id", "registered_at", "closed_at", "result_seconds", "rating")
+    assert all(getattr(case, name) == getattr(before, name) for name in kept)
+    assert [(r.username, r.role) for r in logged] == [("admin", "admin")]
+    assert archived_row.sealed_key is None
+
+    async with seeded() as session:
+        opened = await open_row(session, archived_row, dev_client.data_converter)
+    sealed = [p for event in opened.history.events for p in payloads_of(event)]
+    with pytest.raises(PayloadErased, match="erased"):
+        await opened.converter.decode(sealed[:1])
+
+    await forget(dev_client, case_workflow(code))
+    auditor = await login(dev_api, "auditor")
+    history = await dev_api.get(f"/cases/{code}/history", headers=auditor)
+    assert history.status_code == 200, history.text
+    assert history.json()["source"] == "archive" and history.json()["events"] == []
+    assert "destroyed" in history.json()["erased"]
+    replay = await dev_api.post(f"/cases/{code}/replay", headers=auditor)
+    assert replay.status_code == 200 and replay.json()["erased"] and replay.json()["replayed"] is False
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=dev_app), base_url="http://foad.test") as pages:
+        login_page = await pages.get("/login")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', login_page.text).group(1)
+        await pages.post("/login", data={"csrf": csrf, "username": "auditor", "password": PASSWORD})
+        audit = await pages.get(f"/audit/{code}")
+        case_page = await pages.get(f"/cases/{code}")
+    assert audit.status_code == 200 and 'id="history-erased"' in audit.text and 'data-source="archive"' in audit.text
+    assert case_page.status_code == 200
+    for text in (NATIONAL_CODE, MOBILE, FULL_NAME, DESCRIPTION):
+        assert text not in audit.text and text not in case_page.text
+
+
+async def test_the_schedule_erases_cases_closed_longer_ago_than_the_policy_and_destroys_their_period_key(
+    dev_client, dev_app, dev_api, seeded
+):
+    code = await closed_case(dev_api, seeded)
+    row = await _until_archived(dev_client, seeded, case_workflow(code))
+    queue = f"erasure-{uuid.uuid4().hex[:8]}"
+    years = Settings().personal_data_years
+    later = datetime.now(UTC) + timedelta(days=365.25 * years + 40)
+    async with build_worker(dev_client, sessions=seeded, task_queue=queue):
+        result = await dev_client.execute_workflow(
+            ErasureWorkflow.run, ErasureInput(now=later), id=f"erasure-{uuid.uuid4().hex[:8]}", task_queue=queue
+        )
+    assert code in result.cases and row.closed_at.strftime("%Y-%m") in result.periods
+    async with seeded() as session:
+        erasure = await session.get(Erasure, code)
+        key = await session.get(ArchiveKey, row.period_key_id)
+        case = await session.get(Case, code)
+        opened = await open_row(session, await session.get(ArchivedHistory, row.id), dev_client.data_converter)
+    assert erasure.by == "erasure-schedule" and "FOAD_PERSONAL_DATA_YEARS" in erasure.reason
+    assert key.sealed_key is None and key.destroyed_at == later
+    assert case.citizen_mobile == "" and case.status == "closed"
+    assert opened.erased is not None and "destroyed" in opened.erased

@@ -92,10 +92,11 @@ async def inbox(request: Request, session: SessionDep) -> Response:
 
 
 def _actions(user: StaffUser, state: CaseState | None) -> set[str]:
-    """The actions to offer: exactly what the rule book allows this user on the live state (none without it)."""
+    """The actions to offer: exactly what the rule book allows this user on the live state (none without it).
+    The erasure of personal data is ordered through the API (POST /api/v1/cases/{code}/erasure), not offered here."""
     if state is None:
         return set()
-    return {action.value for action in allowed(state, user) & STAFF_ACTIONS}
+    return {action.value for action in allowed(state, user) & STAFF_ACTIONS if action is not Action.ERASE}
 
 
 async def _case_page(

@@ -14,7 +14,7 @@ with workflow.unsafe.imports_passed_through():
     from schemas.archive import ErasureInput, ErasureResult, ReconcileInput, ReconcileResult, SweepInput, SweepResult
 
 LONG_ACTIVITY = timedelta(hours=1)
-HEARTBEAT = timedelta(minutes=2)
+HEARTBEAT = timedelta(seconds=30)  # a sweep killed with its worker is taken up again this soon
 RETRY = RetryPolicy(maximum_interval=timedelta(minutes=5))
 
 

@@ -282,7 +282,9 @@ async def test_an_admin_erases_a_closed_case_with_a_reason_and_its_archive_no_lo
         audit = await pages.get(f"/audit/{code}")
         case_page = await pages.get(f"/cases/{code}")
     assert audit.status_code == 200 and 'id="history-erased"' in audit.text and 'data-source="archive"' in audit.text
-    assert case_page.status_code == 200
+    assert case_page.status_code == 200 and 'id="case-erased"' in case_page.text and reason in case_page.text
+    detail = await dev_api.get(f"/cases/{code}", headers=auditor)
+    assert detail.status_code == 200 and detail.json()["citizen"]["erased"] is True
     for text in (NATIONAL_CODE, MOBILE, FULL_NAME, DESCRIPTION):
         assert text not in audit.text and text not in case_page.text
 

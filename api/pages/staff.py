@@ -18,7 +18,7 @@ from api.services import casework
 from api.services.access_log import client_address
 from api.services.case_detail import case_view
 from api.services.readmodel import inbox_query
-from database.models import Unit
+from database.models import Erasure, Unit
 from schemas.actions import ApproveRequest, CompleteTaskRequest, InformationRequest, ReasonRequest, ReviewRequest
 from schemas.case import CaseState
 from schemas.enums import HandlingOutcome, Role, TaskStatus
@@ -135,6 +135,7 @@ async def _case_page(
         done=DONE_FA.get(done or ""),
         auditor=user.role in (Role.AUDITOR, Role.ADMIN),
         deadline=view.deadline,
+        erasure=await session.get(Erasure, case.tracking_code),
     )
 
 

@@ -13,6 +13,7 @@ from activities.calendar_change import CalendarChangeActivities
 from activities.case import CaseActivities
 from activities.hotspot import HotspotActivities
 from activities.office_calendar import OfficeCalendarActivities
+from archive.activities import ArchiveActivities
 from database.sessions import engine_for, sessionmaker
 from infra import logs, tracing
 from infra.health import ProbeServer, database_check, temporal_check
@@ -21,6 +22,7 @@ from infra.temporal import connect
 from sms.dispatch import SmsDispatcher, build_gateway
 from sms.sender import OutboxSmsSender, SmsSender
 from workflows.calendar_change import CalendarChangeWorkflow
+from workflows.archive import ArchiveSweepWorkflow, ErasureWorkflow, ReconcileWorkflow
 from workflows.complaint import ComplaintWorkflow
 from workflows.hotspot import HotspotReviewWorkflow, HotspotScanWorkflow, MonthlyReportWorkflow
 
@@ -58,6 +60,7 @@ def build_worker(
         review_period=settings.hotspot_review_period(),
         sla_seconds=settings.policy().sla.total_seconds(),
     )
+    archive_activities = ArchiveActivities(sessions, personal_data_years=settings.personal_data_years)
     return Worker(
         client,
         task_queue=task_queue,
@@ -67,6 +70,9 @@ def build_worker(
             HotspotScanWorkflow,
             MonthlyReportWorkflow,
             CalendarChangeWorkflow,
+            ArchiveSweepWorkflow,
+            ReconcileWorkflow,
+            ErasureWorkflow,
         ],
         activities=[
             case_activities.record_transition,
@@ -76,6 +82,9 @@ def build_worker(
             hotspot_activities.record_hotspot_review,
             hotspot_activities.scan_hotspots,
             hotspot_activities.compile_monthly_report,
+            archive_activities.archive_closed_runs,
+            archive_activities.reconcile_archive,
+            archive_activities.erase_expired_personal_data,
         ],
         **worker_tuning(settings),
     )

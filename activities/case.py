@@ -57,38 +57,10 @@ class CaseActivities:
 
     @activity.defn(name="record_transition")
     async def record_transition(self, transition: Transition) -> None:
-        event = transition.event
         async with transaction(self._sessions) as session:
-            case = await session.get(Case, transition.tracking_code)
-            if case is None:
-                if transition.start is None:
-                    raise ApplicationError(f"case {transition.tracking_code} has no registration in the read model")
-                case = _new_case(transition.start)
-                session.add(case)
-            elif await self._applied(session, transition):
+            if not await project_transition(session, transition):
                 return
-            self._apply_snapshot(case, transition)
-            if event.kind is EventKind.ESCALATED and event.level is not None and event.level is not Level.COUNTY:
-                column = f"escalated_{event.level.value}"
-                setattr(case, column, (getattr(case, column) or 0) + 1)
-            session.add(
-                CaseEventRow(
-                    tracking_code=transition.tracking_code,
-                    seq=event.seq,
-                    kind=event.kind.value,
-                    at=event.at,
-                    step=event.step.value,
-                    actor_username=event.actor.username,
-                    actor_role=event.actor.role.value,
-                    level=event.level.value if event.level else None,
-                    unit_id=event.unit_id,
-                    task_id=event.task_id,
-                    note=event.note,
-                    data=event.data,
-                )
-            )
-            for info in transition.tasks:
-                await self._upsert_task(session, transition.tracking_code, info)
+        event = transition.event
         activity.logger.info("case %s: %s (seq %d)", transition.tracking_code, event.kind.value, event.seq)
 
     @activity.defn(name="send_sms")
@@ -102,40 +74,78 @@ class CaseActivities:
             body=body,
         )
 
-    @staticmethod
-    async def _applied(session: AsyncSession, transition: Transition) -> bool:
-        found = await session.scalar(
-            select(CaseEventRow.id).where(
-                CaseEventRow.tracking_code == transition.tracking_code,
-                CaseEventRow.seq == transition.event.seq,
-            )
+
+async def project_transition(session: AsyncSession, transition: Transition) -> bool:
+    """Apply one transition to the read model in `session`; False if it was applied already (same case and seq).
+
+    The record_transition activity calls it, and so does the rebuild of the read model from the archive."""
+    event = transition.event
+    case = await session.get(Case, transition.tracking_code)
+    if case is None:
+        if transition.start is None:
+            raise ApplicationError(f"case {transition.tracking_code} has no registration in the read model")
+        case = _new_case(transition.start)
+        session.add(case)
+    elif await _applied(session, transition):
+        return False
+    _apply_snapshot(case, transition)
+    if event.kind is EventKind.ESCALATED and event.level is not None and event.level is not Level.COUNTY:
+        column = f"escalated_{event.level.value}"
+        setattr(case, column, (getattr(case, column) or 0) + 1)
+    session.add(
+        CaseEventRow(
+            tracking_code=transition.tracking_code,
+            seq=event.seq,
+            kind=event.kind.value,
+            at=event.at,
+            step=event.step.value,
+            actor_username=event.actor.username,
+            actor_role=event.actor.role.value,
+            level=event.level.value if event.level else None,
+            unit_id=event.unit_id,
+            task_id=event.task_id,
+            note=event.note,
+            data=event.data,
         )
-        return found is not None
+    )
+    for info in transition.tasks:
+        await _upsert_task(session, transition.tracking_code, info)
+    return True
 
-    @staticmethod
-    def _apply_snapshot(case: Case, transition: Transition) -> None:
-        snapshot = transition.snapshot
-        for field, value in snapshot.model_dump(mode="python", exclude={"deadline"}).items():
-            setattr(case, field, getattr(value, "value", value))
-        case.deadline = snapshot.deadline.model_dump(mode="json") if snapshot.deadline else None
-        case.last_seq = max(case.last_seq or 0, transition.event.seq)
-        case.updated_at = transition.event.at
-        case.jalali_year, case.jalali_month = jalali_period(case.registered_at)
-        approved = case.result_approved_at
-        case.result_seconds = int((approved - case.registered_at).total_seconds()) if approved else None
 
-    @staticmethod
-    async def _upsert_task(session: AsyncSession, tracking_code: str, info: TaskInfo) -> None:
-        row = await session.get(Task, info.task_id)
-        if row is None:
-            row = Task(
-                task_id=info.task_id,
-                tracking_code=tracking_code,
-                kind=info.kind.value,
-                agency_id=info.agency_id,
-                unit_id=info.unit_id,
-                level=info.level.value if info.level else None,
-                opened_at=info.opened_at,
-            )
-            session.add(row)
-        _apply_task(row, info)
+async def _applied(session: AsyncSession, transition: Transition) -> bool:
+    found = await session.scalar(
+        select(CaseEventRow.id).where(
+            CaseEventRow.tracking_code == transition.tracking_code,
+            CaseEventRow.seq == transition.event.seq,
+        )
+    )
+    return found is not None
+
+
+def _apply_snapshot(case: Case, transition: Transition) -> None:
+    snapshot = transition.snapshot
+    for field, value in snapshot.model_dump(mode="python", exclude={"deadline"}).items():
+        setattr(case, field, getattr(value, "value", value))
+    case.deadline = snapshot.deadline.model_dump(mode="json") if snapshot.deadline else None
+    case.last_seq = max(case.last_seq or 0, transition.event.seq)
+    case.updated_at = transition.event.at
+    case.jalali_year, case.jalali_month = jalali_period(case.registered_at)
+    approved = case.result_approved_at
+    case.result_seconds = int((approved - case.registered_at).total_seconds()) if approved else None
+
+
+async def _upsert_task(session: AsyncSession, tracking_code: str, info: TaskInfo) -> None:
+    row = await session.get(Task, info.task_id)
+    if row is None:
+        row = Task(
+            task_id=info.task_id,
+            tracking_code=tracking_code,
+            kind=info.kind.value,
+            agency_id=info.agency_id,
+            unit_id=info.unit_id,
+            level=info.level.value if info.level else None,
+            opened_at=info.opened_at,
+        )
+        session.add(row)
+    _apply_task(row, info)

@@ -35,24 +35,8 @@ class HotspotActivities:
 
     @activity.defn(name="record_hotspot_review")
     async def record_hotspot_review(self, state: HotspotState) -> None:
-        finding = state.finding
         async with transaction(self._sessions) as session:
-            row = await session.get(HotspotReview, state.review_id)
-            if row is None:
-                row = HotspotReview(review_id=state.review_id)
-                session.add(row)
-            row.scope, row.subject_id, row.agency_id = finding.scope.value, finding.subject_id, finding.agency_id
-            row.window_start, row.window_end = finding.window_start, finding.window_end
-            row.complaints, row.baseline = finding.complaints, finding.baseline
-            row.top_indicator, row.top_indicator_count = finding.top_indicator, finding.top_indicator_count
-            row.status, row.opened_at, row.due_at, row.overdue = (
-                state.status.value,
-                state.opened_at,
-                state.due_at,
-                state.overdue,
-            )
-            row.decision = state.decision.value if state.decision else None
-            row.decision_note, row.decided_by, row.decided_at = state.decision_note, state.decided_by, state.decided_at
+            await project_review(session, state)
 
     @activity.defn(name="scan_hotspots")
     async def scan_hotspots(self, scan: ScanInput) -> ScanResult:
@@ -95,3 +79,24 @@ class HotspotActivities:
                 )
             )
         return [year, month]
+
+
+async def project_review(session: AsyncSession, state: HotspotState) -> None:
+    """Upsert the review's whole state (the activity, and the rebuild of the read model from the archive)."""
+    finding = state.finding
+    row = await session.get(HotspotReview, state.review_id)
+    if row is None:
+        row = HotspotReview(review_id=state.review_id)
+        session.add(row)
+    row.scope, row.subject_id, row.agency_id = finding.scope.value, finding.subject_id, finding.agency_id
+    row.window_start, row.window_end = finding.window_start, finding.window_end
+    row.complaints, row.baseline = finding.complaints, finding.baseline
+    row.top_indicator, row.top_indicator_count = finding.top_indicator, finding.top_indicator_count
+    row.status, row.opened_at, row.due_at, row.overdue = (
+        state.status.value,
+        state.opened_at,
+        state.due_at,
+        state.overdue,
+    )
+    row.decision = state.decision.value if state.decision else None
+    row.decision_note, row.decided_by, row.decided_at = state.decision_note, state.decided_by, state.decided_at

@@ -1,17 +1,18 @@
 """`foad-check`: can this configuration run FOAD? Loads the settings, reaches Temporal and the database, says so.
 
 Temporal: the namespace answers, every custom search attribute a case writes exists with its type, the centre's
-Schedules exist. The database: it answers and is migrated to the head revision. Each finding is one line,
-`ok` or `FAIL` with the reason and what to do; the exit status is 0 when all pass, 1 when one fails, 2 when
-the settings themselves are wrong. It changes nothing (foad-migrate does), so it suits a Kubernetes init
-container (`foad-check --wait 120`) and an operator at a shell.
+Schedules exist. The database: it answers and is migrated to the head revision. The archive: it lags behind by
+less than the namespace's retention (else closed cases are lost from Temporal and the archive alike). Each
+finding is one line, `ok` or `FAIL` with the reason and what to do; the exit status is 0 when all pass, 1 when
+one fails, 2 when the settings themselves are wrong. It changes nothing (foad-migrate does), so it suits a
+Kubernetes init container (`foad-check --wait 120`) and an operator at a shell.
 """
 
 import argparse
 import asyncio
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import make_url
 from temporalio.api.enums.v1 import IndexedValueType
@@ -19,9 +20,11 @@ from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 from temporalio.service import RPCError, RPCStatusCode
 
+from archive.sweep import archive_lag
 from cli.migrate import alembic_config, current_revision, describe, head_revision
 from cli.process import exit_process
 from cli.schedules import schedules
+from database.sessions import engine_for, sessionmaker
 from infra.settings import Settings, settings_or_exit
 from infra.temporal import connect
 from workflows.visibility import SearchAttributes
@@ -126,6 +129,38 @@ async def check_database(settings: Settings) -> list[Finding]:
     return [Finding(True, f"database: answers, migrated to the head revision {head}")]
 
 
+async def check_archive(settings: Settings, retention: timedelta) -> list[Finding]:
+    """The archive must keep up: a case Temporal forgets before the sweeper copied it is lost from both."""
+    engine = engine_for(settings)
+    try:
+        async with sessionmaker(engine)() as session:
+            lag, since = await archive_lag(session, datetime.now(UTC))
+    finally:
+        await engine.dispose()
+    kept = _days_or_hours(retention)
+    if lag is None:
+        return [Finding(True, f"archive: {since}; Temporal keeps closed histories {kept}")]
+    behind = _days_or_hours(timedelta(hours=round(lag.total_seconds() / 3600, 1)))
+    if retention.total_seconds() and lag > retention:
+        return [
+            Finding(
+                False,
+                f"archive: {behind} behind ({since}), longer than the namespace's retention of {kept}: closed cases "
+                "are lost; start a worker (it runs the foad-archive-sweep schedule) or raise the retention",
+            )
+        ]
+    return [Finding(True, f"archive: {behind} behind ({since}), within the retention of {kept}")]
+
+
+async def _retention(settings: Settings) -> timedelta:
+    client = await asyncio.wait_for(connect(settings), settings.temporal_rpc_timeout_seconds)
+    described = await client.workflow_service.describe_namespace(
+        DescribeNamespaceRequest(namespace=settings.temporal_namespace),
+        timeout=timedelta(seconds=settings.temporal_rpc_timeout_seconds),
+    )
+    return described.config.workflow_execution_retention_ttl.ToTimedelta()
+
+
 async def run_checks(settings: Settings, *, temporal: bool = True, database: bool = True) -> list[Finding]:
     found = []
     if temporal:
@@ -135,6 +170,11 @@ async def run_checks(settings: Settings, *, temporal: bool = True, database: boo
             found.append(Finding(False, f"temporal: {describe(error)}"))
     if database:
         found += await check_database(settings)
+    if temporal and database and all(f.ok for f in found):
+        try:
+            found += await check_archive(settings, await _retention(settings))
+        except Exception as error:  # noqa: BLE001 - reported, not raised
+            found.append(Finding(False, f"archive: {describe(error)}"))
     return found
 
 

@@ -241,7 +241,7 @@ def _wait_for_port(port: int, children: dict[str, subprocess.Popen], timeout: fl
 
 
 async def _ensure_schedules(settings: Settings) -> None:
-    """The daily hotspot scan and monthly report Schedules (cli.schedules), created or updated."""
+    """The centre's Schedules (cli.schedules): hotspot scan, monthly report and the archive's, created or updated."""
     client = await connect(settings)
     for schedule_id, what in (await ensure_schedules(client, settings)).items():
         print(f"foad: schedule {schedule_id} {what}")

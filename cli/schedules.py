@@ -1,4 +1,5 @@
-"""The Temporal Schedules of the centre: the daily hotspot scan and the monthly report.
+"""The Temporal Schedules of the centre: the daily hotspot scan and the monthly report, the archive's sweep
+(every FOAD_ARCHIVE_SWEEP_MINUTES), its daily reconciliation and the daily erasure of expired personal data.
 
 Created idempotently: by `make run` (cli.devstack) on the local stack, and on a real cluster by
 
@@ -11,6 +12,7 @@ FOAD_SCHEDULE_HOUR, Tehran time. The monthly report fires daily too (a Jalali mo
 
 import asyncio
 import logging
+from datetime import timedelta
 
 from temporalio.client import (
     Client,
@@ -18,6 +20,7 @@ from temporalio.client import (
     ScheduleActionStartWorkflow,
     ScheduleAlreadyRunningError,
     ScheduleCalendarSpec,
+    ScheduleIntervalSpec,
     ScheduleOverlapPolicy,
     SchedulePolicy,
     ScheduleRange,
@@ -29,14 +32,19 @@ from temporalio.client import (
 from cli.process import exit_process
 from infra.settings import Settings, settings_or_exit
 from infra.temporal import connect
+from schemas.archive import ErasureInput, ReconcileInput, SweepInput
 from schemas.hotspot import CompileInput, ScanInput
 from timekeeping.tehran import TEHRAN
+from workflows.archive import ArchiveSweepWorkflow, ErasureWorkflow, ReconcileWorkflow
 from workflows.hotspot import HotspotScanWorkflow, MonthlyReportWorkflow
 
 log = logging.getLogger("foad.schedules")
 
 HOTSPOT_SCAN = "foad-hotspot-scan"
 MONTHLY_REPORT = "foad-monthly-report"
+ARCHIVE_SWEEP = "foad-archive-sweep"
+ARCHIVE_RECONCILE = "foad-archive-reconcile"
+PERSONAL_DATA_ERASURE = "foad-personal-data-erasure"
 
 
 def _daily(hour: int, minute: int) -> ScheduleSpec:
@@ -58,6 +66,29 @@ def schedules(settings: Settings) -> dict[str, Schedule]:
                 MonthlyReportWorkflow.run, CompileInput(), id=MONTHLY_REPORT, task_queue=queue
             ),
             spec=_daily(settings.schedule_hour, 30),
+            policy=policy,
+        ),
+        ARCHIVE_SWEEP: Schedule(
+            action=ScheduleActionStartWorkflow(
+                ArchiveSweepWorkflow.run, SweepInput(), id=ARCHIVE_SWEEP, task_queue=queue
+            ),
+            spec=ScheduleSpec(
+                intervals=[ScheduleIntervalSpec(every=timedelta(minutes=settings.archive_sweep_minutes))]
+            ),
+            policy=policy,
+        ),
+        ARCHIVE_RECONCILE: Schedule(
+            action=ScheduleActionStartWorkflow(
+                ReconcileWorkflow.run, ReconcileInput(), id=ARCHIVE_RECONCILE, task_queue=queue
+            ),
+            spec=_daily(settings.schedule_hour, 45),
+            policy=policy,
+        ),
+        PERSONAL_DATA_ERASURE: Schedule(
+            action=ScheduleActionStartWorkflow(
+                ErasureWorkflow.run, ErasureInput(), id=PERSONAL_DATA_ERASURE, task_queue=queue
+            ),
+            spec=_daily(settings.schedule_hour, 15),
             policy=policy,
         ),
     }

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -360,3 +360,63 @@ class LoginFailure(Base):
     failures: Mapped[int] = mapped_column(default=0)
     last_failed_at: Mapped[datetime]
     blocked_until: Mapped[datetime | None]
+# --- the archive of closed histories and the erasure of personal data ------------------------------------
+
+
+class ArchiveKey(Base):
+    """One period's payload key: it seals the keys of the histories archived in that period. Destroying it
+    (crypto-shredding) leaves their payloads unreadable. Kept sealed by the operational payload codec."""
+
+    __tablename__ = "archive_keys"
+    key_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), unique=True, comment="YYYY-MM (UTC) of the closings it seals")
+    sealed_key: Mapped[bytes | None] = mapped_column(LargeBinary, comment="NULL once destroyed")
+    created_at: Mapped[datetime]
+    destroyed_at: Mapped[datetime | None]
+    destroyed_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ArchivedHistory(Base):
+    """The whole Temporal event history of one closed run, compressed, its payloads sealed by its own key."""
+
+    __tablename__ = "workflow_archive"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    workflow_id: Mapped[str] = mapped_column(String(128))
+    run_id: Mapped[str] = mapped_column(String(64))
+    workflow_type: Mapped[str] = mapped_column(String(64))
+    tracking_code: Mapped[str | None] = mapped_column(String(32), index=True)
+    status: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime]
+    closed_at: Mapped[datetime] = mapped_column(index=True)
+    archived_at: Mapped[datetime]
+    events: Mapped[int]
+    history: Mapped[bytes] = mapped_column(LargeBinary, comment="zlib of the History protobuf")
+    sha256: Mapped[str] = mapped_column(String(64), comment="of the uncompressed protobuf")
+    period_key_id: Mapped[str] = mapped_column(ForeignKey("archive_keys.key_id"))
+    key_id: Mapped[str] = mapped_column(String(48), comment="names the key in each payload's metadata")
+    sealed_key: Mapped[bytes | None] = mapped_column(LargeBinary, comment="sealed by the period key; NULL erased")
+
+    __table_args__ = (UniqueConstraint("workflow_id", "run_id", name="uq_workflow_archive_run"),)
+
+
+class Erasure(Base):
+    """A case whose personal data was erased: when, by whom (or the schedule) and why."""
+
+    __tablename__ = "erasures"
+    tracking_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    at: Mapped[datetime]
+    by: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class ArchiveSweep(Base):
+    """One run of the archive sweeper. The next sweep looks from the last finished one's start (less an overlap),
+    so a sweep that died half-way is simply done again; foad-check measures the archive's lag from it."""
+
+    __tablename__ = "archive_sweeps"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    started_at: Mapped[datetime] = mapped_column(index=True)
+    finished_at: Mapped[datetime | None]
+    closed_since: Mapped[datetime | None]
+    seen: Mapped[int] = mapped_column(default=0)
+    archived: Mapped[int] = mapped_column(default=0)

@@ -31,6 +31,10 @@ class PayloadKeyError(ValueError):
     """A payload cannot be opened: its key is not in the ring, or it was altered or sealed with another key."""
 
 
+class PayloadErased(PayloadKeyError):
+    """A payload whose key was destroyed on purpose (the erasure of personal data): it will never open again."""
+
+
 def parse_key_ring(text: str) -> dict[str, bytes]:
     """`kid:base64key,kid:base64key` -> {kid: key}; raises ValueError naming the bad entry (never the key)."""
     ring: dict[str, bytes] = {}
@@ -61,10 +65,16 @@ def new_key() -> str:
 
 
 class EncryptionCodec(PayloadCodec):
-    def __init__(self, keys: Mapping[str, bytes], active_key_id: str) -> None:
-        if active_key_id not in keys:
+    """`erased` names keys destroyed on purpose (key id -> why): their payloads fail with PayloadErased. A codec
+    with no active key (`active_key_id=None`) only opens; the archive's readers are such codecs."""
+
+    def __init__(
+        self, keys: Mapping[str, bytes], active_key_id: str | None, *, erased: Mapping[str, str] | None = None
+    ) -> None:
+        if active_key_id is not None and active_key_id not in keys:
             raise ValueError(f"the active payload key {active_key_id!r} is not in the key ring")
         self._ciphers = {key_id: AESGCM(key) for key_id, key in keys.items()}
+        self._erased = dict(erased or {})
         self.active_key_id = active_key_id
 
     @property
@@ -82,6 +92,8 @@ class EncryptionCodec(PayloadCodec):
         if payload.metadata.get("encoding") == ENCODING:
             return payload  # already sealed (e.g. a payload the UI passed back through /codec/encode)
         key_id = self.active_key_id
+        if key_id is None:
+            raise ValueError("this payload codec only opens payloads; it has no key to seal with")
         nonce = os.urandom(NONCE_BYTES)
         sealed = self._ciphers[key_id].encrypt(nonce, payload.SerializeToString(), key_id.encode())
         return Payload(metadata={"encoding": ENCODING, KEY_ID: key_id.encode()}, data=nonce + sealed)
@@ -91,6 +103,8 @@ class EncryptionCodec(PayloadCodec):
             return payload
         key_id = payload.metadata.get(KEY_ID, b"").decode(errors="replace")
         cipher = self._ciphers.get(key_id)
+        if cipher is None and key_id in self._erased:
+            raise PayloadErased(f"payload erased: its key {key_id!r} was destroyed ({self._erased[key_id]})")
         if cipher is None:
             raise PayloadKeyError(
                 f"payload sealed with key id {key_id!r}, which is not in the key ring {sorted(self._ciphers)}"

@@ -181,6 +181,13 @@ class Settings(BaseSettings):
     tracing: bool = Field(
         default=False, description="OpenTelemetry tracing, exported by OTLP/HTTP as the standard OTEL_* variables say"
     )
+    # The archive of closed histories and the personal-data policy (README: The archive).
+    archive_sweep_minutes: float = Field(
+        default=10, gt=0, description="How often the archive sweeper copies closed histories into the database"
+    )
+    personal_data_years: float = Field(
+        default=5, gt=0, description="Years after a case closes before its personal data is erased"
+    )
 
     @model_validator(mode="after")
     def _safe_outside_development(self) -> "Settings":

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from cli.devstack import dev_server_command, free_port, stop, wait_for_temporal
-from cli.schedules import HOTSPOT_SCAN, MONTHLY_REPORT, ensure_schedules
+from cli.schedules import HOTSPOT_SCAN, MONTHLY_REPORT, ensure_schedules, schedules
 from database.models import MonthlyReport
 from infra.settings import Settings
 from timekeeping.jalali import jalali_period, previous_month
@@ -34,8 +34,10 @@ async def dev_client(tmp_path):
 async def test_schedules_are_created_once_then_updated_and_the_monthly_report_compiles(dev_client, sessions):
     settings = Settings(temporal_task_queue="schedules-test", schedule_hour=3)
 
-    assert await ensure_schedules(dev_client, settings) == {HOTSPOT_SCAN: "created", MONTHLY_REPORT: "created"}
-    assert await ensure_schedules(dev_client, settings) == {HOTSPOT_SCAN: "updated", MONTHLY_REPORT: "updated"}
+    ids = list(schedules(settings))
+    assert {HOTSPOT_SCAN, MONTHLY_REPORT} <= set(ids)
+    assert await ensure_schedules(dev_client, settings) == dict.fromkeys(ids, "created")
+    assert await ensure_schedules(dev_client, settings) == dict.fromkeys(ids, "updated")
 
     scan = await dev_client.get_schedule_handle(HOTSPOT_SCAN).describe()
     assert scan.schedule.action.workflow == "HotspotScanWorkflow"

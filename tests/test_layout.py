@@ -20,6 +20,7 @@ ROWS: dict[str, int] = {
     "sms": 2,
     "reports": 2,
     "infra": 2,
+    "archive": 2,
     "api": 3,
     "worker": 3,
     "cli": 3,

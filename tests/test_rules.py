@@ -111,8 +111,19 @@ def test_each_role_is_offered_what_its_scope_and_the_state_allow():
     assert allowed(feedback, CITIZEN_SCOPE) == {Action.FEEDBACK}
 
     for final in (CaseStatus.CLOSED, CaseStatus.REJECTED):
-        for actor in (SENIOR_SCOPE, COUNTY, ADMIN, CITIZEN_SCOPE):
+        for actor in (SENIOR_SCOPE, COUNTY, CITIZEN_SCOPE, AUDITOR):
             assert allowed(case(final, current_task_id=None), actor) == set()
+        assert allowed(case(final, current_task_id=None), ADMIN) == {Action.ERASE}, "only the erasure is left"
+
+
+def test_only_the_admin_erases_and_only_a_final_case():
+    for actor in (SENIOR_SCOPE, COUNTY, AUDITOR, CITIZEN_SCOPE):
+        refused = refusal(Action.ERASE, case(CaseStatus.CLOSED, current_task_id=None), actor)
+        assert refused is not None and refused.forbidden
+    for status in (CaseStatus.IN_REVIEW, CaseStatus.IN_HANDLING, CaseStatus.AWAITING_FEEDBACK):
+        refused = refusal(Action.ERASE, case(status), ADMIN)
+        assert refused is not None and not refused.forbidden and refused.code == "case_running"
+        assert refused.message_fa.startswith("پرونده هنوز باز است")
 
 
 def test_a_paused_case_allows_only_the_citizens_answer():

@@ -57,6 +57,7 @@ class Action(StrEnum):
     REQUEST_INFORMATION = "request-information"
     REPLY = "reply"
     FEEDBACK = "feedback"
+    ERASE = "erasure"  # the personal data of a closed case, on the centre admin's order (archive.erasure)
 
 
 STAFF_ACTIONS = frozenset(Action) - {Action.REPLY, Action.FEEDBACK}
@@ -235,6 +236,22 @@ def _feedback(state: CaseState) -> Refusal | None:
     return refusal
 
 
+def erase_refusal(status: CaseStatus) -> Refusal | None:
+    """A case's personal data is erased only once it is final: while it runs, its handling needs them."""
+    if status.is_final:
+        return None
+    return Refusal(
+        f"the case is still running; its personal data can be erased only once it has closed (status: {status.value})",
+        "پرونده هنوز باز است؛ داده‌های شخصی آن تنها پس از بسته شدن پرونده پاک می‌شود.",
+        code="case_running",
+        status=status,
+    )
+
+
+def _erase(state: CaseState) -> Refusal | None:
+    return erase_refusal(state.status)
+
+
 _STATE_RULES = {
     Action.REVIEW: _review,
     Action.COMPLETE: _complete,
@@ -245,6 +262,7 @@ _STATE_RULES = {
     Action.REQUEST_INFORMATION: _request_information,
     Action.REPLY: _reply,
     Action.FEEDBACK: _feedback,
+    Action.ERASE: _erase,
 }
 
 
@@ -311,6 +329,12 @@ _CITIZEN_ONLY = Refusal(
     code="forbidden",
     forbidden=True,
 )
+_ADMIN_ERASES = Refusal(
+    "only the centre admin may order the erasure of a case's personal data",
+    "فقط مدیر مرکز می‌تواند دستور پاک کردن داده‌های شخصی پرونده را بدهد.",
+    code="forbidden",
+    forbidden=True,
+)
 _WHO_COMPLETES = Refusal(
     "only the task's unit coordinator, its assigned inspector or the agency's senior coordinator may complete it",
     "فقط هماهنگ‌کننده واحد مسئول، بازرس مأمور یا راهبر ارشد دستگاه می‌تواند این کار را انجام دهد.",
@@ -374,6 +398,8 @@ def actor_refusal(action: Action, actor: Person, *, agency_id: str, task: TaskRe
         if senior or holds(actor, task):
             return None
         return _NOT_HOLDING_ASK if actor.role is Role.UNIT_COORDINATOR else _WHO_ASKS
+    if action is Action.ERASE:
+        return None if actor.role is Role.ADMIN else _ADMIN_ERASES
     return None if senior else _SENIOR_ONLY  # review, approve, send back, close
 
 

@@ -36,7 +36,7 @@ async def audit_home(request: Request, session: SessionDep, code: str | None = N
 async def _audit_page(request: Request, session: AsyncSession, engine: Engine, tracking_code: str) -> Response:
     user = await require_staff(request, session, *AUDIT_ROLES)
     case = await get_case(session, tracking_code)
-    history = await case_history(engine, case.tracking_code)
+    history = await case_history(engine, session, case.tracking_code)
     report = await check_case(session, engine, case) if request.method == "POST" else None
     await record_staff_access(session, request, user, tracking_code=case.tracking_code, what="workflow_history_page")
     return page(request, "staff/audit_case.html", user=user, case=case, history=history, report=report)

@@ -18,7 +18,7 @@ from api.services import casework
 from api.services.access_log import client_address
 from api.services.case_detail import case_view
 from api.services.readmodel import inbox_query
-from database.models import Unit
+from database.models import Erasure, Unit
 from database.users import revoke_sessions
 from schemas.actions import ApproveRequest, CompleteTaskRequest, InformationRequest, ReasonRequest, ReviewRequest
 from schemas.case import CaseState
@@ -97,10 +97,11 @@ async def inbox(request: Request, session: SessionDep) -> Response:
 
 
 def _actions(user: StaffUser, state: CaseState | None) -> set[str]:
-    """The actions to offer: exactly what the rule book allows this user on the live state (none without it)."""
+    """The actions to offer: exactly what the rule book allows this user on the live state (none without it).
+    The erasure of personal data is ordered through the API (POST /api/v1/cases/{code}/erasure), not offered here."""
     if state is None:
         return set()
-    return {action.value for action in allowed(state, user) & STAFF_ACTIONS}
+    return {action.value for action in allowed(state, user) & STAFF_ACTIONS if action is not Action.ERASE}
 
 
 async def _case_page(
@@ -139,6 +140,7 @@ async def _case_page(
         done=DONE_FA.get(done or ""),
         auditor=user.role in (Role.AUDITOR, Role.ADMIN),
         deadline=view.deadline,
+        erasure=await session.get(Erasure, case.tracking_code),
     )
 
 

@@ -74,6 +74,8 @@ class CaseView:
 
 def citizen_of(case: Case, *, full: bool) -> CitizenOut:
     national_code, mobile, name = case.citizen_national_code, case.citizen_mobile, case.citizen_name
+    if not national_code:  # a national code is ten digits; blank only once erased
+        return CitizenOut(national_code="", mobile="", full_name="", masked=False, erased=True)
     if not full:
         national_code, mobile, name = mask_national_code(national_code), mask_mobile(mobile), mask_name(name)
     return CitizenOut(national_code=national_code, mobile=mobile, full_name=name, masked=not full)

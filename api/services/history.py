@@ -2,22 +2,32 @@
 
 Only the meaningful events are kept (workflow tasks are engine bookkeeping); payloads are decoded with the
 client's data converter into plain JSON and summarised, so an auditor reads actors and arguments, not bytes.
+The history is read from Temporal while Temporal holds the case, and from the archive (archive.store) once
+Temporal has forgotten it; `source` says which. An erased case's archived payloads no longer open: its history
+then says so in `erased` and lists no events.
 """
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from google.protobuf.duration_pb2 import Duration
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.api.common.v1 import Payloads
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.failure.v1 import Failure
 from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import WorkflowHistory
 from temporalio.converter import DataConverter, decode_search_attributes
+from temporalio.service import RPCError, RPCStatusCode
 
+from api.edge.errors import NotFound
 from api.engine import Engine
+from archive.store import latest_run, open_row
+from infra.codec import PayloadErased
 from schemas.case import CITIZEN
+from workflows.visibility import workflow_id
 
 
 class HistoryEntry(BaseModel):
@@ -35,6 +45,8 @@ class CaseHistory(BaseModel):
     run_id: str
     total_events: int
     events: list[HistoryEntry]
+    source: str = "temporal"  # or "archive", once Temporal has forgotten the case
+    erased: str | None = None  # why the archived payloads no longer open (personal data erased)
 
 
 _KINDS = {
@@ -260,8 +272,53 @@ async def read_history(history: WorkflowHistory, *, tracking_code: str, converte
     )
 
 
-async def case_history(engine: Engine, tracking_code: str) -> CaseHistory:
-    """The case's history from its workflow's Temporal event history, for the JSON API and the audit page."""
-    recorded = await engine.history(tracking_code)
+@dataclass(frozen=True)
+class Recorded:
+    """A case's event history as recorded, where it was found, and the converter that opens its payloads."""
+
+    history: WorkflowHistory
+    converter: DataConverter
+    source: str
+    erased: str | None = None
+
+
+async def recorded_history(engine: Engine, session: AsyncSession, tracking_code: str) -> Recorded:
+    """From Temporal while it holds the case; from the archive once Temporal answers that it has no such workflow.
+    Neither: a 404. Temporal down: a 503, as before (the archive is for what Temporal forgot, not a cache)."""
     converter = (await engine.client()).data_converter
-    return await read_history(recorded, tracking_code=tracking_code, converter=converter)
+    try:
+        return Recorded(await engine.history(tracking_code), converter, "temporal")
+    except RPCError as error:
+        if error.status != RPCStatusCode.NOT_FOUND:
+            raise
+    row = await latest_run(session, workflow_id(tracking_code))
+    if row is None:
+        raise NotFound(
+            "the case's history is neither in Temporal nor in the archive",
+            code="history_not_found",
+            message_fa="تاریخچه این پرونده نه در Temporal هست و نه در بایگانی.",
+        )
+    opened = await open_row(session, row, converter)
+    return Recorded(opened.history, opened.converter, opened.source, opened.erased)
+
+
+async def case_history(engine: Engine, session: AsyncSession, tracking_code: str) -> CaseHistory:
+    """The case's history, for the JSON API and the audit page: from Temporal, or from the archive."""
+    recorded = await recorded_history(engine, session, tracking_code)
+    if recorded.erased is None:
+        try:
+            history = await read_history(recorded.history, tracking_code=tracking_code, converter=recorded.converter)
+            return history.model_copy(update={"source": recorded.source})
+        except PayloadErased as error:
+            reason = str(error)
+    else:
+        reason = recorded.erased
+    return CaseHistory(
+        tracking_code=tracking_code,
+        workflow_id=recorded.history.workflow_id,
+        run_id=recorded.history.run_id if recorded.history.events else "",
+        total_events=len(recorded.history.events),
+        events=[],
+        source=recorded.source,
+        erased=reason,
+    )

@@ -1,5 +1,6 @@
 """Proof for an auditor: the recorded history still replays against today's workflow code, and the
-read model agrees with what the workflow itself says the case is."""
+read model agrees with what the workflow itself says the case is. The history comes from Temporal while it
+holds the case, else from the archive (api.services.history.recorded_history); the same check runs on either."""
 
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,6 +11,7 @@ from temporalio.worker import Replayer
 
 from api.edge.errors import engine_error
 from api.engine import Engine
+from api.services.history import recorded_history
 from api.services.readmodel import case_tasks
 from database.models import Case
 from schemas.case import CaseState
@@ -27,8 +29,10 @@ class ReplayReport(BaseModel):
     replayed: bool
     error: str | None = None
     events: int
-    matches_read_model: bool
+    matches_read_model: bool | None  # None when nothing could be compared (the archived payloads are erased)
     mismatches: list[Mismatch]
+    source: str = "temporal"  # or "archive"
+    erased: str | None = None
 
 
 async def replay(history: WorkflowHistory, converter: DataConverter) -> str | None:
@@ -67,31 +71,47 @@ async def compare(session: AsyncSession, case: Case, state: CaseState) -> list[M
     return mismatches
 
 
-async def _final_state(history: WorkflowHistory, engine: Engine) -> CaseState | None:
+async def _final_state(history: WorkflowHistory, converter: DataConverter) -> CaseState | None:
     last = history.events[-1] if history.events else None
     if last is None or last.event_type != EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED:
         return None
     payloads = last.workflow_execution_completed_event_attributes.result.payloads
-    [state] = await (await engine.client()).data_converter.decode(payloads, [CaseState])
+    [state] = await converter.decode(payloads, [CaseState])
     return state
 
 
 async def check_case(session: AsyncSession, engine: Engine, case: Case) -> ReplayReport:
     """The auditor's check, for the JSON API and the audit page alike."""
-    recorded = await engine.history(case.tracking_code)
-    error = await replay(recorded, (await engine.client()).data_converter)
-    try:
-        state = await engine.state(case.tracking_code)
-    except Exception as exc:
-        state = await _final_state(recorded, engine) if engine_error(exc) is not None else None
-        if state is None:
-            raise
-    mismatches = await compare(session, case, state)
+    recorded = await recorded_history(engine, session, case.tracking_code)
+    events = len(recorded.history.events)
+    if recorded.erased is not None:
+        return ReplayReport(
+            tracking_code=case.tracking_code,
+            replayed=False,
+            error=f"erased: {recorded.erased}",
+            events=events,
+            matches_read_model=None,
+            mismatches=[],
+            source=recorded.source,
+            erased=recorded.erased,
+        )
+    error = await replay(recorded.history, recorded.converter)
+    if recorded.source == "temporal":
+        try:
+            state = await engine.state(case.tracking_code)
+        except Exception as exc:
+            state = await _final_state(recorded.history, recorded.converter) if engine_error(exc) is not None else None
+            if state is None:
+                raise
+    else:  # an archived run: the state its workflow returned (none if it was terminated)
+        state = await _final_state(recorded.history, recorded.converter)
+    mismatches = await compare(session, case, state) if state is not None else []
     return ReplayReport(
         tracking_code=case.tracking_code,
         replayed=error is None,
         error=error,
-        events=len(recorded.events),
-        matches_read_model=not mismatches,
+        events=events,
+        matches_read_model=not mismatches if state is not None else None,
         mismatches=mismatches,
+        source=recorded.source,
     )

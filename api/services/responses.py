@@ -89,6 +89,7 @@ class CitizenOut(BaseModel):
     mobile: str
     full_name: str
     masked: bool
+    erased: bool = False  # the case's personal data was erased (archive.erasure): the fields above are blank
 
 
 class TaskOut(_Out):

@@ -67,7 +67,7 @@ def _rows(f: Figures) -> list[tuple[str, str]]:
         ("نقض مهلت", _fa(f.breaches)),
         ("رد به‌عنوان خارج از حیطه", _fa(f.rejected_out_of_scope)),
         *[
-            (f"ارجاع به سطح {LEVEL_LABELS_FA[level]}", _fa(f.escalations_by_level[level.value]))
+            (f"انتقال به سطح {LEVEL_LABELS_FA[level]}", _fa(f.escalations_by_level[level.value]))
             for level in ESCALATION_TARGETS
         ],
         ("سهم شهروندان راضی", _percent(s.share_satisfied)),

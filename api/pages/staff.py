@@ -16,6 +16,7 @@ from api.edge.errors import ApiError, engine_error
 from api.engine import Engine
 from api.pages import session as page_session
 from api.pages.clocks import Clock, case_clock, task_clock
+from api.pages.people import People
 from api.pages.rendering import HOME, error_message_fa, page, redirect, require_staff, safe_next
 from api.services import casework
 from api.services.access_log import client_address
@@ -134,6 +135,7 @@ async def _case_page(
     case, state = view.case, view.live
     units = list(await session.scalars(select(Unit).where(Unit.agency_id == case.agency_id)))
     task_time, case_time = _clocks(case, state, view.tasks)
+    people = await People.of(session, [e.actor_username for e in view.events] + [t.closed_by for t in view.tasks])
     return page(
         request,
         "staff/case.html",
@@ -155,6 +157,7 @@ async def _case_page(
         deadline=view.deadline,
         task_time=task_time,
         case_time=case_time,
+        person=people,
     )
 
 

@@ -7,6 +7,7 @@ group, so stopping one also stops whatever it started.
 
 import argparse
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -169,6 +170,21 @@ def _start_temporal(
     asyncio.run(ready())
 
 
+def ui_origins(ui_port: int) -> list[str]:
+    """The origins a browser gives the local Temporal UI on `ui_port` (by name or by address)."""
+    return [f"http://localhost:{ui_port}", f"http://127.0.0.1:{ui_port}"]
+
+
+def api_environment(settings: Settings, ui_port: int | None) -> dict[str, str]:
+    """The API's environment under `make run`: the codec's CORS also admits the UI that `make run` started, on
+    whatever --ui-port it was given, besides the configured FOAD_CODEC_CORS_ORIGINS."""
+    env = dict(os.environ)
+    if ui_port is not None:
+        origins = list(dict.fromkeys([*settings.codec_cors_origins, *ui_origins(ui_port)]))
+        env["FOAD_CODEC_CORS_ORIGINS"] = json.dumps(origins)
+    return env
+
+
 def _wait_for_port(port: int, children: dict[str, subprocess.Popen], timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while not port_open("127.0.0.1", port):
@@ -208,7 +224,8 @@ def run(args: argparse.Namespace) -> int:
         asyncio.run(_ensure_schedules(settings))
         children["worker"] = subprocess.Popen([sys.executable, "worker.py"], start_new_session=True)
         api = [sys.executable, "-m", "uvicorn", "api.main:app", "--host", args.host, "--port", str(args.port)]
-        children["api"] = subprocess.Popen(api, start_new_session=True)
+        env = api_environment(settings, args.ui_port if local else None)
+        children["api"] = subprocess.Popen(api, start_new_session=True, env=env)
         _wait_for_port(args.port, children, timeout=60)
         ui = f"http://localhost:{args.ui_port}" if local else "the cluster's own UI"
         print(

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI
+from starlette.middleware.gzip import GZipMiddleware
 
 from api.edge import telemetry
 from api.edge.bodylimit import BodySizeLimit
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     register_error_handlers(app)
     # Added last, so outermost of ours: the size limit refuses before anything reads the body, and every
     # response carries the headers (Starlette's last-resort 500 gets them from api.edge.errors).
+    app.add_middleware(GZipMiddleware, minimum_size=1000)  # pages and JSON, for a citizen on a slow phone line
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders, hsts_always=settings.environment == "production")
     app.add_middleware(NoStore)  # personal data is never cached (a response's own Cache-Control wins)

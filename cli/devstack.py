@@ -7,6 +7,7 @@ group, so stopping one also stops whatever it started.
 
 import argparse
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -147,6 +148,7 @@ class Supervisor:
     ) -> None:
         self.children: dict[str, subprocess.Popen] = {}
         self.commands: dict[str, list[str]] = {}
+        self.environments: dict[str, dict[str, str] | None] = {}
         self.restarts: dict[str, int] = {}
         self._started_at: dict[str, float] = {}
         self._due: dict[str, float] = {}
@@ -154,10 +156,10 @@ class Supervisor:
         self.backoff_initial, self.backoff_max, self.healthy_after = backoff_initial, backoff_max, healthy_after
         self.log = log or (lambda line: print(f"foad: {line}", file=sys.stderr, flush=True))
 
-    def spawn(self, name: str, command: list[str]) -> subprocess.Popen:
+    def spawn(self, name: str, command: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
         """Starts a restartable child in its own process group (its slot keeps its place in the stop order)."""
-        self.commands[name] = command
-        self.children[name] = subprocess.Popen(command, start_new_session=True)
+        self.commands[name], self.environments[name] = command, env
+        self.children[name] = subprocess.Popen(command, start_new_session=True, env=env)
         self._started_at[name] = time.monotonic()
         return self.children[name]
 
@@ -169,7 +171,7 @@ class Supervisor:
                 if now >= self._due[name]:
                     del self._due[name]
                     self.restarts[name] = self.restarts.get(name, 0) + 1
-                    self.spawn(name, self.commands[name])
+                    self.spawn(name, self.commands[name], self.environments[name])
                     self.log(f"{name} restarted (restart {self.restarts[name]})")
                 continue
             if process.poll() is None:
@@ -231,6 +233,21 @@ def _start_temporal(
     asyncio.run(ready())
 
 
+def ui_origins(ui_port: int) -> list[str]:
+    """The origins a browser gives the local Temporal UI on `ui_port` (by name or by address)."""
+    return [f"http://localhost:{ui_port}", f"http://127.0.0.1:{ui_port}"]
+
+
+def api_environment(settings: Settings, ui_port: int | None) -> dict[str, str]:
+    """The API's environment under `make run`: the codec's CORS also admits the UI that `make run` started, on
+    whatever --ui-port it was given, besides the configured FOAD_CODEC_CORS_ORIGINS."""
+    env = dict(os.environ)
+    if ui_port is not None:
+        origins = list(dict.fromkeys([*settings.codec_cors_origins, *ui_origins(ui_port)]))
+        env["FOAD_CODEC_CORS_ORIGINS"] = json.dumps(origins)
+    return env
+
+
 def _wait_for_port(port: int, children: dict[str, subprocess.Popen], timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while not port_open("127.0.0.1", port):
@@ -272,7 +289,7 @@ def run(args: argparse.Namespace) -> int:
         supervisor.spawn("worker", [sys.executable, "worker.py"])
         host = args.host or settings.api_host  # 127.0.0.1 unless told otherwise
         api = [sys.executable, "-m", "uvicorn", "api.main:app", "--host", host, "--port", str(args.port)]
-        supervisor.spawn("api", api)
+        supervisor.spawn("api", api, api_environment(settings, args.ui_port if local else None))
         _wait_for_port(args.port, children, timeout=60)
         ui = f"http://localhost:{args.ui_port}" if local else "the cluster's own UI"
         print(

@@ -19,7 +19,7 @@ COLUMNS: list[tuple[str, str]] = [
     ("in_scope", "در حیطه فواد"),
     ("results", "نتیجه تأییدشده"),
     ("within_sla", "تأیید نتیجه در ۳ ساعت"),
-    ("within_sla_share", "سهم تأیید نتیجه در ۳ ساعت"),
+    ("within_sla_share", "سهم تأیید نتیجه در ۳ ساعت، از شکایات در حیطه"),
     ("median_minutes_to_result", "میانه زمان تا نتیجه (دقیقه)"),
     ("p90_minutes_to_result", "صدک ۹۰ زمان تا نتیجه (دقیقه)"),
     *[(f"escalations_{level.value}", f"ارجاع به سطح {LEVEL_LABELS_FA[level]}") for level in ESCALATION_TARGETS],

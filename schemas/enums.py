@@ -57,7 +57,7 @@ LEVEL_LABELS_FA = {
     Level.COUNTY: "شهرستانی",
     Level.PROVINCIAL: "استانی",
     Level.SUBORDINATE: "سازمان تابعه",
-    Level.NATIONAL: "دستگاه اصلی (ستاد ملی)",
+    Level.NATIONAL: "ستاد ملی دستگاه",
 }
 
 

@@ -17,8 +17,8 @@ from timekeeping.persian import persian_digits, when_fa
 log = logging.getLogger("foad.sms")
 
 TEMPLATES: dict[str, str] = {
-    "registered": "فواد ۱۲۸: شکایت شما ثبت شد. کد پیگیری: {tracking_code}. نتیجه حداکثر تا {due_time} اعلام می‌شود.",
-    "accepted": "فواد ۱۲۸: شکایت {tracking_code} برای رسیدگی به «{unit}» ارجاع شد.",
+    "registered": "فواد ۱۲۸: شکایت شما ثبت شد. کد رهگیری: {tracking_code}. نتیجه حداکثر تا {due_time} اعلام می‌شود.",
+    "accepted": "فواد ۱۲۸: شکایت {tracking_code} برای رسیدگی به «{unit}» سپرده شد.",
     "rejected": "فواد ۱۲۸: موضوع شکایت {tracking_code} در حیطه فواد نیست. راهنمایی: {referral}",
     "escalated": "فواد ۱۲۸: رسیدگی به شکایت {tracking_code} به سطح بالاتر («{unit}») سپرده شد.",
     "result": ("فواد ۱۲۸: نتیجه شکایت {tracking_code}: {result} لطفاً رضایت خود را در صفحه پیگیری اعلام کنید."),

@@ -185,7 +185,7 @@ async def test_escalate_is_refused_at_once_with_the_persian_reason(api, seeded):
     refused = await api.post(f"/cases/{code}/escalate", json=escalate, headers=senior)
     assert refused.status_code == 409
     error = refused.json()["error"]
-    assert error["message_fa"] == "فقط پرونده‌ای که در مرحله رسیدگی است ارجاع به سطح بالاتر می‌شود"
+    assert error["message_fa"] == "فقط پرونده‌ای که در مرحله رسیدگی است به سطح بالاتر منتقل می‌شود"
     assert error["details"]["status"] == "in_review" and "only a case in handling" in error["message"]
 
     national = ACCEPT | {"unit_id": "sso-national"}

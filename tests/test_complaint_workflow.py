@@ -119,7 +119,7 @@ async def test_escalation_is_refused_with_its_reason_when_the_state_does_not_all
     handle = await cases.start()
     message, message_fa = await rejection(handle, ComplaintWorkflow.escalate_task, escalation())
     assert "only a case in handling" in message and "(status: in_review)" in message
-    assert message_fa == "فقط پرونده‌ای که در مرحله رسیدگی است ارجاع به سطح بالاتر می‌شود"
+    assert message_fa == "فقط پرونده‌ای که در مرحله رسیدگی است به سطح بالاتر منتقل می‌شود"
 
     state = await handle.execute_update(ComplaintWorkflow.review, accept())
     message, message_fa = await rejection(handle, ComplaintWorkflow.escalate_task, escalation("not-the-current-task"))

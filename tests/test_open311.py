@@ -73,7 +73,7 @@ async def test_post_files_a_case_through_the_same_intake(open311, seeded):
     assert response.status_code == 201, response.text
     [created] = response.json()
     code = created["service_request_id"]
-    assert is_valid_tracking_code(code) and "کد پیگیری" in created["service_notice"]
+    assert is_valid_tracking_code(code) and "کد رهگیری" in created["service_notice"]
     case = await projected(seeded, code)
     assert (case.channel, case.filed_by, case.indicator, case.citizen_national_code) == (
         "app",

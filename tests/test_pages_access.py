@@ -172,7 +172,7 @@ async def test_the_tracking_page_shows_personal_data_only_to_the_verified_owner(
             _as_citizen(client, app, mobile)
         response = await client.get(f"/track/{code}")
     assert response.status_code == 200
-    assert "در انتظار بررسی راهبر ارشد" in response.text
+    assert "در حال بررسی در دستگاه" in response.text and "راهبر ارشد" not in response.text
     assert ("مریم احمدی" in response.text) is shown
     assert ("شرح خصوصی شکایت شهروند" in response.text) is shown
 
@@ -262,7 +262,7 @@ async def test_the_pages_offer_what_the_rule_book_allows_and_show_a_refusals_rea
         refused = await client.post(f"/cases/{code}/escalate", data={"csrf": csrf, "reason": "فوری است"})
         assert refused.status_code == 409 and persian_digits(code) in refused.text  # still the case's page
         reason = re.search(r'id="action-error">([^<]+)<', refused.text).group(1)
-        assert reason == "فقط پرونده‌ای که در مرحله رسیدگی است ارجاع به سطح بالاتر می‌شود"
+        assert reason == "فقط پرونده‌ای که در مرحله رسیدگی است به سطح بالاتر منتقل می‌شود"
     async with browser_like(app) as client:
         _as_citizen(client, app, MOBILE)
         track = await client.get(f"/track/{code}")

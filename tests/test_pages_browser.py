@@ -57,8 +57,8 @@ async def test_a_complaint_from_a_citizens_phone_to_feedback(site, browsing, tmp
     await phone.screenshot(path=tmp_path / "2-citizen-received.png", full_page=True)
     await phone.get_by_role("link", name="پیگیری شکایت").click()
     await phone.locator("#case-status").wait_for()
-    assert await phone.locator("[aria-current=step]").inner_text() == "۳ بررسی راهبر ارشد"
-    assert "مانده" in await phone.locator(".countdown").inner_text()
+    assert await phone.locator("[aria-current=step]").inner_text() == "۳ بررسی در دستگاه"
+    assert "مانده" in await phone.locator("#case-clocks .clock-ok .clock-text").first.inner_text()
     await phone.screenshot(path=tmp_path / "3-citizen-tracking.png", full_page=True)
 
     # The senior coordinator reviews it from the inbox.
@@ -146,7 +146,7 @@ async def test_a_stale_action_shows_the_workflows_reason_in_persian(site, browsi
     # The stale tab still offers escalation of a task that is done. (Pressing "complete" again would not do:
     # the same user's second press of the same action attaches to the first and gets its result.)
     await second.locator("#escalate-reason").fill("واحد پاسخ نمی‌دهد")
-    await second.locator("#form-escalate").get_by_role("button", name="ارجاع").click()
+    await second.locator("#form-escalate").get_by_role("button", name="انتقال").click()
     reason = await second.locator("#action-error").inner_text()
     assert re.search(r"[\u0600-\u06ff]", reason) and "Traceback" not in reason
     await second.screenshot(path=tmp_path / "2-stale-action-refused.png", full_page=True)

@@ -4,9 +4,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from api.pages.clocks import ClockState, left_fa
 from api.pages.dashboard import period_starts
 from api.pages.forms import incident_at, incident_days
-from api.pages.jalali import deadline_class, time_left_fa
 from api.pages.rendering import ENVIRONMENT
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)  # 2 Azar 1405, 15:30 in Tehran
@@ -22,7 +22,7 @@ def test_the_filters_word_time_in_persian_and_read_nothing_as_blank():
     assert _filtered("v | jlongdate", v=NOW) == "دوشنبه ۲ آذر ۱۴۰۵"
     assert _filtered("v | jmonth", v=NOW) == "آذر ۱۴۰۵"
     assert _filtered("v | jdatetime", v=datetime(2026, 11, 23, 21, 0, tzinfo=UTC)) == "۱۴۰۵/۰۹/۰۳ ساعت ۰۰:۳۰"
-    for name in ("fa", "jdate", "jlongdate", "jmonth", "jdatetime", "time_left", "iso_utc"):
+    for name in ("fa", "jdate", "jlongdate", "jmonth", "jdatetime", "iso_utc"):
         assert _filtered(f"v | {name}", v=None) == "", name
 
 
@@ -32,20 +32,20 @@ def test_naive_datetimes_from_the_database_are_read_as_utc():
 
 
 def test_time_left_reads_in_persian():
-    assert time_left_fa(NOW + timedelta(minutes=90), NOW) == "۱ ساعت و ۳۰ دقیقه مانده"
-    assert time_left_fa(NOW - timedelta(minutes=10), NOW) == "۱۰ دقیقه از مهلت گذشته"
+    assert left_fa(NOW + timedelta(minutes=90), NOW)[1] == "۱ ساعت و ۳۰ دقیقه مانده"
+    assert left_fa(NOW - timedelta(minutes=10), NOW)[1] == "۱۰ دقیقه از مهلت گذشته"
 
 
 @pytest.mark.parametrize(
     ("left", "colour"),
     [
-        (timedelta(hours=1), "deadline-ok"),
-        (timedelta(minutes=10), "deadline-near"),
-        (timedelta(minutes=-1), "deadline-passed"),
+        (timedelta(hours=1), ClockState.OK),
+        (timedelta(minutes=10), ClockState.NEAR),
+        (timedelta(minutes=-1), ClockState.PASSED),
     ],
 )
 def test_a_deadline_changes_colour_as_it_nears_and_passes(left, colour):
-    assert deadline_class(NOW + left, NOW) == colour
+    assert left_fa(NOW + left, NOW)[0] is colour
 
 
 def test_incident_days_offer_the_last_thirty_jalali_days_today_first():

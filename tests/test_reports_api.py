@@ -2,15 +2,22 @@
 
 import csv
 import io
+import re
+from datetime import UTC, datetime, timedelta
 
+import httpx
+import jwt
 import pytest
 from openpyxl import load_workbook
 
 from api.auth.tokens import create_token
+from api.pages.session import COOKIE
 from database.models import User
 from database.sessions import transaction
+from schemas.enums import INDICATOR_LABELS_FA, Indicator
 from tests.apiutil import api_settings, http, make_app
-from tests.reportcases import load_fixed_cases, seed_offices
+from tests.reportcases import case_row, load_fixed_cases, seed_offices, tehran
+from timekeeping.persian import persian_number
 
 USERS = {
     "admin": ("admin", None),
@@ -115,15 +122,56 @@ async def test_rankings_and_staff_answer_with_the_configured_minimum(client):
     assert staff.status_code == 200 and staff.json()["senior_coordinators"] == []
 
 
-async def test_the_page_shows_the_same_figures_in_persian_digits_with_svg_charts(client):
+async def test_the_page_shows_the_same_figures_in_persian_digits_by_name_with_charts_that_fit(client):
     response = await client.get(
-        "/reports/monthly", params={"year": 1403, "month": 12, "format": "html"}, headers=auth("admin")
+        "/reports/monthly",
+        params={"year": 1403, "month": 12, "format": "html", "agency_id": "aa", "indicator": 7},
+        headers=auth("admin"),
     )
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
     page = response.text
-    assert '<html lang="fa" dir="rtl">' in page and "<script" not in page and "http" not in page.split("<body>")[1]
+    assert '<html lang="fa" dir="rtl">' in page and "/static/css/app.css?v=" in page, "the app's layout and font"
     assert "گزارش فواد ۱۲۸ — اسفند ۱۴۰۳" in page
-    assert '<th scope="row">شکایات دریافتی</th><td class="num">۴</td>' in page
-    assert "۶۶٫۷٪" in page and "۱۸۴٫۰" in page  # within the SLA; the 90th percentile in minutes
-    assert page.count('<rect class="bar"') == 8 and page.count('<rect class="trend"') == 2
-    assert "<title>بهمن: ۱</title>" in page and "<title>اسفند: ۴</title>" in page
+    slice_shown = re.search(r'id="report-slice">(.*?)</p>', page).group(1)
+    assert "agency_id" not in slice_shown and "=" not in slice_shown
+    assert "موضوع: " + INDICATOR_LABELS_FA[Indicator(7)] in slice_shown
+    assert '<th scope="row">شکایات دریافتی</th><td class="num">' in page
+    assert "شاخص ۱" not in page and all(INDICATOR_LABELS_FA[i] in page for i in Indicator)
+    assert 'width="640"' not in page and page.count('<rect class="bar"') == 8 + 2  # indicators, and the trend
+
+
+async def test_each_share_on_the_page_says_what_it_counts(client, sessions):
+    async with transaction(sessions) as session:  # a case still open: in scope, without a result
+        session.add(case_row("E5", tehran(1403, 12, 25), status="in_handling"))
+    response = await client.get(
+        "/reports/monthly", params={"year": 1403, "month": 12, "format": "html"}, headers=auth("admin")
+    )
+    figures = (await client.get("/reports/monthly", params={"year": 1403, "month": 12}, headers=auth("admin"))).json()
+    f = figures["period"]["figures"]
+    rows = dict(re.findall(r'<th scope="row">(.*?)</th><td class="num">(.*?)</td>', response.text))
+    over_results = rows["نتیجه در مهلت سه‌ساعته، از پرونده‌های دارای نتیجه"]
+    over_in_scope = rows["نتیجه در مهلت سه‌ساعته، از همه شکایات در حیطه؛ پرونده‌های باز هم شمرده می‌شوند"]
+    assert over_results == persian_number(f"{f['within_sla'] / f['results'] * 100:.1f}") + "٪"
+    assert over_in_scope == persian_number(f"{f['within_sla_share'] * 100:.1f}") + "٪"
+    assert f["results"] < f["in_scope"], "the open case has no result yet, so the two shares differ"
+    assert over_results != over_in_scope
+
+
+def session_cookie(app, *, user_id: int) -> str:
+    """The pages' session cookie of a logged-in staff user (the login form itself is tested in test_pages_access)."""
+    now = datetime.now(UTC)
+    claims = {"typ": "page", "csrf": "c", "uid": user_id, "iat": now, "exp": now + timedelta(minutes=5)}
+    return jwt.encode(claims, app.state.settings.secret_key, algorithm="HS256")
+
+
+async def test_the_report_page_opens_with_the_staff_session_of_the_pages(client, sessions):
+    app = make_app(sessions=sessions)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://foad.test") as browser:
+        anonymous = await browser.get("/api/v1/reports/monthly", params={"year": 1403, "month": 12, "format": "html"})
+        assert anonymous.status_code == 401
+        browser.cookies.set(COOKIE, session_cookie(app, user_id=list(USERS).index("admin") + 1))
+        response = await browser.get("/api/v1/reports/monthly", params={"year": 1403, "month": 12, "format": "html"})
+        assert response.status_code == 200 and "گزارش فواد ۱۲۸ — اسفند ۱۴۰۳" in response.text
+        browser.cookies.set(COOKIE, session_cookie(app, user_id=list(USERS).index("operator1") + 1))
+        refused = await browser.get("/api/v1/reports/annual", params={"year": 1403, "format": "html"})
+        assert refused.status_code == 403

@@ -141,7 +141,7 @@ def test_escalation_stops_at_the_national_level_and_with_a_stale_task():
     refused = state_refusal(Action.ESCALATE, handling(Level.NATIONAL))
     assert refused is not None and refused.message_fa == "پرونده در بالاترین سطح (ستاد ملی) است"
     refused = state_refusal(Action.ESCALATE, case(CaseStatus.IN_REVIEW))
-    assert refused.message_fa == "فقط پرونده‌ای که در مرحله رسیدگی است ارجاع به سطح بالاتر می‌شود"
+    assert refused.message_fa == "فقط پرونده‌ای که در مرحله رسیدگی است به سطح بالاتر منتقل می‌شود"
     assert refused.status is CaseStatus.IN_REVIEW and "(status: in_review)" in refused.message
     assert task_refusal(handling(), "12345678903-T2") is None
     stale = task_refusal(handling(), "12345678903-T1")

@@ -108,7 +108,7 @@ async def test_kavenegar_send_records_message_id_and_delivery(sessions, fake, di
     )
     [params] = fake.sends()
     assert params["receptor"] == MOBILE and params["localid"] == str(row_id) and params["sender"] == "10004346"
-    assert params["message"] == sent.body and "کد پیگیری" in params["message"]
+    assert params["message"] == sent.body and "کد رهگیری" in params["message"]
     assert sent.gateway_message_id == str(fake.accepted[str(row_id)]["messageid"])
 
     fake.delivered.add(sent.gateway_message_id)

@@ -79,7 +79,7 @@ def test_long_free_text_is_shortened_to_the_budget(template, field):
 def test_a_moment_reads_as_a_time_on_the_day_of_sending_and_with_its_date_on_another_day():
     morning = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # 11:30 on 2 Azar 1405 in Tehran
     today = render("registered", {"tracking_code": "12345678903", "due_at": "2026-11-23T11:05:00+00:00"}, now=morning)
-    assert today == "فواد ۱۲۸: شکایت شما ثبت شد. کد پیگیری: ۱۲۳۴۵۶۷۸۹۰۳. نتیجه حداکثر تا ساعت ۱۴:۳۵ اعلام می‌شود."
+    assert today == "فواد ۱۲۸: شکایت شما ثبت شد. کد رهگیری: ۱۲۳۴۵۶۷۸۹۰۳. نتیجه حداکثر تا ساعت ۱۴:۳۵ اعلام می‌شود."
     # Filed at 22:30 in Tehran, due three hours later: 22:00 UTC is already 3 Azar in Tehran.
     tonight = render("registered", {"tracking_code": "12345678903", "due_at": "2026-11-23T22:00:00+00:00"}, now=SENT_AT)
     assert "نتیجه حداکثر تا ۱۴۰۵/۰۹/۰۳ ساعت ۰۱:۳۰ اعلام می‌شود." in tonight

@@ -85,7 +85,7 @@ def test_persian_weekday_names_are_the_ones_the_office_week_uses():
 def test_persian_digits_leave_a_full_stop_and_a_number_gets_the_decimal_separator():
     assert persian_digits("09121234567") == "۰۹۱۲۱۲۳۴۵۶۷"
     assert persian_digits(2026) == "۲۰۲۶"
-    assert persian_digits("کد پیگیری: 123.") == "کد پیگیری: ۱۲۳."
+    assert persian_digits("کد رهگیری: 123.") == "کد رهگیری: ۱۲۳."
     assert persian_number("66.7") == "۶۶٫۷" and persian_number(184) == "۱۸۴"
 
 

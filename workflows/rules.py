@@ -177,7 +177,7 @@ def _escalate(state: CaseState) -> Refusal | None:
         state,
         (CaseStatus.IN_HANDLING,),
         "only a case in handling can be escalated",
-        "فقط پرونده‌ای که در مرحله رسیدگی است ارجاع به سطح بالاتر می‌شود",
+        "فقط پرونده‌ای که در مرحله رسیدگی است به سطح بالاتر منتقل می‌شود",
     ) or _unless_running(state)
     if refusal is None and state.level is Level.NATIONAL:
         return Refusal(
@@ -343,13 +343,13 @@ _WHO_COMPLETES = Refusal(
 )
 _WHO_ESCALATES = Refusal(
     "only the agency's senior coordinator, the unit holding the task, or an admin may escalate",
-    "فقط راهبر ارشد دستگاه، واحدی که رسیدگی با آن است یا مدیر سامانه می‌تواند پرونده را به سطح بالاتر ارجاع دهد.",
+    "فقط راهبر ارشد دستگاه، واحدی که رسیدگی با آن است یا مدیر سامانه می‌تواند پرونده را به سطح بالاتر منتقل کند.",
     code="forbidden",
     forbidden=True,
 )
 _NOT_HOLDING_ESCALATE = Refusal(
     "only the unit holding the case's current task may escalate it",
-    "فقط واحدی که رسیدگی پرونده اکنون با آن است می‌تواند آن را به سطح بالاتر ارجاع دهد.",
+    "فقط واحدی که رسیدگی پرونده اکنون با آن است می‌تواند آن را به سطح بالاتر منتقل کند.",
     code="forbidden",
     forbidden=True,
 )

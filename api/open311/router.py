@@ -97,7 +97,7 @@ async def create_request(
     )
     receipt = filed.receipt
     notice = (
-        f"شکایت شما ثبت شد. کد پیگیری: {persian_digits(receipt.tracking_code)}. "
+        f"شکایت شما ثبت شد. کد رهگیری: {persian_digits(receipt.tracking_code)}. "
         f"نتیجه حداکثر تا {when_fa(receipt.due_at, now=datetime.now(UTC))} اعلام می‌شود."
     )
     record = {"service_request_id": receipt.tracking_code, "service_notice": notice, "account_id": None}

@@ -1,18 +1,15 @@
 """Server-rendered Persian pages for every role (jinja2, autoescaped), and their static files."""
 
-from pathlib import Path
-
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from api.pages import audit, citizen, dashboard, operator, staff
+from api.pages.assets import STATIC, VersionedStaticFiles, favicon
 from api.pages.rendering import render_error_page
-
-STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
 def mount_pages(app: FastAPI) -> None:
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/static", VersionedStaticFiles(directory=STATIC), name="static")
+    app.add_api_route("/favicon.ico", favicon, methods=["GET", "HEAD"], include_in_schema=False)
     for module in (citizen, staff, operator, audit, dashboard):
         app.include_router(module.router)
     app.state.render_error_page = render_error_page

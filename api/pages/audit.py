@@ -9,6 +9,8 @@ from starlette.responses import Response
 from api.deps import EngineDep, SessionDep
 from api.engine import Engine
 from api.pages import session as page_session
+from api.pages.history_fa import Names, history_rows, usernames
+from api.pages.people import People
 from api.pages.rendering import page, redirect, require_staff
 from api.services.access_log import record_staff_access
 from api.services.history import case_history
@@ -39,7 +41,8 @@ async def _audit_page(request: Request, session: AsyncSession, engine: Engine, t
     history = await case_history(engine, session, case.tracking_code)
     report = await check_case(session, engine, case) if request.method == "POST" else None
     await record_staff_access(session, request, user, tracking_code=case.tracking_code, what="workflow_history_page")
-    return page(request, "staff/audit_case.html", user=user, case=case, history=history, report=report)
+    rows = history_rows(history, await Names.load(session), await People.of(session, usernames(history)))
+    return page(request, "staff/audit_case.html", user=user, case=case, history=history, report=report, rows=rows)
 
 
 @router.get("/audit/{tracking_code}")

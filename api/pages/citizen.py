@@ -3,6 +3,7 @@ coordinator's question, give feedback. The same services as the JSON API: api.au
 public, casework); the forms offered are the rule book's answer (workflows/rules.py) on the case's live state."""
 
 import uuid
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
@@ -16,16 +17,18 @@ from api.edge.errors import ApiError, NotFound, Unauthorized, engine_error
 from api.edge.limits import enforce, limit_public_lookup, per_hour
 from api.engine import Engine
 from api.pages import session as page_session
+from api.pages.clocks import Clock, case_clock, task_clock
 from api.pages.forms import INDICATORS, file_from_form, incident_days, intake_fields, load_places
 from api.pages.rendering import HOME, error_message_fa, field_errors, page, redirect, safe_next, staff_user
 from api.services import casework, public
 from api.services.access_log import client_address, record_citizen_access
+from api.services.responses import PublicStatus
 from api.services.tracking import is_valid_tracking_code, normalize_tracking_code
-from database.models import Case, SmsOutbox, Unit
+from database.models import Case, SmsOutbox, Task, Unit
 from schemas.actions import CitizenReplyRequest, FeedbackRequest
 from schemas.case import CITIZEN, CaseState
 from schemas.citizen import OtpRequest, OtpVerify
-from schemas.enums import CaseStatus, Step
+from schemas.enums import CaseStatus, Step, TaskStatus
 from schemas.intake import ComplaintIntake
 from schemas.text import mask_mobile
 from workflows.rules import CITIZEN_ACTIONS, CITIZEN_SCOPE, allowed
@@ -213,6 +216,7 @@ async def _track_page(
         await release_connection(session)  # the query waits for a worker: no connection held meanwhile
         state, live_error = await _live_state(engine, status.tracking_code)
     offered = {a.value for a in allowed(state, CITIZEN_SCOPE) & CITIZEN_ACTIONS} if state is not None else set()
+    task_time, case_time = await _clocks(session, status)
     return page(
         request,
         "citizen/track.html",
@@ -229,7 +233,38 @@ async def _track_page(
         error=error,
         errors=errors or {},
         form=form or {},
+        task_time=task_time,
+        case_time=case_time,
     )
+
+
+async def _clocks(session: AsyncSession, status: PublicStatus) -> tuple[Clock | None, Clock]:
+    """The case's deadline, and while a unit handles it, the time before it moves up a level (public facts)."""
+    now = datetime.now(UTC)
+    case_time = case_clock(
+        status=status.status,
+        due_at=status.due_at,
+        breached=status.breached,
+        paused=status.paused,
+        result_approved=status.result_note is not None,
+        audience="citizen",
+        now=now,
+    )
+    task_time = None
+    if status.status is CaseStatus.IN_HANDLING:
+        task = await session.scalar(
+            select(Task).where(Task.tracking_code == status.tracking_code, Task.status == TaskStatus.OPEN.value)
+        )
+        if task is not None:
+            task_time = task_clock(
+                kind=task.kind,
+                status=task.status,
+                due_at=task.due_at,
+                paused=status.paused,
+                audience="citizen",
+                now=now,
+            )
+    return task_time, case_time
 
 
 @router.get("/track/{tracking_code}")

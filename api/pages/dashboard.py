@@ -1,37 +1,28 @@
 """The centre admin's live dashboard: open cases, breaches, today and this Jalali month, by province and by
-indicator, drawn as server-rendered SVG bars; the page refreshes itself (meta refresh, allowed by the CSP)."""
+indicator (bar charts of api/pages/charts.py), citizens' satisfaction per agency this month, and links to the
+report pages; the page refreshes itself (meta refresh, allowed by the CSP)."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from api.deps import SessionDep
+from api.pages.charts import Bar, bars
 from api.pages.rendering import page, require_staff
-from database.models import Case, Province
+from database.models import Agency, Case, Province
 from schemas.enums import INDICATOR_LABELS_FA, CaseStatus, Indicator, Role
 from timekeeping.jalali import jalali_period, month_start
+from timekeeping.persian import month_label_fa, persian_digits
 from timekeeping.tehran import tehran_midnight
 
 router = APIRouter(include_in_schema=False)
 
 REFRESH_SECONDS = 30
 FINAL = (CaseStatus.CLOSED.value, CaseStatus.REJECTED.value)
-
-
-@dataclass(frozen=True)
-class Bar:
-    label: str
-    count: int
-    percent: float  # of the largest bar, for the SVG width
-
-
-def _bars(rows: list[tuple[str, int]]) -> list[Bar]:
-    top = max((count for _, count in rows), default=0) or 1
-    return [Bar(label, count, round(100 * count / top, 1)) for label, count in rows]
 
 
 def period_starts(now: datetime) -> tuple[datetime, datetime]:
@@ -54,6 +45,62 @@ class Figures:
     month_closed: int
     by_province: list[Bar]
     by_indicator: list[Bar]
+    satisfaction: list["AgencySatisfaction"]
+
+
+@dataclass(frozen=True)
+class AgencySatisfaction:
+    """This month's answers to the feedback question, for one agency: the share is of those who answered."""
+
+    agency: str
+    responses: int
+    satisfied: int
+    mean_rating: float | None
+
+    @property
+    def share(self) -> float | None:
+        return self.satisfied / self.responses if self.responses else None
+
+
+async def satisfaction_by_agency(session: AsyncSession, since: datetime) -> list[AgencySatisfaction]:
+    rows = await session.execute(
+        select(
+            Agency.name_fa,
+            func.count(Case.satisfied),
+            func.sum(case((Case.satisfied.is_(True), 1), else_=0)),
+            func.avg(Case.rating),
+        )
+        .join(Agency, Agency.id == Case.agency_id)
+        .where(Case.registered_at >= since, Case.satisfied.is_not(None))
+        .group_by(Agency.name_fa)
+        .order_by(Agency.name_fa)
+    )
+    return [
+        AgencySatisfaction(name, int(responses), int(satisfied or 0), float(mean) if mean is not None else None)
+        for name, responses, satisfied, mean in rows
+    ]
+
+
+@dataclass(frozen=True)
+class ReportLink:
+    label: str
+    url: str
+
+
+def report_links(now: datetime) -> list[ReportLink]:
+    """The report pages of this Jalali month, the month before, and this year."""
+    year, month = jalali_period(now)
+    before = (year, month - 1) if month > 1 else (year - 1, 12)
+    return [
+        ReportLink(
+            f"گزارش {month_label_fa(year, month)}", f"/api/v1/reports/monthly?year={year}&month={month}&format=html"
+        ),
+        ReportLink(
+            f"گزارش {month_label_fa(*before)}",
+            f"/api/v1/reports/monthly?year={before[0]}&month={before[1]}&format=html",
+        ),
+        ReportLink(f"گزارش سال {persian_digits(year)}", f"/api/v1/reports/annual?year={year}&format=html"),
+    ]
 
 
 async def figures(session: AsyncSession, now: datetime) -> Figures:
@@ -81,8 +128,9 @@ async def figures(session: AsyncSession, now: datetime) -> Figures:
         month=await _count(session, Case.registered_at >= month),
         month_breached=await _count(session, Case.registered_at >= month, Case.breached.is_(True)),
         month_closed=await _count(session, Case.registered_at >= month, Case.status == CaseStatus.CLOSED.value),
-        by_province=_bars([(names.get(code, code), count) for code, count in provinces]),
-        by_indicator=_bars([(INDICATOR_LABELS_FA[i], indicators.get(int(i), 0)) for i in Indicator]),
+        by_province=bars([(names.get(code, code), count) for code, count in provinces]),
+        by_indicator=bars([(INDICATOR_LABELS_FA[i], indicators.get(int(i), 0)) for i in Indicator]),
+        satisfaction=await satisfaction_by_agency(session, month),
     )
 
 
@@ -91,4 +139,12 @@ async def dashboard(request: Request, session: SessionDep) -> Response:
     user = await require_staff(request, session, Role.ADMIN)
     now = datetime.now(UTC)
     data = await figures(session, now)
-    return page(request, "staff/dashboard.html", user=user, figures=data, now=now, refresh=REFRESH_SECONDS)
+    return page(
+        request,
+        "staff/dashboard.html",
+        user=user,
+        figures=data,
+        now=now,
+        refresh=REFRESH_SECONDS,
+        reports=report_links(now),
+    )

@@ -20,11 +20,11 @@ from schemas.enums import (
 EVENT_LABELS_FA = {
     EventKind.REGISTERED: "ثبت شکایت",
     EventKind.REVIEW_ACCEPTED: "پذیرش و صدور دستور اقدام",
-    EventKind.REJECTED: "خارج از حیطه؛ ارجاع",
-    EventKind.TASK_OPENED: "ارجاع به واحد",
+    EventKind.REJECTED: "خارج از حیطه؛ ارجاع به مرجع دیگر",
+    EventKind.TASK_OPENED: "سپردن به واحد",
     EventKind.TASK_COMPLETED: "گزارش اقدام واحد",
-    EventKind.ESCALATED: "ارجاع به سطح بالاتر",
-    EventKind.ESCALATION_EXHAUSTED: "پایان سطوح ارجاع",
+    EventKind.ESCALATED: "انتقال به سطح بالاتر",
+    EventKind.ESCALATION_EXHAUSTED: "بالاتر از این سطحی نیست",
     EventKind.SENT_BACK: "بازگشت برای رسیدگی دوباره",
     EventKind.RESULT_APPROVED: "تأیید و ثبت نتیجه",
     EventKind.REMINDER: "یادآوری مهلت",
@@ -44,10 +44,28 @@ TASK_KIND_FA = {TaskKind.REVIEW: "بررسی", TaskKind.HANDLING: "رسیدگی"
 TASK_STATUS_FA = {
     TaskStatus.OPEN: "باز",
     TaskStatus.COMPLETED: "انجام‌شده",
-    TaskStatus.EXPIRED: "منقضی و ارجاع‌شده",
+    TaskStatus.EXPIRED: "زمانش گذشت و به سطح بالاتر رفت",
     TaskStatus.CANCELLED: "لغوشده",
 }
 CHANNEL_FA = {Channel.PHONE: "تلفن ۱۲۸", Channel.WEB: "وب", Channel.APP: "اپلیکیشن"}
+
+# The citizen's pages name each step and status as the citizen lives it, without the centre's internal titles.
+CITIZEN_STEP_FA = {
+    Step.CONTACT: "تماس شما",
+    Step.REGISTRATION: "ثبت شکایت",
+    Step.REVIEW: "بررسی در دستگاه",
+    Step.HANDLING: "رسیدگی در اداره",
+    Step.RESULT: "اعلام نتیجه",
+    Step.FEEDBACK: "نظر شما",
+}
+CITIZEN_STATUS_FA = {
+    CaseStatus.IN_REVIEW: "در حال بررسی در دستگاه",
+    CaseStatus.IN_HANDLING: "در حال رسیدگی در اداره",
+    CaseStatus.AWAITING_APPROVAL: "رسیدگی انجام شد؛ دستگاه نتیجه را بررسی می‌کند",
+    CaseStatus.AWAITING_FEEDBACK: "نتیجه اعلام شد؛ منتظر نظر شما هستیم",
+    CaseStatus.CLOSED: "بسته‌شده",
+    CaseStatus.REJECTED: "خارج از حیطه فواد؛ به مرجع دیگری ارجاع شد",
+}
 
 
 def _lookup(table: dict, enum: type, value: object) -> str:
@@ -69,4 +87,6 @@ LABEL_FILTERS = {
     "level_fa": lambda v: _lookup(LEVEL_LABELS_FA, Level, v),
     "indicator_fa": lambda v: _lookup(INDICATOR_LABELS_FA, Indicator, int(v) if str(v).isdigit() else v),
     "outcome_fa": lambda v: _lookup(OUTCOME_LABELS_FA, HandlingOutcome, v),
+    "citizen_step_fa": lambda v: _lookup(CITIZEN_STEP_FA, Step, v),
+    "citizen_status_fa": lambda v: _lookup(CITIZEN_STATUS_FA, CaseStatus, v),
 }

@@ -15,6 +15,8 @@ from starlette.responses import Response
 from api.deps import StaffUser, load_staff_user
 from api.edge.errors import ApiError, Forbidden
 from api.pages import session as page_session
+from api.pages.assets import static_url
+from api.pages.charts import number_fa, percent_fa
 from api.pages.jalali import FILTERS
 from api.pages.labels import LABEL_FILTERS
 from schemas.enums import Role
@@ -51,6 +53,9 @@ def build_environment() -> Environment:
     env.filters.update(FILTERS)
     env.filters.update(LABEL_FILTERS)
     env.globals["role_fa"] = lambda role: ROLE_LABELS_FA.get(role, role)
+    env.globals["static_url"] = static_url
+    env.filters["percent"] = percent_fa
+    env.filters["decimal"] = lambda value, digits=None: number_fa(value, digits)
     return env
 
 

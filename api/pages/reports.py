@@ -1,98 +1,92 @@
-"""The report as a Persian page: right to left, Persian digits, charts drawn as SVG on the server (no
-script, no CDN). A standalone template until the pages of issue 4 give it a layout."""
+"""The report as a Persian page in the app's layout: the slice named by its names (agency, province, county,
+office, indicator, level, channel), the period's figures with each share saying what it counts, and bar charts
+that fit a phone (api/pages/charts.py). Served by api/routers/reports.py for `format=html`, to a bearer token
+or the pages' staff session alike."""
 
-from pathlib import Path
+from fastapi import Request
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import Response
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-
-from schemas.enums import INDICATOR_LABELS_FA, LEVEL_LABELS_FA, Indicator
+from api.deps import StaffUser
+from api.pages.charts import bars, number_fa, percent_fa
+from api.pages.labels import CHANNEL_FA
+from api.pages.rendering import page
+from database.models import Agency, County, Province, Unit
+from schemas.enums import INDICATOR_LABELS_FA, LEVEL_LABELS_FA, Channel, Indicator, Level
 from schemas.reports import ESCALATION_TARGETS, AnnualReportOut, Figures, MonthlyReportOut, PeriodFigures
 from timekeeping.jalali import MONTH_NAMES_FA
-from timekeeping.persian import persian_number
-
-_env = Environment(
-    loader=FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"),
-    autoescape=select_autoescape(["html"]),
-)
 
 
-def _fa(value: object, digits: int | None = None) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float) and digits is not None:
-        value = f"{value:.{digits}f}"
-    return persian_number(value)
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
 
 
-def _percent(share: float | None) -> str:
-    return "—" if share is None else persian_number(f"{share * 100:.1f}") + "٪"
-
-
-_env.filters["fa"] = _fa
-_env.filters["percent"] = _percent
-
-CHART_WIDTH, BAR_AREA = 640, 180
-
-
-def bars(values: list[tuple[str, int]], *, width: int = CHART_WIDTH, height: int = BAR_AREA) -> list[dict]:
-    """Bar geometry for an SVG chart: one bar per value, scaled to the largest, right to left."""
-    top = max((v for _, v in values), default=0) or 1
-    slot = width / max(len(values), 1)
-    out = []
-    for i, (label, value) in enumerate(values):
-        h = round(value / top * height, 1)
-        x = round(width - (i + 1) * slot + slot * 0.15, 1)  # the first bar on the right, as Persian reads
-        out.append(
-            {
-                "x": x,
-                "y": round(height - h, 1),
-                "w": round(slot * 0.7, 1),
-                "h": h,
-                "label": label,
-                "value": value,
-                "cx": round(x + slot * 0.35, 1),
-            }
-        )
-    return out
-
-
-def _rows(f: Figures) -> list[tuple[str, str]]:
+def figure_rows(f: Figures) -> list[tuple[str, str]]:
+    """Each figure with a label that says what it counts (a share names its denominator)."""
     s = f.satisfaction
     return [
-        ("شکایات دریافتی", _fa(f.received)),
-        ("در حیطه فواد", _fa(f.in_scope)),
-        ("سهم تأیید نتیجه در مهلت ۳ ساعته", _percent(f.within_sla_share)),
-        ("میانه زمان تا نتیجه (دقیقه)", _fa(f.median_minutes_to_result, 1)),
-        ("صدک ۹۰ زمان تا نتیجه (دقیقه)", _fa(f.p90_minutes_to_result, 1)),
-        ("نقض مهلت", _fa(f.breaches)),
-        ("رد به‌عنوان خارج از حیطه", _fa(f.rejected_out_of_scope)),
+        ("شکایات دریافتی", number_fa(f.received)),
+        ("در حیطه فواد", number_fa(f.in_scope)),
+        ("پرونده‌های دارای نتیجه تأییدشده", number_fa(f.results)),
+        ("نتیجه در مهلت سه‌ساعته، از پرونده‌های دارای نتیجه", percent_fa(_share(f.within_sla, f.results))),
+        ("نتیجه در مهلت سه‌ساعته، از همه شکایات در حیطه؛ پرونده‌های باز هم شمرده می‌شوند", percent_fa(f.within_sla_share)),
+        ("میانه زمان تا نتیجه، به دقیقه", number_fa(f.median_minutes_to_result, 1)),
+        ("صدک ۹۰ زمان تا نتیجه، به دقیقه", number_fa(f.p90_minutes_to_result, 1)),
+        ("نقض مهلت", number_fa(f.breaches)),
+        ("خارج از حیطه و ارجاع به مرجع دیگر", number_fa(f.rejected_out_of_scope)),
         *[
-            (f"ارجاع به سطح {LEVEL_LABELS_FA[level]}", _fa(f.escalations_by_level[level.value]))
+            (f"انتقال به سطح {LEVEL_LABELS_FA[level]}", number_fa(f.escalations_by_level[level.value]))
             for level in ESCALATION_TARGETS
         ],
-        ("سهم شهروندان راضی", _percent(s.share_satisfied)),
-        ("میانگین امتیاز", _fa(s.mean_rating, 2)),
-        ("نرخ پاسخ به نظرسنجی", _percent(s.response_rate)),
-        ("نرخ بازگشایی", _percent(f.reopen_rate)),
+        ("شهروندان راضی، از پاسخ‌دهندگان به نظرسنجی", percent_fa(s.share_satisfied)),
+        ("میانگین امتیاز شهروندان، از ۵", number_fa(s.mean_rating, 2)),
+        ("پاسخ به نظرسنجی، از پرونده‌های دارای نتیجه", percent_fa(s.response_rate)),
+        ("بازگشایی پس از نارضایتی، از پرونده‌های دارای نتیجه", percent_fa(f.reopen_rate)),
     ]
 
 
-def render_report(report: MonthlyReportOut | AnnualReportOut) -> str:
+async def slice_fa(session: AsyncSession, report_slice: dict[str, object]) -> list[tuple[str, str]]:
+    """The report's slice by names: («دستگاه», «سازمان تأمین اجتماعی»), never «agency_id = sso»."""
+    tables = {
+        "agency_id": ("دستگاه", Agency.id, Agency.name_fa),
+        "province_code": ("استان", Province.code, Province.name_fa),
+        "county_code": ("شهرستان", County.code, County.name_fa),
+        "unit_id": ("اداره", Unit.id, Unit.name_fa),
+    }
+    named = []
+    for key, value in report_slice.items():
+        if key in tables:
+            label, id_column, name_column = tables[key]
+            name = await session.scalar(select(name_column).where(id_column == value))
+            named.append((label, name or str(value)))
+        elif key == "indicator":
+            named.append(("موضوع", INDICATOR_LABELS_FA[Indicator(int(value))]))
+        elif key == "level":
+            named.append(("سطح", LEVEL_LABELS_FA[Level(value)]))
+        elif key == "channel":
+            named.append(("راه ثبت", CHANNEL_FA[Channel(value)]))
+        elif key == "village":
+            named.append(("روستا", str(value)))
+    return named
+
+
+async def report_page(
+    request: Request, session: AsyncSession, report: MonthlyReportOut | AnnualReportOut, user: StaffUser
+) -> Response:
     period = report.period
     if isinstance(report, MonthlyReportOut):
         trend: list[PeriodFigures] = [report.previous, report.period]
     else:
         trend = report.months
-    indicator_bars = bars([(f"شاخص {_fa(i.value)}", period.figures.by_indicator[i.value]) for i in Indicator])
-    trend_bars = bars([(MONTH_NAMES_FA[p.month - 1], p.figures.received) for p in trend])  # short axis labels
-    return _env.get_template("reports/report.html").render(
+    return page(
+        request,
+        "reports/report.html",
+        user=user,
         title=f"گزارش فواد ۱۲۸ — {period.label_fa}",
         period=period,
-        slice=report.slice.model_dump(exclude_none=True),
-        rows=_rows(period.figures),
-        indicator_bars=indicator_bars,
-        indicator_labels={f"شاخص {_fa(i.value)}": INDICATOR_LABELS_FA[i] for i in Indicator},
-        trend_bars=trend_bars,
-        chart_width=CHART_WIDTH,
-        bar_area=BAR_AREA,
+        slice=await slice_fa(session, report.slice.model_dump(exclude_none=True)),
+        rows=figure_rows(period.figures),
+        indicator_bars=bars([(INDICATOR_LABELS_FA[i], period.figures.by_indicator[i.value]) for i in Indicator]),
+        trend_bars=bars([(f"{MONTH_NAMES_FA[p.month - 1]} {number_fa(p.year)}", p.figures.received) for p in trend]),
     )

@@ -2,6 +2,8 @@
 may take now (the rule book's answer, workflows/rules.py, for the user and the case's live state). Actions go
 through api.services.casework, the same functions as the JSON API."""
 
+from datetime import UTC, datetime
+
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -13,12 +15,14 @@ from api.deps import EngineDep, SessionDep, SessionsDep, SettingsDep, StaffUser
 from api.edge.errors import ApiError, engine_error
 from api.engine import Engine
 from api.pages import session as page_session
+from api.pages.clocks import Clock, case_clock, task_clock
+from api.pages.people import People
 from api.pages.rendering import HOME, error_message_fa, page, redirect, require_staff, safe_next, staff_user
 from api.services import casework
 from api.services.access_log import client_address
 from api.services.case_detail import case_view
 from api.services.readmodel import inbox_query
-from database.models import Erasure, Unit
+from database.models import Case, Erasure, Task, Unit
 from database.users import revoke_sessions
 from schemas.actions import ApproveRequest, CompleteTaskRequest, InformationRequest, ReasonRequest, ReviewRequest
 from schemas.case import CaseState
@@ -35,7 +39,7 @@ DONE_FA = {
     "approve": "نتیجه تأیید شد و به شهروند پیامک می‌شود.",
     "send-back": "پرونده برای رسیدگی دوباره برگشت داده شد.",
     "close": "پرونده بسته شد.",
-    "escalate": "پرونده به سطح بالاتر ارجاع شد.",
+    "escalate": "پرونده به سطح بالاتر منتقل شد.",
     "request-information": "پرسش برای شهروند پیامک شد؛ مهلت تا پاسخ او متوقف است.",
 }
 
@@ -93,7 +97,22 @@ async def inbox(request: Request, session: SessionDep) -> Response:
     rows = list(await session.execute(query))
     unit_ids = {t.unit_id for t, _ in rows if t.unit_id} | {c.office_unit_id for _, c in rows}
     names = dict((await session.execute(select(Unit.id, Unit.name_fa).where(Unit.id.in_(unit_ids)))).all())
-    return page(request, "staff/inbox.html", user=user, rows=rows, unit_names=names)
+    now = datetime.now(UTC)
+    clocks = [
+        (
+            task_clock(kind=t.kind, status=t.status, due_at=t.due_at, paused=c.paused_since is not None, now=now),
+            case_clock(
+                status=c.status,
+                due_at=c.due_at,
+                breached=c.breached,
+                paused=c.paused_since is not None,
+                result_approved=c.result_approved_at is not None,
+                now=now,
+            ),
+        )
+        for t, c in rows
+    ]
+    return page(request, "staff/inbox.html", user=user, rows=list(zip(rows, clocks, strict=True)), unit_names=names)
 
 
 def _actions(user: StaffUser, state: CaseState | None) -> set[str]:
@@ -121,6 +140,8 @@ async def _case_page(
     )
     case, state = view.case, view.live
     units = list(await session.scalars(select(Unit).where(Unit.agency_id == case.agency_id)))
+    task_time, case_time = _clocks(case, state, view.tasks)
+    people = await People.of(session, [e.actor_username for e in view.events] + [t.closed_by for t in view.tasks])
     return page(
         request,
         "staff/case.html",
@@ -141,7 +162,42 @@ async def _case_page(
         auditor=user.role in (Role.AUDITOR, Role.ADMIN),
         deadline=view.deadline,
         erasure=await session.get(Erasure, case.tracking_code),
+        task_time=task_time,
+        case_time=case_time,
+        person=people,
     )
+
+
+def _clocks(case: Case, state: CaseState | None, tasks: list[Task]) -> tuple[Clock | None, Clock]:
+    """The open task's own time and the case's deadline: from the live state, else from the read model."""
+    now = datetime.now(UTC)
+    if state is not None:
+        task = state.current_task
+        paused = state.open_pause is not None
+        case_time = case_clock(
+            status=state.status,
+            due_at=state.due_at,
+            breached=state.breached,
+            paused=paused,
+            result_approved=state.result_approved_at is not None,
+            now=now,
+        )
+        task_time = task and task_clock(kind=task.kind, status=task.status, due_at=task.due_at, paused=paused, now=now)
+        return task_time, case_time
+    paused = case.paused_since is not None
+    case_time = case_clock(
+        status=case.status,
+        due_at=case.due_at,
+        breached=case.breached,
+        paused=paused,
+        result_approved=case.result_approved_at is not None,
+        now=now,
+    )
+    open_task = next((t for t in tasks if t.status == TaskStatus.OPEN), None)
+    task_time = open_task and task_clock(
+        kind=open_task.kind, status=open_task.status, due_at=open_task.due_at, paused=paused, now=now
+    )
+    return task_time, case_time
 
 
 @router.get("/cases/{tracking_code}")

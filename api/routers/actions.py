@@ -109,7 +109,7 @@ async def escalate(
     return Accepted(
         tracking_code=state.tracking_code,
         message="escalated one level up",
-        message_fa="پرونده به سطح بالاتر ارجاع شد",
+        message_fa="پرونده به سطح بالاتر منتقل شد",
     )
 
 

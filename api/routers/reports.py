@@ -7,13 +7,15 @@ The centre (admin, auditor) sees every agency; a senior coordinator sees its own
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.deps import SessionDep, SettingsDep, StaffUser, require_roles
-from api.edge.errors import Forbidden
-from api.pages.reports import render_report
+from api.deps import OptionalUser, SessionDep, SettingsDep, StaffUser, require_roles
+from api.edge.errors import Forbidden, Unauthorized
+from api.pages.rendering import staff_user
+from api.pages.reports import report_page
 from database.models import MonthlyReport
 from infra.settings import Settings
 from reports.exports import XLSX_MEDIA_TYPE, report_rows, to_csv, to_xlsx
@@ -25,7 +27,21 @@ from schemas.reports import AnnualReportOut, MonthlyReportOut, RankingOut, Repor
 
 router = APIRouter(prefix="/reports", tags=["reports (centre)"])
 
-ReportReader = Annotated[StaffUser, Depends(require_roles(Role.ADMIN, Role.AUDITOR, Role.SENIOR_COORDINATOR))]
+READER_ROLES = (Role.ADMIN, Role.AUDITOR, Role.SENIOR_COORDINATOR)
+
+
+async def report_reader(request: Request, bearer: OptionalUser, session: SessionDep) -> StaffUser:
+    """A reader by bearer token, or by the pages' staff session: the dashboard links the report pages, and
+    every report answer is a GET that changes nothing (so the session cookie needs no CSRF token here)."""
+    user = bearer or await staff_user(request, session)
+    if user is None:
+        raise Unauthorized("a bearer token or a staff page session is required")
+    if user.role not in READER_ROLES:
+        raise Forbidden(f"this needs one of the roles: {', '.join(READER_ROLES)}")
+    return user
+
+
+ReportReader = Annotated[StaffUser, Depends(report_reader)]
 Year = Annotated[int, Query(ge=1300, le=1500, description="Jalali year, e.g. 1404")]
 Month = Annotated[int, Query(ge=1, le=12, description="Jalali month, 1 (Farvardin) to 12 (Esfand)")]
 
@@ -58,11 +74,19 @@ def _sla_seconds(settings: Settings) -> float:
     return settings.policy().sla.total_seconds()
 
 
-def _export(report: MonthlyReportOut | AnnualReportOut, export: ExportFormat, filename: str):
+async def _export(
+    report: MonthlyReportOut | AnnualReportOut,
+    export: ExportFormat,
+    filename: str,
+    *,
+    request: Request,
+    session: AsyncSession,
+    user: StaffUser,
+):
     if export is ExportFormat.JSON:
         return report
     if export is ExportFormat.HTML:
-        return HTMLResponse(render_report(report))
+        return await report_page(request, session, report, user)
     rows = report_rows(report)
     disposition = {"Content-Disposition": f'attachment; filename="{filename}.{export.value}"'}
     if export is ExportFormat.CSV:
@@ -72,6 +96,7 @@ def _export(report: MonthlyReportOut | AnnualReportOut, export: ExportFormat, fi
 
 @router.get("/monthly", response_model=MonthlyReportOut, summary="One Jalali month of a slice, with the month before")
 async def monthly(
+    request: Request,
     user: ReportReader,
     session: SessionDep,
     settings: SettingsDep,
@@ -82,11 +107,12 @@ async def monthly(
 ):
     report_slice = report_slice.model_copy(update={"agency_id": _agency_scope(user, report_slice.agency_id)})
     report = await monthly_report(session, report_slice, year=year, month=month, sla_seconds=_sla_seconds(settings))
-    return _export(report, format, f"foad-{year}-{month:02d}")
+    return await _export(report, format, f"foad-{year}-{month:02d}", request=request, session=session, user=user)
 
 
 @router.get("/annual", response_model=AnnualReportOut, summary="One Jalali year of a slice, month by month")
 async def annual(
+    request: Request,
     user: ReportReader,
     session: SessionDep,
     settings: SettingsDep,
@@ -96,7 +122,7 @@ async def annual(
 ):
     report_slice = report_slice.model_copy(update={"agency_id": _agency_scope(user, report_slice.agency_id)})
     report = await annual_report(session, report_slice, year=year, sla_seconds=_sla_seconds(settings))
-    return _export(report, format, f"foad-{year}")
+    return await _export(report, format, f"foad-{year}", request=request, session=session, user=user)
 
 
 @router.get("/rankings", response_model=RankingOut, summary="The annual ranking of agencies or offices")

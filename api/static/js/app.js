@@ -1,4 +1,4 @@
-// FOAD 128 pages: narrowing place pickers, the live character count, and deadline countdowns.
+// FOAD 128 pages: narrowing place pickers, the live character count, and the deadline clocks' countdowns.
 // A static file (no inline script), so the pages run under a strict Content-Security-Policy.
 (function () {
   "use strict";
@@ -41,29 +41,31 @@
     });
   }
 
-  function left(seconds) {
-    var past = seconds < 0, s = Math.abs(seconds);
-    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = Math.floor(s % 60);
-    var text = (h ? fa(h) + " ساعت و " : "") + fa(m) + " دقیقه و " + fa(sec) + " ثانیه";
-    return past ? text + " از مهلت گذشته" : text + " مانده";
+  // As api/pages/clocks.py words it: hours and minutes, never seconds; under a minute «کمتر از یک دقیقه».
+  function duration(seconds) {
+    var minutes = Math.floor(Math.abs(seconds) / 60), h = Math.floor(minutes / 60), m = minutes % 60, parts = [];
+    if (h) { parts.push(fa(h) + " ساعت"); }
+    if (m) { parts.push(fa(m) + " دقیقه"); }
+    return parts.join(" و ") || "کمتر از یک دقیقه";
   }
 
+  // Only a running clock has data-due: a paused or finished one keeps the server's words.
   function countdowns() {
-    var clocks = document.querySelectorAll(".countdown[data-due]");
+    var clocks = document.querySelectorAll(".clock[data-due]");
     if (!clocks.length) { return; }
     function tick() {
       clocks.forEach(function (el) {
-        if (!el.dataset.due) { return; }
         var seconds = (Date.parse(el.dataset.due) - Date.now()) / 1000;
-        el.textContent = left(seconds);
-        var state = seconds < 0 ? "deadline-passed" : seconds < 1200 ? "deadline-near" : "deadline-ok";
-        var row = el.closest("tr") || el;
-        row.classList.remove("deadline-ok", "deadline-near", "deadline-passed");
-        row.classList.add(state);
+        if (isNaN(seconds)) { return; }
+        var text = el.querySelector(".clock-text");
+        var state = seconds < 0 ? "clock-passed" : seconds < 1200 ? "clock-near" : "clock-ok";
+        if (text) { text.textContent = duration(seconds) + (seconds < 0 ? " از مهلت گذشته" : " مانده"); }
+        el.classList.remove("clock-ok", "clock-near", "clock-passed");
+        el.classList.add(state);
       });
     }
     tick();
-    setInterval(tick, 1000);
+    setInterval(tick, 5000);
   }
 
   document.addEventListener("DOMContentLoaded", function () { pickers(); counters(); countdowns(); });

@@ -16,7 +16,14 @@ from api.edge.errors import ApiError, NotFound, Unauthorized, engine_error
 from api.edge.limits import enforce, per_hour
 from api.engine import Engine
 from api.pages import session as page_session
-from api.pages.forms import INDICATORS, file_from_form, incident_days, intake_fields, load_places
+from api.pages.forms import (
+    INDICATORS,
+    FormInvalid,
+    file_from_form,
+    incident_days,
+    intake_from_form,
+    load_places,
+)
 from api.pages.rendering import HOME, error_message_fa, field_errors, page, redirect, safe_next, staff_user
 from api.services import casework, public
 from api.services.access_log import client_address, record_citizen_access
@@ -26,7 +33,6 @@ from schemas.actions import CitizenReplyRequest, FeedbackRequest
 from schemas.case import CITIZEN, CaseState
 from schemas.citizen import OtpRequest, OtpVerify
 from schemas.enums import CaseStatus, Step
-from schemas.intake import ComplaintIntake
 from schemas.text import mask_mobile
 from workflows.rules import CITIZEN_ACTIONS, CITIZEN_SCOPE, allowed
 
@@ -136,9 +142,9 @@ async def complaint_submit(
     if mobile is None:
         return redirect(request, "/verify?next=/complaint")
     try:
-        intake = ComplaintIntake(**intake_fields(form, channel="web", mobile=mobile))
-    except ValidationError as exc:
-        return await _complaint_form(request, session, 422, form=form, errors=field_errors(exc))
+        intake = intake_from_form(form, channel="web", mobile=mobile)
+    except FormInvalid as exc:
+        return await _complaint_form(request, session, 422, form=form, errors=exc.errors)
     await enforce(sessions, per_hour("intake-client", settings.intake_per_client_per_hour), client_address(request))
     try:
         filed = await file_from_form(
@@ -211,6 +217,10 @@ async def _track_page(
     if mine and not CaseStatus(status.status).is_final:
         await release_connection(session)  # the query waits for a worker: no connection held meanwhile
         state, live_error = await _live_state(engine, status.tracking_code)
+    if state is not None:
+        # The workflow is ahead of the read model just after an action: the page shows where the case is now
+        # (after feedback: closed, not still "awaiting feedback").
+        status = public.from_state(state)
     offered = {a.value for a in allowed(state, CITIZEN_SCOPE) & CITIZEN_ACTIONS} if state is not None else set()
     return page(
         request,

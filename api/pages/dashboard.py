@@ -1,5 +1,6 @@
 """The centre admin's live dashboard: open cases, breaches, today and this Jalali month, by province and by
-indicator, drawn as server-rendered SVG bars; the page refreshes itself (meta refresh, allowed by the CSP)."""
+indicator, drawn as server-rendered SVG bars; the page reloads itself (app.js, from its
+foad-refresh meta tag), with a button that pauses it (a meta refresh could not be stopped)."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime

@@ -2,6 +2,8 @@
 may take now (the rule book's answer, workflows/rules.py, for the user and the case's live state). Actions go
 through api.services.casework, the same functions as the JSON API."""
 
+from dataclasses import dataclass
+
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -13,7 +15,7 @@ from api.deps import EngineDep, SessionDep, SessionsDep, SettingsDep, StaffUser
 from api.edge.errors import ApiError, engine_error
 from api.engine import Engine
 from api.pages import session as page_session
-from api.pages.rendering import HOME, error_message_fa, page, redirect, require_staff, safe_next
+from api.pages.rendering import HOME, error_message_fa, field_errors, page, redirect, require_staff, safe_next
 from api.services import casework
 from api.services.access_log import client_address
 from api.services.case_detail import case_view
@@ -37,6 +39,21 @@ DONE_FA = {
     "escalate": "پرونده به سطح بالاتر ارجاع شد.",
     "request-information": "پرسش برای شهروند پیامک شد؛ مهلت تا پاسخ او متوقف است.",
 }
+
+
+@dataclass(frozen=True)
+class FailedForm:
+    """The action form that was refused for its fields: which one, what was typed, and each field's reason."""
+
+    action: str
+    form: dict[str, str]
+    errors: dict[str, str]
+
+    def value(self, action: str, field: str) -> str:
+        return self.form.get(field, "") if action == self.action else ""
+
+    def error(self, action: str, field: str) -> str:
+        return self.errors.get(field, "") if action == self.action else ""
 
 
 @router.get("/login")
@@ -108,6 +125,7 @@ async def _case_page(
     status_code: int = 200,
     error: str | None = None,
     done: str | None = None,
+    failed: FailedForm | None = None,
 ) -> Response:
     # The live state tells which actions apply.
     view = await case_view(
@@ -134,6 +152,7 @@ async def _case_page(
         done=DONE_FA.get(done or ""),
         auditor=user.role in (Role.AUDITOR, Role.ADMIN),
         deadline=view.deadline,
+        failed=failed or FailedForm("", {}, {}),
     )
 
 
@@ -191,7 +210,8 @@ async def case_action(
     form = await page_session.form_with_csrf(request)
     try:
         code = await _act(session, engine, user, tracking_code, action, form)
-    except ValidationError:
+    except ValidationError as exc:
+        # The reason at its field, and everything typed kept, in the form that was sent.
         return await _case_page(
             request,
             session,
@@ -199,7 +219,7 @@ async def case_action(
             user,
             tracking_code,
             status_code=422,
-            error="بخش‌های لازم فرم را کامل کنید (هر یادداشت دست‌کم سه حرف).",
+            failed=FailedForm(action, form, field_errors(exc)),
         )
     except Exception as exc:
         err = exc if isinstance(exc, ApiError) else engine_error(exc)

@@ -15,6 +15,7 @@ PHONE = {"width": 360, "height": 740}
 LAPTOP = {"width": 1366, "height": 768}
 VIEWPORTS = {"360x740": PHONE, "1366x768": LAPTOP}
 TARGET = 44  # CSS px, each way
+WEIGHTS: dict[str, int] = {}  # every page check_page weighed, by URL: the tests print the heaviest
 
 # Every tap target a finger must hit: the radio (by the label it sits in), the header's links and buttons, and
 # every button on the page. Answers those smaller than TARGET, each with what it is.
@@ -54,6 +55,29 @@ _ITALIC = """() => [...document.querySelectorAll('body *')].filter((el) => el.in
   && getComputedStyle(el).fontStyle !== 'normal').map((el) => el.tagName)"""
 
 
+HEAVIEST = 150_000  # bytes a page may weigh cold (150 KB): its HTML and everything it loads
+
+
+async def cold_bytes(browser, url: str, storage_state=None) -> tuple[int, dict[str, int]]:
+    """What a page weighs on a first visit (an empty cache): the bytes of its HTML and of every file it loads,
+    each by its URL. `storage_state` (a context's cookies) opens it as the same person."""
+    context = await browser.new_context(viewport=PHONE, storage_state=storage_state)
+    try:
+        page = await context.new_page()
+        sizes: dict[str, int] = {}
+
+        async def weigh(response) -> None:
+            if response.request.method == "GET" and response.status < 300:
+                sizes[response.url] = len(await response.body())
+
+        page.on("response", weigh)
+        await page.goto(url, wait_until="load")
+        await page.wait_for_load_state("networkidle")
+        return sum(sizes.values()), sizes
+    finally:
+        await context.close()
+
+
 async def axe_violations(page, levels: tuple[str, ...] = ("serious", "critical")) -> list[str]:
     """axe-core's violations of the page at `levels`, one line each (rule, impact, the first offending nodes)."""
     if not AXE.exists():
@@ -74,8 +98,14 @@ async def axe_violations(page, levels: tuple[str, ...] = ("serious", "critical")
 
 async def check_page(page, shots: Path, name: str, *, viewports: dict[str, dict] = VIEWPORTS) -> None:
     """The page as it is now, at each viewport: no sideways scroll, no target under 44 px, nothing slanted, and
-    no serious or critical axe violation; a full-page screenshot of each under `shots`."""
+    no serious or critical axe violation; a full-page screenshot of each under `shots`. The page at its URL,
+    loaded again cold by the same person, weighs less than HEAVIEST."""
     problems = []
+    if page.url.startswith("http"):
+        weight, files = await cold_bytes(page.context.browser, page.url, await page.context.storage_state())
+        WEIGHTS[page.url.split("?")[0]] = max(weight, WEIGHTS.get(page.url.split("?")[0], 0))
+        if weight > HEAVIEST:
+            problems.append(f"{weight} bytes cold, more than {HEAVIEST}: {files}")
     for label, size in viewports.items():
         await page.set_viewport_size(size)
         overflow = await page.evaluate(_OVERFLOW)

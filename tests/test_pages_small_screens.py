@@ -215,6 +215,39 @@ async def test_each_staff_role_and_the_citizen_follow_one_case_to_its_end(site, 
     await check_page(unit, shots, "23-unit-inbox")
     await unit.goto(case_url)
     await check_page(unit, shots, "24-unit-case")
+
+    # The unit asks the citizen first: a question too short says the limit and keeps the text.
+    await unit.get_by_label("آنچه شهروند باید بفرستد").fill("چه")
+    await unit.get_by_role("button", name="ارسال پرسش").click()
+    await assert_error_beside(unit, "request-information-what_is_needed", "دست‌کم ۳ نویسه بنویسید.")
+    assert await unit.locator("#request-information-what_is_needed").input_value() == "چه"
+    await unit.get_by_label("آنچه شهروند باید بفرستد").fill("شماره باجه‌ای که به آن مراجعه کردید را بنویسید")
+    await unit.get_by_role("button", name="ارسال پرسش").click()
+    assert "پیامک شد" in await unit.locator("#action-done").inner_text()
+    assert await unit.locator("#form-complete").count() == 0, "paused: no completion offered"
+    assert await unit.locator("#form-request-information").count() == 0, "asked: not offered again"
+
+    # The citizen proves the mobile and answers; an empty answer is refused at its box.
+    phone = await browsing.page(PHONE)
+    await phone.goto(f"{site}/verify?next=/track/{tracking_code}")
+    await phone.get_by_label("شماره همراه").fill(MOBILE)
+    await phone.get_by_role("button", name="ارسال کد تأیید").click()
+    outbox = await browsing.open(phone.context)
+    await outbox.goto(f"{site}/dev/outbox")
+    sms = await outbox.locator(".sms-body").first.inner_text()
+    await outbox.close()
+    await phone.get_by_label("کد تأیید").fill(digits(re.search(r"کد تأیید شما (\S+)", sms).group(1)))
+    await phone.get_by_role("button", name="تأیید").click()
+    await reload_until(phone, f"{site}/track/{tracking_code}", "#reply-title")
+    await check_page(phone, shots, "24a-citizen-question")
+    await phone.get_by_role("button", name="ارسال پاسخ").click()
+    await assert_error_beside(phone, "answer", "این بخش را خالی نگذارید.")
+    await check_page(phone, shots, "24b-citizen-answer-refused")
+    await phone.get_by_label("پاسخ شما").fill("باجه شماره ۴")
+    await phone.get_by_role("button", name="ارسال پاسخ").click()
+    assert "پاسخ شما ثبت شد" in await phone.locator(".alert.success").inner_text()
+    assert await phone.locator("#reply-title").count() == 0, "answered: the question is no longer open"
+    await reload_until(unit, case_url, "#form-complete")
     outcome = await unit.locator("#complete-outcome option").nth(1).get_attribute("value")
     await unit.get_by_label("اقدام انجام‌شده").select_option(outcome)
     await unit.get_by_label("شرح اقدام").fill("ok")
@@ -240,16 +273,6 @@ async def test_each_staff_role_and_the_citizen_follow_one_case_to_its_end(site, 
 
     # The citizen's feedback: a missing rating says so and keeps the choice and the comment; then the page
     # shows the case closed at once, every step done, and no feedback form.
-    phone = await browsing.page(PHONE)
-    await phone.goto(f"{site}/verify?next=/track/{tracking_code}")
-    await phone.get_by_label("شماره همراه").fill(MOBILE)
-    await phone.get_by_role("button", name="ارسال کد تأیید").click()
-    outbox = await browsing.open(phone.context)
-    await outbox.goto(f"{site}/dev/outbox")
-    sms = await outbox.locator(".sms-body").first.inner_text()
-    await outbox.close()
-    await phone.get_by_label("کد تأیید").fill(digits(re.search(r"کد تأیید شما (\S+)", sms).group(1)))
-    await phone.get_by_role("button", name="تأیید").click()
     await reload_until(phone, f"{site}/track/{tracking_code}", "#feedback-title")
     await check_page(phone, shots, "27-citizen-feedback-form")
     await phone.get_by_label("بله، راضی‌ام").check()

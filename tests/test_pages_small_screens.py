@@ -66,6 +66,10 @@ async def _verified_citizen(browsing, site, shots):
     sms = await outbox.locator(".sms-body").first.inner_text()
     code = digits(re.search(r"کد تأیید شما (\S+)", sms).group(1))
     await outbox.close()
+    await phone.get_by_label("کد تأیید").fill("۱۲۳۴۵")
+    await phone.get_by_role("button", name="تأیید").click()
+    await assert_error_beside(phone, "code", "کد تأیید شش رقم است.")
+    await check_page(phone, shots, "04a-verify-code-refused")
     await phone.get_by_label("کد تأیید").fill(code)
     await phone.get_by_role("button", name="تأیید").click()
     await phone.wait_for_url(f"{site}/complaint")
@@ -123,6 +127,8 @@ async def test_a_citizen_files_from_a_phone_after_fixing_every_field_it_got_wron
     assert "۰۹:۳۰" in await phone.locator("#mine-title + dl").inner_text()
     await check_page(phone, shots, "08-tracking")
     await phone.goto(f"{site}/track?code=123")
+    await assert_error_beside(phone, "code", "کد رهگیری نادرست است؛ یازده رقم را دوباره بررسی کنید.")
+    assert await phone.locator("#code").input_value() == "123"
     await check_page(phone, shots, "09-track-lookup-refused")
 
 

@@ -95,6 +95,8 @@ async def verify_check(request: Request, sessions: SessionsDep, settings: Settin
     except (ValidationError, OtpRejected) as exc:
         spent = isinstance(exc, OtpRejected) and not exc.attempts_left
         error = "کد معتبری نیست؛ کد تازه بخواهید." if spent else "کد تأیید نادرست یا منقضی است."
+        if isinstance(exc, ValidationError):
+            error = field_errors(exc).get("code", error)
         return page(
             request,
             "citizen/verify_code.html",

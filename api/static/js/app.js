@@ -102,7 +102,7 @@
       }, seconds * 1000);
     }
     button.addEventListener("click", function () { paused = !paused; schedule(); });
-    title.insertAdjacentElement("afterend", button);
+    (title.parentNode.querySelector("h1 ~ .hint") || title).insertAdjacentElement("afterend", button);
     schedule();
   }
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from schemas.enums import CaseStatus
+from api.pages.labels import EVENT_LABELS_FA
+from schemas.enums import CaseStatus, EventKind
 from tests.browserutil import digits, log_in, reload_until
 from tests.factories import MOBILE, NATIONAL_CODE, OFFICE
 from tests.pagecheck import PHONE, assert_error_beside, check_page
@@ -213,6 +214,12 @@ async def test_each_staff_role_and_the_citizen_follow_one_case_to_its_end(site, 
     assert await senior.locator("#action-done").inner_text() == "بررسی ثبت شد."
     assert await senior.locator("#case-status").inner_text() == CaseStatus.IN_HANDLING.label_fa
     assert await senior.locator("#form-review").count() == 0, "reviewed: the review form is gone"
+    # The read model has caught up by the time the page answers: the timeline has the review, the task table
+    # the unit's task, and the inbox no longer offers the review.
+    assert await senior.locator("#timeline li").count() >= 2
+    assert await senior.locator("table.tasks tbody tr").count() == 2
+    await senior.goto(f"{site}/inbox")
+    assert await senior.locator(f"a[href='/cases/{tracking_code}']").count() == 0
 
     # The unit coordinator: a note too short keeps the chosen outcome and says the limit.
     unit = await browsing.page(PHONE)
@@ -298,6 +305,8 @@ async def test_each_staff_role_and_the_citizen_follow_one_case_to_its_end(site, 
     assert await steps.count() == 6
     assert await phone.locator("ol.progress li.done").count() == 6, "a closed case has every step done"
     assert await phone.locator("[aria-current=step]").count() == 0
+    timeline = await phone.locator("ol.timeline li").all_text_contents()
+    assert EVENT_LABELS_FA[EventKind.FEEDBACK] in timeline[-1], "the timeline ends with the feedback"
     await check_page(phone, shots, "29-citizen-closed")
 
     # The auditor and the admin.

@@ -16,6 +16,7 @@ from api.edge.errors import ApiError, NotFound, Unauthorized, engine_error
 from api.edge.limits import enforce, per_hour
 from api.engine import Engine
 from api.pages import session as page_session
+from api.pages.following import caught_up
 from api.pages.forms import (
     INDICATORS,
     FormInvalid,
@@ -275,7 +276,9 @@ async def _refused_on_page(
 
 
 @router.post("/track/{tracking_code}/feedback")
-async def track_feedback(request: Request, tracking_code: str, session: SessionDep, engine: EngineDep) -> Response:
+async def track_feedback(
+    request: Request, tracking_code: str, session: SessionDep, sessions: SessionsDep, engine: EngineDep
+) -> Response:
     form = await page_session.form_with_csrf(request)
     mobile = _verified_mobile(request)
     satisfied = {"yes": True, "no": False}.get(form.get("satisfied", ""))
@@ -289,11 +292,15 @@ async def track_feedback(request: Request, tracking_code: str, session: SessionD
         )
     except Exception as exc:  # noqa: BLE001 - Temporal's own errors are mapped, anything else raised again
         return await _refused_on_page(request, session, engine, tracking_code, exc)
+    await release_connection(session)
+    await caught_up(sessions, state)  # the page after it shows the case closed, its timeline included
     return redirect(request, f"/track/{state.tracking_code}?notice=feedback")
 
 
 @router.post("/track/{tracking_code}/reply")
-async def track_reply(request: Request, tracking_code: str, session: SessionDep, engine: EngineDep) -> Response:
+async def track_reply(
+    request: Request, tracking_code: str, session: SessionDep, sessions: SessionsDep, engine: EngineDep
+) -> Response:
     form = await page_session.form_with_csrf(request)
     mobile = _verified_mobile(request)
     try:
@@ -306,6 +313,8 @@ async def track_reply(request: Request, tracking_code: str, session: SessionDep,
         )
     except Exception as exc:  # noqa: BLE001 - Temporal's own errors are mapped, anything else raised again
         return await _refused_on_page(request, session, engine, tracking_code, exc)
+    await release_connection(session)
+    await caught_up(sessions, state)
     return redirect(request, f"/track/{state.tracking_code}?notice=reply")
 
 

@@ -4,6 +4,7 @@
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+AXE := node_modules/axe-core/axe.min.js
 PYTEST_ARGS ?=
 # Test modules spread over this many processes (a module's tests stay together: they share one server).
 TEST_WORKERS ?= 2
@@ -13,11 +14,17 @@ FOAD_API_HOST ?= 127.0.0.1
 
 .PHONY: install chromium run test lint worker api temporal migrate seed check clean
 
-install: $(STAMP)
+install: $(STAMP) $(AXE)
 
 $(STAMP): pyproject.toml
 	test -x $(PYTHON) || python3 -m venv $(VENV)
 	$(PYTHON) -m pip install -e '.[test]'
+	touch $@
+
+# axe-core, pinned in package.json and package-lock.json: the browser tests inject it into each page for the
+# accessibility audit. Only the tests use it; nothing of it is served or fetched at run time.
+$(AXE): package.json package-lock.json
+	npm ci --no-audit --no-fund
 	touch $@
 
 run: install

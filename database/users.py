@@ -19,10 +19,13 @@ AGENCY_ROLES = (Role.SENIOR_COORDINATOR, Role.UNIT_COORDINATOR, Role.INSPECTOR)
 class UserProblem(ValueError):
     """A request about a user that cannot be carried out; `field` names the input at fault."""
 
-    def __init__(self, field: str, reason: str, *, conflict: bool = False, missing: bool = False) -> None:
+    def __init__(
+        self, field: str, reason: str, *, reason_fa: str = "", conflict: bool = False, missing: bool = False
+    ) -> None:
         super().__init__(f"{field}: {reason}")
         self.field = field
         self.reason = reason
+        self.reason_fa = reason_fa
         self.conflict = conflict
         self.missing = missing
 
@@ -36,17 +39,25 @@ async def _check(session: AsyncSession, new: UserCreate) -> None:
         raise UserProblem("username", "a user with this username exists", conflict=True)
     role = Role(new.role)
     if role in AGENCY_ROLES and new.agency_id is None:
-        raise UserProblem("agency_id", f"a {role.value} needs an agency")
+        raise UserProblem("agency_id", f"a {role.value} needs an agency", reason_fa="این نقش به یک دستگاه نیاز دارد.")
     if new.agency_id is not None and await session.get(Agency, new.agency_id) is None:
-        raise UserProblem("agency_id", "unknown agency")
+        raise UserProblem("agency_id", "unknown agency", reason_fa="این دستگاه پیدا نشد.")
     if role is Role.UNIT_COORDINATOR and not new.unit_ids:
-        raise UserProblem("unit_ids", "a unit coordinator needs at least one unit")
+        raise UserProblem(
+            "unit_ids",
+            "a unit coordinator needs at least one unit",
+            reason_fa="هماهنگ‌کننده واحد دست‌کم یک واحد لازم دارد.",
+        )
     for unit_id in new.unit_ids:
         unit = await session.get(Unit, unit_id)
         if unit is None:
-            raise UserProblem("unit_ids", f"unknown unit {unit_id!r}")
+            raise UserProblem("unit_ids", f"unknown unit {unit_id!r}", reason_fa="این واحد پیدا نشد.")
         if unit.agency_id != new.agency_id:
-            raise UserProblem("unit_ids", f"unit {unit_id!r} is not of agency {new.agency_id!r}")
+            raise UserProblem(
+                "unit_ids",
+                f"unit {unit_id!r} is not of agency {new.agency_id!r}",
+                reason_fa="این واحد از واحدهای دستگاه کاربر نیست.",
+            )
 
 
 async def create_user(session: AsyncSession, new: UserCreate) -> tuple[User, str | None]:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from schemas.case import Actor, UnitRef
 from schemas.enums import HandlingOutcome, ReviewDecision
+from schemas.reasons import refusal
 from schemas.text import PersianText
 
 Note = Annotated[PersianText, Field(min_length=3, max_length=2000)]
@@ -27,9 +28,9 @@ class ReviewRequest(BaseModel):
     @model_validator(mode="after")
     def _decision_fields(self) -> "ReviewRequest":
         if self.decision is ReviewDecision.ACCEPT and not (self.action_order and self.unit_id):
-            raise ValueError("accepting needs action_order and unit_id")
+            raise refusal("review_accept_needs", "accepting needs action_order and unit_id")
         if self.decision is ReviewDecision.REJECT and not self.referral_note:
-            raise ValueError("rejecting as out of scope needs referral_note")
+            raise refusal("review_reject_needs", "rejecting as out of scope needs referral_note")
         return self
 
 

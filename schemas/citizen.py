@@ -7,13 +7,14 @@ from typing import Annotated
 from pydantic import BaseModel, BeforeValidator, Field
 
 from schemas.enums import CaseStatus, Indicator, Step
+from schemas.reasons import refusal
 from schemas.text import MobileNumber, latin_digits
 
 
 def _code(value: object) -> str:
     code = re.sub(r"\s", "", latin_digits(str(value)))
     if not re.fullmatch(r"\d{6}", code):
-        raise ValueError("کد تأیید شش رقم است")
+        raise refusal("otp_code_invalid", "the code has six digits")
     return code
 
 

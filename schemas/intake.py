@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from schemas.enums import CaseStatus, Channel, Indicator, Step
 from schemas.moments import to_utc
+from schemas.reasons import refusal
 from schemas.text import MobileNumber, NationalCode, PersianText
 
 CLOCK_SKEW = timedelta(minutes=5)
@@ -30,9 +31,9 @@ class ComplaintIntake(BaseModel):
     def _incident_in_past(cls, value: datetime) -> datetime:
         value = to_utc(value)
         if value > datetime.now(UTC) + CLOCK_SKEW:
-            raise ValueError("incident time is in the future")
+            raise refusal("incident_in_future", "incident time is in the future")
         if value < datetime.now(UTC) - timedelta(days=30):
-            raise ValueError("incident is more than 30 days old")
+            raise refusal("incident_too_old", "incident is more than 30 days old")
         return value
 
 

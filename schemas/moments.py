@@ -9,14 +9,16 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
+from schemas.reasons import refusal
+
 
 def to_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
-        raise ValueError("needs a time zone (e.g. 2026-03-21T10:00:00+03:30)")
+        raise refusal("timezone_required", "needs a time zone (e.g. 2026-03-21T10:00:00+03:30)")
     try:
         return value.astimezone(UTC)
     except OverflowError:
-        raise ValueError("out of range") from None
+        raise refusal("moment_out_of_range", "out of range") from None
 
 
 UtcDateTime = Annotated[datetime, AfterValidator(to_utc)]

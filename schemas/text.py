@@ -5,6 +5,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator
 
+from schemas.reasons import refusal
+
 _DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 _ARABIC_LETTERS = str.maketrans({"ي": "ی", "ك": "ک", "ى": "ی", "ة": "ه"})
 _SPACES = re.compile(r"[ \t\u00a0]+")
@@ -48,7 +50,7 @@ def is_valid_national_code(code: str) -> bool:
 def _national_code(value: str) -> str:
     code = re.sub(r"[\s\-]", "", latin_digits(str(value)))
     if not is_valid_national_code(code):
-        raise ValueError("کد ملی معتبر نیست (ده رقم با رقم کنترل درست)")
+        raise refusal("national_code_invalid", "not a valid national code (ten digits, the last a check digit)")
     return code
 
 
@@ -61,7 +63,7 @@ def _mobile(value: str) -> str:
     if len(number) == 10 and number.startswith("9"):
         number = "0" + number
     if not re.fullmatch(r"09\d{9}", number):
-        raise ValueError("شماره همراه باید به شکل ۰۹xxxxxxxxx باشد")
+        raise refusal("mobile_invalid", "a mobile number is 09 and nine more digits")
     return number
 
 

@@ -43,6 +43,25 @@ async def test_intake_rejects_bad_fields_with_their_paths(api):
     assert "future" in _fields(response)["body.incident_at"]
 
 
+async def test_every_422_field_carries_its_persian_reason_with_the_limit(api):
+    future = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
+    body = complaint(description="کوتاه", incident_at=future, indicator=9, national_code="123")
+    response = await api.post("/complaints", json=body)
+    assert response.status_code == 422
+    persian = {d["field"]: d["message_fa"] for d in response.json()["error"]["details"]}
+    assert persian == {
+        "body.description": "دست‌کم ۱۰ نویسه بنویسید.",
+        "body.incident_at": "این زمان هنوز نرسیده است؛ روز و ساعت رخداد را بررسی کنید.",
+        "body.indicator": "یکی از گزینه‌ها را انتخاب کنید.",
+        "body.national_code": "کد ملی باید ده رقم باشد و رقم آخرش (رقم کنترل) درست باشد.",
+    }
+    assert _fields(response)["body.description"] == "should have at least 10 characters"
+    one = await api.post("/complaints", json=complaint(description="ا" * 2001))
+    assert one.json()["error"]["message_fa"] == "حداکثر ۲۰۰۰ نویسه مجاز است (اکنون ۲۰۰۱)."
+    unknown = await api.post("/complaints", json=complaint(unit_id="no-such-office"))
+    assert unknown.json()["error"]["details"][0]["message_fa"] == "واحد مورد نظر پیدا نشد"
+
+
 async def test_intake_rejects_an_unknown_unit_on_its_field(api):
     response = await api.post("/complaints", json=complaint(unit_id="no-such-office"))
     assert response.status_code == 422

@@ -9,6 +9,7 @@ the tracking code or task id of a real case, so the generated bodies reach the w
 import asyncio
 import math
 import os
+import re
 from typing import Any
 
 import httpx
@@ -106,12 +107,21 @@ async def test_no_generated_request_gets_a_500(temporal_env, seeded, task_queue,
                 if response.status_code >= 500 and not unavailable:
                     answer = f"{response.status_code} {response.text[:300]}"
                     failures.append(f"{kwargs['method']} {case.operation.path} as {role}: {answer} <- {kwargs}")
+                if response.status_code == 422 and not _persian_per_field(response):
+                    answer = f"422 without a Persian reason per field: {response.text[:300]}"
+                    failures.append(f"{kwargs['method']} {case.operation.path} as {role}: {answer} <- {kwargs}")
 
             await asyncio.to_thread(probe)
     total = sum(sent.values())
     print(f"schemathesis: {total} requests over {len(operations)} operations, by role {sent}, {len(failures)} 5xx")
     assert not failures, "\n".join(failures[:20])
     assert total >= TARGET_REQUESTS and set(sent) == set(ROLES), sent
+
+
+def _persian_per_field(response) -> bool:
+    """Every field of a 422 carries its reason in Persian (`details[].message_fa`)."""
+    details = response.json()["error"]["details"]
+    return bool(details) and all(re.search("[\u0600-\u06ff]", d.get("message_fa") or "") for d in details)
 
 
 # Inputs that gave a 500 before they were fixed, found by probing beyond what the bounded run generates.
@@ -132,3 +142,4 @@ async def test_inputs_that_once_gave_a_500_are_422s_on_their_field(seeded, metho
         )
     assert response.status_code == 422, response.text
     assert field in {d["field"] for d in response.json()["error"]["details"]}
+    assert _persian_per_field(response)

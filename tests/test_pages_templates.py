@@ -6,7 +6,9 @@ import pytest
 
 from api.pages.clocks import ClockState, left_fa
 from api.pages.dashboard import period_starts
-from api.pages.forms import incident_at, incident_days
+
+from api.pages.forms import FormInvalid, incident_at, incident_days
+from api.pages.jalali import deadline_class, time_left_fa
 from api.pages.rendering import ENVIRONMENT
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)  # 2 Azar 1405, 15:30 in Tehran
@@ -57,7 +59,9 @@ def test_incident_days_offer_the_last_thirty_jalali_days_today_first():
 
 def test_the_incident_time_is_tehran_time_stored_as_utc():
     assert incident_at("2026-11-23", "۱۰:۳۰") == datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
-    assert incident_at("2026-11-23", "25:99") == "2026-11-23T25:99"  # left for the intake's validation
+    with pytest.raises(FormInvalid) as refused:  # tests/test_pages_forms.py: every way a phone types a time
+        incident_at("2026-11-23", "25:99")
+    assert refused.value.errors == {"incident_at": "ساعت باید بین ۰۰:۰۰ و ۲۳:۵۹ باشد."}
 
 
 def test_the_dashboards_periods_start_at_tehran_midnight_and_the_first_of_the_jalali_month():

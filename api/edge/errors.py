@@ -25,6 +25,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.edge.headers import security_headers
 from infra.logmask import mask_value
+from schemas import reasons
 
 log = logging.getLogger(__name__)
 
@@ -93,10 +94,13 @@ class FieldInvalid(ApiError):
     message_fa = "برخی از مقادیر نادرست است."
 
     def __init__(self, loc: list[str | int], reason: str, *, reason_fa: str | None = None) -> None:
-        detail = {"loc": loc, "field": ".".join(str(p) for p in loc), "reason": reason}
-        if reason_fa:
-            detail["reason_fa"] = reason_fa
-        super().__init__(f"{detail['field']}: {reason}", details=[detail])
+        detail = {
+            "loc": loc,
+            "field": ".".join(str(p) for p in loc),
+            "reason": reason,
+            "message_fa": reason_fa or "مقدار این بخش پذیرفتنی نیست.",
+        }
+        super().__init__(f"{detail['field']}: {reason}", message_fa=reason_fa, details=[detail])
 
 
 class PayloadTooLarge(ApiError):
@@ -222,7 +226,8 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
             {
                 "loc": loc,
                 "field": ".".join(str(part) for part in loc),
-                "reason": error.get("msg", ""),
+                "reason": reasons.reason_en(error),
+                "message_fa": reasons.reason_fa(error),
                 "type": error.get("type", ""),
             }
         )
@@ -230,7 +235,7 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     err = ApiError(
         f"invalid request: {fields}",
         code="validation_error",
-        message_fa="برخی از مقادیر نادرست است.",
+        message_fa=details[0]["message_fa"] if len(details) == 1 else "برخی از مقادیر نادرست است.",
         details=details,
         status_code=422,
     )
@@ -291,7 +296,15 @@ async def _database_error(request: Request, exc: Exception) -> Response:
         f"invalid request: {reason}",
         code="validation_error",
         message_fa="درخواست نویسه نامعتبر (NUL) دارد.",
-        details=[{"loc": ["request"], "field": "request", "reason": reason, "type": "nul_character"}],
+        details=[
+            {
+                "loc": ["request"],
+                "field": "request",
+                "reason": reason,
+                "message_fa": "نویسه نامعتبر (NUL) را پاک کنید.",
+                "type": "nul_character",
+            }
+        ],
         status_code=422,
     )
     return _render(request, err)

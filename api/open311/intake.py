@@ -84,6 +84,6 @@ def spec_errors(err: ApiError) -> tuple[int, list[str]]:
         lines = []
         for detail in err.details:
             field = str(detail.get("loc", ["", ""])[-1])
-            lines.append(f"{PARAMETER_OF.get(field, field)}: {detail.get('reason_fa') or detail.get('reason')}")
+            lines.append(f"{PARAMETER_OF.get(field, field)}: {detail.get('message_fa') or detail.get('reason')}")
         return 400, lines
     return err.status_code, [err.message if not err.message_fa else f"{err.message} ({err.message_fa})"]

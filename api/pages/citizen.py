@@ -18,7 +18,15 @@ from api.edge.limits import enforce, limit_public_lookup, per_hour
 from api.engine import Engine
 from api.pages import session as page_session
 from api.pages.clocks import Clock, case_clock, task_clock
-from api.pages.forms import INDICATORS, file_from_form, incident_days, intake_fields, load_places
+from api.pages.following import caught_up
+from api.pages.forms import (
+    INDICATORS,
+    FormInvalid,
+    file_from_form,
+    incident_days,
+    intake_from_form,
+    load_places,
+)
 from api.pages.rendering import HOME, error_message_fa, field_errors, page, redirect, safe_next, staff_user
 from api.services import casework, public
 from api.services.access_log import client_address, record_citizen_access
@@ -89,8 +97,10 @@ async def verify_check(request: Request, sessions: SessionsDep, settings: Settin
             code=body.code,
             client=client_address(request),
         )
-    except (ValidationError, OtpRejected):
+    except (ValidationError, OtpRejected) as exc:
         error = "کد تأیید نادرست یا منقضی است؛ اگر باز نپذیرفت، کد تازه بخواهید."  # one answer for every cause
+        if isinstance(exc, ValidationError):
+            error = field_errors(exc).get("code", error)
         return page(
             request,
             "citizen/verify_code.html",
@@ -138,9 +148,9 @@ async def complaint_submit(
     if mobile is None:
         return redirect(request, "/verify?next=/complaint")
     try:
-        intake = ComplaintIntake(**intake_fields(form, channel="web", mobile=mobile))
-    except ValidationError as exc:
-        return await _complaint_form(request, session, 422, form=form, errors=field_errors(exc))
+        intake = intake_from_form(form, channel="web", mobile=mobile)
+    except FormInvalid as exc:
+        return await _complaint_form(request, session, 422, form=form, errors=exc.errors)
     await enforce(sessions, per_hour("intake-client", settings.intake_per_client_per_hour), client_address(request))
     try:
         filed = await file_from_form(
@@ -215,6 +225,10 @@ async def _track_page(
     if mine and not CaseStatus(status.status).is_final:
         await release_connection(session)  # the query waits for a worker: no connection held meanwhile
         state, live_error = await _live_state(engine, status.tracking_code)
+    if state is not None:
+        # The workflow is ahead of the read model just after an action: the page shows where the case is now
+        # (after feedback: closed, not still "awaiting feedback").
+        status = public.from_state(state)
     offered = {a.value for a in allowed(state, CITIZEN_SCOPE) & CITIZEN_ACTIONS} if state is not None else set()
     task_time, case_time = await _clocks(session, status)
     return page(
@@ -299,7 +313,9 @@ async def _refused_on_page(
 
 
 @router.post("/track/{tracking_code}/feedback")
-async def track_feedback(request: Request, tracking_code: str, session: SessionDep, engine: EngineDep) -> Response:
+async def track_feedback(
+    request: Request, tracking_code: str, session: SessionDep, sessions: SessionsDep, engine: EngineDep
+) -> Response:
     form = await page_session.form_with_csrf(request)
     mobile = _verified_mobile(request)
     satisfied = {"yes": True, "no": False}.get(form.get("satisfied", ""))
@@ -313,11 +329,15 @@ async def track_feedback(request: Request, tracking_code: str, session: SessionD
         )
     except Exception as exc:  # noqa: BLE001 - Temporal's own errors are mapped, anything else raised again
         return await _refused_on_page(request, session, engine, tracking_code, exc)
+    await release_connection(session)
+    await caught_up(sessions, state)  # the page after it shows the case closed, its timeline included
     return redirect(request, f"/track/{state.tracking_code}?notice=feedback")
 
 
 @router.post("/track/{tracking_code}/reply")
-async def track_reply(request: Request, tracking_code: str, session: SessionDep, engine: EngineDep) -> Response:
+async def track_reply(
+    request: Request, tracking_code: str, session: SessionDep, sessions: SessionsDep, engine: EngineDep
+) -> Response:
     form = await page_session.form_with_csrf(request)
     mobile = _verified_mobile(request)
     try:
@@ -330,6 +350,8 @@ async def track_reply(request: Request, tracking_code: str, session: SessionDep,
         )
     except Exception as exc:  # noqa: BLE001 - Temporal's own errors are mapped, anything else raised again
         return await _refused_on_page(request, session, engine, tracking_code, exc)
+    await release_connection(session)
+    await caught_up(sessions, state)
     return redirect(request, f"/track/{state.tracking_code}?notice=reply")
 
 

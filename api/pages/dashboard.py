@@ -1,6 +1,7 @@
 """The centre admin's live dashboard: open cases, breaches, today and this Jalali month, by province and by
 indicator (bar charts of api/pages/charts.py), citizens' satisfaction per agency this month, and links to the
-report pages; the page refreshes itself (meta refresh, allowed by the CSP)."""
+report pages; the page reloads itself (app.js, from its foad-refresh meta tag), with a button that pauses it
+(a meta refresh could not be stopped)."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime

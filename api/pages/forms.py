@@ -6,16 +6,19 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.engine import Engine
+from api.pages.rendering import field_errors
 from api.services.filing import Filed, file_complaint
 from database.models import Agency, County, Province, Unit
 from infra.settings import Settings
 from schemas.case import Actor
 from schemas.enums import INDICATOR_LABELS_FA, Indicator, Level
 from schemas.intake import ComplaintIntake
+from schemas.reasons import REFUSALS_FA
 from schemas.text import latin_digits
 from timekeeping.persian import long_date_fa
 from timekeeping.tehran import TEHRAN
@@ -108,22 +111,48 @@ def incident_days(today: date | None = None) -> list[tuple[str, str]]:
     return days
 
 
-def incident_at(day: str, clock: str) -> datetime | str:
-    """The incident's moment in UTC from a picked day and an HH:MM Tehran time; the raw text if it is not one
-    (so the intake's own validation reports it)."""
-    clock = latin_digits(clock.strip())
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day) or not re.fullmatch(r"\d{1,2}:\d{2}", clock):
-        return f"{day}T{clock}"
+# What a phone's keypad can type between the hours and the minutes: ":" is missing from most number pads.
+_CLOCK = re.compile(r"(\d{1,2})\s*[:.\u066b\u066c,\u060c/\-\s]\s*(\d{2})|(\d{1,2})(\d{2})|(\d{1,2})")
+
+
+class FormInvalid(Exception):
+    """A form's fields with the Persian reason for each, keyed by the field's name on the page."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(", ".join(errors))
+        self.errors = errors
+
+
+def parse_clock(text: str) -> time:
+    """A Tehran time of day as a person types it on any phone: 10:30, 10.30, ۱۰٫۳۰, 1030, 930, or 10 (o'clock),
+    in Latin, Persian or Arabic digits. Raises FormInvalid (on `incident_at`) with the Persian reason."""
+    match = _CLOCK.fullmatch(latin_digits(text).strip())
+    if match is None:
+        raise FormInvalid({"incident_at": REFUSALS_FA["incident_time_format"]})
+    hours, minutes = (match[1], match[2]) if match[1] else (match[3], match[4]) if match[3] else (match[5], "0")
+    if int(hours) > 23 or int(minutes) > 59:
+        raise FormInvalid({"incident_at": REFUSALS_FA["incident_time_range"]})
+    return time(int(hours), int(minutes))
+
+
+def incident_at(day: str, clock: str) -> datetime:
+    """The incident's moment in UTC from a picked day and a Tehran time typed any way parse_clock accepts."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
+        raise FormInvalid({"incident_at": REFUSALS_FA["incident_day_invalid"]})
     try:
-        hours, minutes = (int(part) for part in clock.split(":"))
-        local = datetime.combine(date.fromisoformat(day), time(hours, minutes), tzinfo=TEHRAN)
+        picked = date.fromisoformat(day)
     except ValueError:
-        return f"{day}T{clock}"
-    return local.astimezone(UTC)
+        raise FormInvalid({"incident_at": REFUSALS_FA["incident_day_invalid"]}) from None
+    return datetime.combine(picked, parse_clock(clock), tzinfo=TEHRAN).astimezone(UTC)
 
 
 def intake_fields(form: dict[str, str], *, channel: str, mobile: str | None = None) -> dict[str, object]:
-    """The ComplaintIntake fields from a submitted form (validated by the model, not here)."""
+    """The ComplaintIntake fields from a submitted form, validated by the model, not here (the incident time is
+    None if it could not be read: intake_from_form says why)."""
+    try:
+        moment: datetime | None = incident_at(form.get("incident_day", ""), form.get("incident_time", ""))
+    except FormInvalid:
+        moment = None
     return {
         "national_code": form.get("national_code", ""),
         "mobile": mobile if mobile is not None else form.get("mobile", ""),
@@ -132,9 +161,24 @@ def intake_fields(form: dict[str, str], *, channel: str, mobile: str | None = No
         "indicator": form.get("indicator", ""),
         "unit_id": form.get("unit_id", ""),
         "description": form.get("description", ""),
-        "incident_at": incident_at(form.get("incident_day", ""), form.get("incident_time", "")),
+        "incident_at": moment,
         "employee_name": form.get("employee_name") or None,
     }
+
+
+def intake_from_form(form: dict[str, str], *, channel: str, mobile: str | None = None) -> ComplaintIntake:
+    """The validated complaint of an intake page, or FormInvalid with every field's Persian reason at once (the
+    incident time's included, so a person fixes everything in one go)."""
+    errors: dict[str, str] = {}
+    try:
+        incident_at(form.get("incident_day", ""), form.get("incident_time", ""))
+    except FormInvalid as exc:
+        errors = exc.errors
+    try:
+        intake = ComplaintIntake(**intake_fields(form, channel=channel, mobile=mobile))
+    except ValidationError as exc:
+        raise FormInvalid(field_errors(exc) | errors) from None
+    return intake  # (an unreadable time is None, which the model refuses: `errors` is empty here)
 
 
 async def file_from_form(

@@ -4,7 +4,6 @@ to read back. Filing goes through api.services.filing, as for the JSON API."""
 import uuid
 
 from fastapi import APIRouter, Request
-from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
@@ -12,12 +11,18 @@ from starlette.responses import Response
 from api.deps import EngineDep, SessionDep, SessionsDep, SettingsDep, StaffUser
 from api.edge.errors import ApiError, NotFound
 from api.pages import session as page_session
-from api.pages.forms import INDICATORS, file_from_form, incident_days, intake_fields, load_places
-from api.pages.rendering import error_message_fa, field_errors, page, redirect, require_staff
+from api.pages.forms import (
+    INDICATORS,
+    FormInvalid,
+    file_from_form,
+    incident_days,
+    intake_from_form,
+    load_places,
+)
+from api.pages.rendering import error_message_fa, page, redirect, require_staff
 from api.services.tracking import is_valid_tracking_code, normalize_tracking_code
 from database.models import Case
 from schemas.enums import Role
-from schemas.intake import ComplaintIntake
 
 router = APIRouter(include_in_schema=False)
 
@@ -67,9 +72,9 @@ async def intake_submit(
     user = await require_staff(request, session, *INTAKE_ROLES)
     form = await page_session.form_with_csrf(request)
     try:
-        intake = ComplaintIntake(**intake_fields(form, channel="phone"))
-    except ValidationError as exc:
-        return await _intake_form(request, session, user, 422, form=form, errors=field_errors(exc))
+        intake = intake_from_form(form, channel="phone")
+    except FormInvalid as exc:
+        return await _intake_form(request, session, user, 422, form=form, errors=exc.errors)
     try:
         filed = await file_from_form(
             form, intake, filed_by=user.actor, session=session, sessions=sessions, engine=engine, settings=settings

@@ -20,6 +20,7 @@ from api.pages.charts import number_fa, percent_fa
 from api.pages.jalali import FILTERS
 from api.pages.labels import LABEL_FILTERS
 from schemas.enums import Role
+from schemas.reasons import reason_fa
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -106,36 +107,34 @@ def safe_next(value: str | None, default: str = "/") -> str:
     return default
 
 
-_FIELD_MESSAGES_FA = {
-    "missing": "این بخش لازم است.",
-    "string_too_short": "کوتاه‌تر از حد لازم است.",
-    "string_too_long": "بلندتر از حد مجاز است.",
-    "enum": "یکی از گزینه‌ها را انتخاب کنید.",
-    "int_parsing": "یکی از گزینه‌ها را انتخاب کنید.",
-    "datetime_parsing": "تاریخ یا ساعت نادرست است.",
-    "greater_than_equal": "مقدار نادرست است.",
-    "less_than_equal": "مقدار نادرست است.",
-}
+# Refusals of a whole body (a model validator), shown at the field a person fills to fix them.
+WHOLE_BODY_FIELD = {"review_accept_needs": "action_order", "review_reject_needs": "referral_note"}
 
 
 def field_errors(exc: ValidationError) -> dict[str, str]:
-    """Each invalid field with a Persian reason: the validator's own if it wrote Persian, else by type."""
+    """Each invalid field with its Persian reason (schemas.reasons, the same words as the JSON API's
+    `details[].message_fa`), keyed by the field's name on the page."""
     errors: dict[str, str] = {}
     for error in exc.errors():
-        field = str(error["loc"][0]) if error["loc"] else "__all__"
-        message = str(error.get("msg", ""))
-        persian = message.removeprefix("Value error, ")
-        if any("\u0600" <= ch <= "\u06ff" for ch in persian):
-            errors.setdefault(field, persian)
-        else:
-            errors.setdefault(field, _FIELD_MESSAGES_FA.get(error["type"], "مقدار نادرست است."))
+        field = str(error["loc"][0]) if error["loc"] else WHOLE_BODY_FIELD.get(error["type"], "__all__")
+        empty = error.get("input") in ("", None)
+        errors.setdefault(field, PICK_FA[field] if field in PICK_FA and empty else reason_fa(error))
     return errors
+
+
+# The pages' lists: nothing picked is said as "pick one", not as a length.
+PICK_FA = {
+    "unit_id": "اداره یا واحد را از فهرست انتخاب کنید.",
+    "indicator": "موضوع شکایت را انتخاب کنید.",
+    "satisfied": "بگویید از نتیجه راضی هستید یا نه.",
+    "rating": "امتیازی از ۱ تا ۵ انتخاب کنید.",
+}
 
 
 def error_message_fa(err: ApiError) -> str:
     """The Persian reason to show: for a 422 about one field, that field's Persian reason if it has one."""
     if err.status_code == 422 and isinstance(err.details, list):
-        reasons = [d.get("reason_fa") for d in err.details if isinstance(d, dict) and d.get("reason_fa")]
+        reasons = [d.get("message_fa") for d in err.details if isinstance(d, dict) and d.get("message_fa")]
         if reasons:
             return "؛ ".join(reasons)
     return err.message_fa

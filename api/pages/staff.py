@@ -3,6 +3,7 @@ may take now (the rule book's answer, workflows/rules.py, for the user and the c
 through api.services.casework, the same functions as the JSON API."""
 
 from datetime import UTC, datetime
+from dataclasses import dataclass
 
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
@@ -11,13 +12,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from api.auth.login import authenticate
-from api.deps import EngineDep, SessionDep, SessionsDep, SettingsDep, StaffUser
+from api.deps import EngineDep, SessionDep, SessionsDep, SettingsDep, StaffUser, release_connection
 from api.edge.errors import ApiError, engine_error
 from api.engine import Engine
 from api.pages import session as page_session
 from api.pages.clocks import Clock, case_clock, task_clock
 from api.pages.people import People
-from api.pages.rendering import HOME, error_message_fa, page, redirect, require_staff, safe_next, staff_user
+from api.pages.following import caught_up
+from api.pages.rendering import (
+    HOME,
+    error_message_fa,
+    field_errors,
+    page,
+    redirect,
+    require_staff,
+    safe_next,
+    staff_user,
+)
 from api.services import casework
 from api.services.access_log import client_address
 from api.services.case_detail import case_view
@@ -42,6 +53,21 @@ DONE_FA = {
     "escalate": "پرونده به سطح بالاتر منتقل شد.",
     "request-information": "پرسش برای شهروند پیامک شد؛ مهلت تا پاسخ او متوقف است.",
 }
+
+
+@dataclass(frozen=True)
+class FailedForm:
+    """The action form that was refused for its fields: which one, what was typed, and each field's reason."""
+
+    action: str
+    form: dict[str, str]
+    errors: dict[str, str]
+
+    def value(self, action: str, field: str) -> str:
+        return self.form.get(field, "") if action == self.action else ""
+
+    def error(self, action: str, field: str) -> str:
+        return self.errors.get(field, "") if action == self.action else ""
 
 
 @router.get("/login")
@@ -133,6 +159,7 @@ async def _case_page(
     status_code: int = 200,
     error: str | None = None,
     done: str | None = None,
+    failed: FailedForm | None = None,
 ) -> Response:
     # The live state tells which actions apply.
     view = await case_view(
@@ -165,6 +192,7 @@ async def _case_page(
         task_time=task_time,
         case_time=case_time,
         person=people,
+        failed=failed or FailedForm("", {}, {}),
     )
 
 
@@ -210,8 +238,8 @@ async def case_page(
 
 async def _act(
     session: AsyncSession, engine: Engine, user: StaffUser, tracking_code: str, action: str, form: dict[str, str]
-) -> str:
-    """Sends one action to the workflow; returns the case's tracking code."""
+) -> CaseState:
+    """Sends one action to the workflow; returns the case's state after it."""
     common = {"user": user, "session": session, "engine": engine}
     if action == "review":
         body = ReviewRequest(
@@ -221,19 +249,17 @@ async def _act(
             referral_note=form.get("referral_note") or None,
             inspector=form.get("inspector") or None,
         )
-        return (await casework.review(tracking_code=tracking_code, body=body, **common)).tracking_code
+        return await casework.review(tracking_code=tracking_code, body=body, **common)
     if action == "complete":
         body = CompleteTaskRequest(outcome=form.get("outcome", ""), note=form.get("note", ""))
-        return (await casework.complete_task(task_id=form.get("task_id", ""), body=body, **common)).tracking_code
+        return await casework.complete_task(task_id=form.get("task_id", ""), body=body, **common)
     if action == Action.ESCALATE:
         reason = ReasonRequest(reason=form.get("reason", "")).reason
         task_id = form.get("task_id") or None
-        state = await casework.escalate(tracking_code=tracking_code, reason=reason, task_id=task_id, **common)
-        return state.tracking_code
+        return await casework.escalate(tracking_code=tracking_code, reason=reason, task_id=task_id, **common)
     if action == Action.REQUEST_INFORMATION:
         question = InformationRequest(what_is_needed=form.get("what_is_needed", ""))
-        state = await casework.request_information(tracking_code=tracking_code, body=question, **common)
-        return state.tracking_code
+        return await casework.request_information(tracking_code=tracking_code, body=question, **common)
     if action not in casework.SENIOR_ACTIONS:
         raise ApiError(
             f"unknown action {action}", code="not_found", status_code=404, message_fa="این اقدام وجود ندارد."
@@ -242,19 +268,19 @@ async def _act(
         body = ApproveRequest(result_note=form.get("result_note", ""))
     else:
         body = ReasonRequest(reason=form.get("reason", ""))
-    state = await casework.senior_coordinator_action(action, tracking_code=tracking_code, body=body, **common)
-    return state.tracking_code
+    return await casework.senior_coordinator_action(action, tracking_code=tracking_code, body=body, **common)
 
 
 @router.post("/cases/{tracking_code}/{action}")
 async def case_action(
-    request: Request, tracking_code: str, action: str, session: SessionDep, engine: EngineDep
+    request: Request, tracking_code: str, action: str, session: SessionDep, sessions: SessionsDep, engine: EngineDep
 ) -> Response:
     user = await require_staff(request, session, *CASE_ROLES)
     form = await page_session.form_with_csrf(request)
     try:
-        code = await _act(session, engine, user, tracking_code, action, form)
-    except ValidationError:
+        state = await _act(session, engine, user, tracking_code, action, form)
+    except ValidationError as exc:
+        # The reason at its field, and everything typed kept, in the form that was sent.
         return await _case_page(
             request,
             session,
@@ -262,7 +288,7 @@ async def case_action(
             user,
             tracking_code,
             status_code=422,
-            error="بخش‌های لازم فرم را کامل کنید (هر یادداشت دست‌کم سه حرف).",
+            failed=FailedForm(action, form, field_errors(exc)),
         )
     except Exception as exc:
         err = exc if isinstance(exc, ApiError) else engine_error(exc)
@@ -275,4 +301,8 @@ async def case_action(
         )
         response.headers.update(err.headers or {})
         return response
-    return redirect(request, f"/cases/{code}?done={action}")
+    # The case page (its timeline, its tasks) and the inbox read the read model: they show the new state once
+    # the projection has it.
+    await release_connection(session)
+    await caught_up(sessions, state)
+    return redirect(request, f"/cases/{state.tracking_code}?done={action}")

@@ -64,7 +64,7 @@ def _bytes(value: str, loc: list[str | int]) -> bytes:
     try:
         return base64.b64decode(standard + "=" * (-len(standard) % 4), validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise FieldInvalid(loc, "not valid base64") from exc
+        raise FieldInvalid(loc, "not valid base64", reason_fa="این مقدار base64 درستی نیست.") from exc
 
 
 def _from_wire(body: WirePayloads) -> list[Payload]:
@@ -117,7 +117,9 @@ async def decode(
         try:
             opened.append(codec.open(payload))
         except PayloadKeyError as exc:
-            raise FieldInvalid(["body", "payloads", i], str(exc)) from exc
+            raise FieldInvalid(
+                ["body", "payloads", i], str(exc), reason_fa="این محموله با کلیدهای موجود باز نمی‌شود."
+            ) from exc
     what = f"codec.decode:{namespace or '-'}:{len(opened)}"[:64]
     await record_staff_access(session, request, user, tracking_code=None, what=what)
     return _to_wire(opened)

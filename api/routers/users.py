@@ -19,7 +19,7 @@ def _refused(problem: users.UserProblem) -> ApiError:
         return NotFound(problem.reason, message_fa="کاربر پیدا نشد.")
     if problem.conflict:
         return Conflict(problem.reason, code="user_exists", message_fa="کاربری با این نام کاربری وجود دارد.")
-    return FieldInvalid(["body", problem.field], problem.reason)
+    return FieldInvalid(["body", problem.field], problem.reason, reason_fa=problem.reason_fa or None)
 
 
 class LoginFailureOut(BaseModel):

@@ -27,6 +27,13 @@
       });
       if (office.selectedOptions[0] && office.selectedOptions[0].disabled) { office.value = ""; }
     }
+    // An office already chosen (the form came back with an error) puts its place back in the lists above it.
+    var chosen = office.selectedOptions[0];
+    if (chosen && chosen.value) {
+      if (!agency.value) { agency.value = chosen.dataset.agency || ""; }
+      if (!province.value) { province.value = chosen.dataset.province || ""; }
+      if (!county.value) { county.value = chosen.dataset.county || ""; }
+    }
     [province, county, agency].forEach(function (s) { s.addEventListener("change", narrow); });
     narrow();
   }
@@ -68,5 +75,40 @@
     setInterval(tick, 5000);
   }
 
-  document.addEventListener("DOMContentLoaded", function () { pickers(); counters(); countdowns(); });
+  // A form that came back refused: the cursor goes to the first field with a reason beside it.
+  function firstError() {
+    var field = document.querySelector("form [aria-invalid=true]");
+    if (!field) { return; }
+    if (field.tagName === "FIELDSET") { field = field.querySelector("input, select, textarea"); }
+    if (field) { field.focus(); }
+  }
+
+  // A page that reloads itself (the dashboard), every <meta name=foad-refresh> seconds while it is on screen,
+  // with a button that pauses it: a person reading or zooming is not interrupted.
+  function autoRefresh() {
+    var meta = document.querySelector("meta[name=foad-refresh]");
+    var title = document.querySelector("main h1");
+    if (!meta || !title) { return; }
+    var seconds = parseInt(meta.content, 10) || 30, paused = false, timer = null;
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "button secondary";
+    button.id = "refresh-toggle";
+    function schedule() {
+      clearTimeout(timer);
+      button.textContent = paused ? "ادامه به‌روزرسانی خودکار" : "توقف به‌روزرسانی خودکار";
+      button.setAttribute("aria-pressed", paused ? "true" : "false");
+      if (paused) { return; }
+      timer = setTimeout(function () {
+        if (document.visibilityState === "visible") { location.reload(); } else { schedule(); }
+      }, seconds * 1000);
+    }
+    button.addEventListener("click", function () { paused = !paused; schedule(); });
+    (title.parentNode.querySelector("h1 ~ .hint") || title).insertAdjacentElement("afterend", button);
+    schedule();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    pickers(); counters(); countdowns(); firstError(); autoRefresh();
+  });
 })();

@@ -11,6 +11,7 @@ from temporalio.worker import PollerBehaviorSimpleMaximum, Worker
 
 from activities.case import CaseActivities
 from activities.hotspot import HotspotActivities
+from activities.notifications import StaffNotifier
 from activities.office_calendar import OfficeCalendarActivities
 from database.sessions import engine_for, sessionmaker
 from infra import logs, tracing
@@ -47,7 +48,9 @@ def build_worker(
     settings: Settings | None = None,
 ) -> Worker:
     settings = settings or get_settings()
-    case_activities = CaseActivities(sessions, sms_sender or OutboxSmsSender(sessions))
+    case_activities = CaseActivities(
+        sessions, sms_sender or OutboxSmsSender(sessions), StaffNotifier(off=settings.staff_notifications_off)
+    )
     office_calendar = OfficeCalendarActivities(sessions)
     hotspot_activities = HotspotActivities(
         sessions,

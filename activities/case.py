@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.notifications import StaffNotifier
 from database.models import Case, CaseEventRow, Task
 from database.sessions import transaction
 from schemas.case import CaseStart, SmsRequest, TaskInfo, Transition
@@ -48,12 +49,19 @@ def _apply_task(row: Task, info: TaskInfo) -> None:
     row.outcome = info.outcome.value if info.outcome else None
     row.note = info.note
     row.assignee = info.assignee
+    row.holder = info.holder
 
 
 class CaseActivities:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], sms_sender: SmsSender) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        sms_sender: SmsSender,
+        notifier: StaffNotifier | None = None,
+    ) -> None:
         self._sessions = sessions
         self._sms = sms_sender
+        self._notifier = notifier or StaffNotifier()
 
     @activity.defn(name="record_transition")
     async def record_transition(self, transition: Transition) -> None:
@@ -71,24 +79,28 @@ class CaseActivities:
             if event.kind is EventKind.ESCALATED and event.level is not None and event.level is not Level.COUNTY:
                 column = f"escalated_{event.level.value}"
                 setattr(case, column, (getattr(case, column) or 0) + 1)
-            session.add(
-                CaseEventRow(
-                    tracking_code=transition.tracking_code,
-                    seq=event.seq,
-                    kind=event.kind.value,
-                    at=event.at,
-                    step=event.step.value,
-                    actor_username=event.actor.username,
-                    actor_role=event.actor.role.value,
-                    level=event.level.value if event.level else None,
-                    unit_id=event.unit_id,
-                    task_id=event.task_id,
-                    note=event.note,
-                    data=event.data,
-                )
+            row = CaseEventRow(
+                tracking_code=transition.tracking_code,
+                seq=event.seq,
+                kind=event.kind.value,
+                at=event.at,
+                step=event.step.value,
+                actor_username=event.actor.username,
+                actor_role=event.actor.role.value,
+                level=event.level.value if event.level else None,
+                unit_id=event.unit_id,
+                task_id=event.task_id,
+                note=event.note,
+                data=event.data,
             )
+            session.add(row)
             for info in transition.tasks:
                 await self._upsert_task(session, transition.tracking_code, info)
+            # The staff told about this event, in the same transaction (activities/notifications.py); the
+            # event's data records whom, as the timeline shows it.
+            notified = await self._notifier.notify(session, transition)
+            if notified is not None:
+                row.data = {**event.data, "notified": notified}
         activity.logger.info("case %s: %s (seq %d)", transition.tracking_code, event.kind.value, event.seq)
 
     @activity.defn(name="send_sms")

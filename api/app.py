@@ -24,6 +24,7 @@ from api.routers import (
     auth,
     cases,
     citizen,
+    claims,
     codec,
     health,
     hotspots,
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         reports,
         hotspots,
         office_calendar,
+        claims,
     )
     for module in routers:
         api.include_router(module.router)

@@ -61,6 +61,7 @@ async def create_user(session: AsyncSession, new: UserCreate) -> tuple[User, str
         agency_id=new.agency_id,
         active=True,
         failed_logins=0,
+        mobile=new.mobile,
     )
     session.add(user)
     await session.flush()
@@ -80,6 +81,14 @@ async def set_active(session: AsyncSession, username: str, *, active: bool) -> U
     """Disabling takes effect at once: the user's tokens stop working with its next request."""
     user = await get_user(session, username)
     user.active = active
+    return user
+
+
+async def set_mobile(session: AsyncSession, username: str, mobile: str | None) -> User:
+    """The mobile the staff notifications go to by SMS (None: on the notifications page only). Validated by
+    schemas.users (MobileNumber)."""
+    user = await get_user(session, username)
+    user.mobile = mobile
     return user
 
 
@@ -104,6 +113,7 @@ async def describe(session: AsyncSession, user: User) -> UserOut:
         unit_ids=sorted(units),
         active=user.active,
         locked=user.locked_until is not None and user.locked_until > now,
+        mobile=user.mobile,
     )
 
 

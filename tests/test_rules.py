@@ -96,8 +96,13 @@ def test_each_role_is_offered_what_its_scope_and_the_state_allow():
     assert allowed(review, CITIZEN_SCOPE) == set()
 
     county = handling()
-    assert allowed(county, SENIOR_SCOPE) == {Action.COMPLETE, Action.ESCALATE, Action.REQUEST_INFORMATION}
-    assert allowed(county, COUNTY) == {Action.COMPLETE, Action.ESCALATE, Action.REQUEST_INFORMATION}
+    assert allowed(county, SENIOR_SCOPE) == {
+        Action.COMPLETE,
+        Action.ESCALATE,
+        Action.REQUEST_INFORMATION,
+        Action.REASSIGN,
+    }, "the senior gives a task to a named coordinator; it claims none"
+    assert allowed(county, COUNTY) == {Action.COMPLETE, Action.ESCALATE, Action.REQUEST_INFORMATION, Action.CLAIM}
     assert allowed(county, PROVINCE) == set(), "the provincial unit does not hold the county's task"
     assert allowed(county, INSPECTOR) == {Action.COMPLETE}, "the inspector ordered on site"
     assert allowed(county, ADMIN) == {Action.ESCALATE}

@@ -14,7 +14,7 @@ from api.edge.errors import ApiError, engine_error
 from api.engine import Engine
 from api.pages import session as page_session
 from api.pages.rendering import HOME, error_message_fa, page, redirect, require_staff, safe_next
-from api.services import casework
+from api.services import casework, claims
 from api.services.access_log import client_address
 from api.services.case_detail import case_view
 from api.services.readmodel import inbox_query
@@ -134,6 +134,7 @@ async def _case_page(
         done=DONE_FA.get(done or ""),
         auditor=user.role in (Role.AUDITOR, Role.ADMIN),
         deadline=view.deadline,
+        reassign_to=await claims.reassign_choices(session, state, _actions(user, state)),  # staff/_claim.html
     )
 
 

@@ -59,6 +59,8 @@ class TaskClaims:
         """The task's holder set at once (before any await: a second claim validated since is refused now)."""
         task = self._state.current_task
         assert task is not None and task.task_id == task_id, "validated just now"
+        if task.holder == holder:
+            return self._state  # the holder's claim again: already so, nothing to record
         previous, task.holder = task.holder, holder
         await self._record(kind, actor, tasks=[task], data={"holder": holder, "previous_holder": previous})
         return self._state

@@ -283,6 +283,9 @@ def claim_refusal(
     open one (a claim on a task that moved on is refused), and the holder must be as the action expects."""
     if (stale := task_refusal(state, task_id)) is not None:
         return stale
+    current = state.current_task
+    if action is Action.CLAIM and current is not None and current.holder == username:
+        return _handling_task_open(state)  # the holder claiming again (a retried press): allowed, nothing changes
     if (refused := state_refusal(action, state)) is not None:
         return refused
     task = state.current_task

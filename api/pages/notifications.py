@@ -20,11 +20,6 @@ from workflows.rules import Action
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 100
-DONE_FA = {
-    Action.CLAIM: "کار را برداشتید؛ یادآوری‌های آن به شما می‌رسد.",
-    Action.RELEASE: "کار را واگذاشتید؛ یادآوری‌ها به همه هماهنگ‌کنندگان واحد می‌رسد.",
-    Action.REASSIGN: "کار به هماهنگ‌کننده انتخاب‌شده سپرده شد و به او خبر داده می‌شود.",
-}
 
 
 @router.get("/notifications")

@@ -14,7 +14,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from schemas.actions import ClaimInput, ReassignInput
-    from schemas.case import CaseState
+    from schemas.case import Actor, CaseState
     from schemas.enums import EventKind
     from workflows.rules import Action, claim_refusal
 
@@ -55,7 +55,7 @@ class TaskClaims:
         if (refused := claim_refusal(action, self._state, task_id, username, to)) is not None:
             raise refused.error()
 
-    async def _hold(self, task_id: str, holder: str | None, kind: EventKind, actor) -> CaseState:
+    async def _hold(self, task_id: str, holder: str | None, kind: EventKind, actor: Actor) -> CaseState:
         """The task's holder set at once (before any await: a second claim validated since is refused now)."""
         task = self._state.current_task
         assert task is not None and task.task_id == task_id, "validated just now"

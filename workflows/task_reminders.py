@@ -1,6 +1,6 @@
 """Reminders before a handling task's own deadline (its level's budget), at FOAD_REMINDER_MINUTES_BEFORE.
 
-A mixin of ComplaintWorkflow. Each handling task opened (for a case started after the `task-reminders` patch)
+A mixin of ComplaintWorkflow. Each handling task opened from this version on (the `task-reminders` patch)
 gets a timer per reminder whose moment is still ahead (none at the opening itself, which the arrival notice
 covers, and none sent late after the due time moved past it): at each, the case records a `task_reminder`
 event, and the projection tells the task's holder, else the unit's coordinators (activities/notifications.py).

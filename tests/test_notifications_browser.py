@@ -77,6 +77,13 @@ async def test_a_coordinator_is_told_claims_on_a_phone_and_the_senior_reassigns(
     assert "sso-takestan2" in await senior.locator("#task-holder").inner_text()
     await senior.screenshot(path=tmp_path / "4-reassigned.png", full_page=True)
 
+    # The coordinator it was given to reads it on a wide screen.
+    given = await browsing.page({"width": 1366, "height": 768})
+    await log_in(given, site, "sso-takestan2")
+    await reload_until(given, f"{site}/notifications", "#notifications li.unread")
+    assert "به شما سپرده شد" in await given.locator("#notifications li.unread").first.inner_text()
+    await given.screenshot(path=tmp_path / "5-assigned-wide.png")
+
     # The coordinator who held it may no longer complete it: the page offers it nothing but the holder's name.
     await phone.goto(f"{site}/cases/{code}")
     assert await phone.locator("#form-complete").count() == 0

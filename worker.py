@@ -12,6 +12,7 @@ from temporalio.worker import PollerBehaviorSimpleMaximum, Worker
 from activities.calendar_change import CalendarChangeActivities
 from activities.case import CaseActivities
 from activities.hotspot import HotspotActivities
+from activities.notifications import StaffNotifier
 from activities.office_calendar import OfficeCalendarActivities
 from archive.activities import ArchiveActivities
 from database.sessions import engine_for, sessionmaker
@@ -51,7 +52,9 @@ def build_worker(
     settings: Settings | None = None,
 ) -> Worker:
     settings = settings or get_settings()
-    case_activities = CaseActivities(sessions, sms_sender or OutboxSmsSender(sessions))
+    case_activities = CaseActivities(
+        sessions, sms_sender or OutboxSmsSender(sessions), StaffNotifier(off=settings.staff_notifications_off)
+    )
     office_calendar = OfficeCalendarActivities(sessions)
     calendar_change = CalendarChangeActivities(sessions, client)
     hotspot_activities = HotspotActivities(

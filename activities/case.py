@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.notifications import StaffNotifier
 from database.models import Case, CaseEventRow, Task
 from database.sessions import transaction
 from schemas.case import CaseStart, SmsRequest, TaskInfo, Transition
@@ -48,18 +49,31 @@ def _apply_task(row: Task, info: TaskInfo) -> None:
     row.outcome = info.outcome.value if info.outcome else None
     row.note = info.note
     row.assignee = info.assignee
+    row.holder = info.holder
 
 
 class CaseActivities:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], sms_sender: SmsSender) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        sms_sender: SmsSender,
+        notifier: StaffNotifier | None = None,
+    ) -> None:
         self._sessions = sessions
         self._sms = sms_sender
+        self._notifier = notifier or StaffNotifier()
 
     @activity.defn(name="record_transition")
     async def record_transition(self, transition: Transition) -> None:
         async with transaction(self._sessions) as session:
-            if not await project_transition(session, transition):
+            row = await project_transition(session, transition)
+            if row is None:
                 return
+            # The staff told about this event, in the same transaction (activities/notifications.py); the
+            # event's data records whom, as the timeline shows it.
+            notified = await self._notifier.notify(session, transition)
+            if notified is not None:
+                row.data = {**row.data, "notified": notified}
         event = transition.event
         activity.logger.info("case %s: %s (seq %d)", transition.tracking_code, event.kind.value, event.seq)
 
@@ -75,8 +89,9 @@ class CaseActivities:
         )
 
 
-async def project_transition(session: AsyncSession, transition: Transition) -> bool:
-    """Apply one transition to the read model in `session`; False if it was applied already (same case and seq).
+async def project_transition(session: AsyncSession, transition: Transition) -> CaseEventRow | None:
+    """Apply one transition to the read model in `session`: its timeline row, or None if it was applied already
+    (same case and seq).
 
     The record_transition activity calls it, and so does the rebuild of the read model from the archive."""
     event = transition.event
@@ -87,30 +102,29 @@ async def project_transition(session: AsyncSession, transition: Transition) -> b
         case = _new_case(transition.start)
         session.add(case)
     elif await _applied(session, transition):
-        return False
+        return None
     _apply_snapshot(case, transition)
     if event.kind is EventKind.ESCALATED and event.level is not None and event.level is not Level.COUNTY:
         column = f"escalated_{event.level.value}"
         setattr(case, column, (getattr(case, column) or 0) + 1)
-    session.add(
-        CaseEventRow(
-            tracking_code=transition.tracking_code,
-            seq=event.seq,
-            kind=event.kind.value,
-            at=event.at,
-            step=event.step.value,
-            actor_username=event.actor.username,
-            actor_role=event.actor.role.value,
-            level=event.level.value if event.level else None,
-            unit_id=event.unit_id,
-            task_id=event.task_id,
-            note=event.note,
-            data=event.data,
-        )
+    row = CaseEventRow(
+        tracking_code=transition.tracking_code,
+        seq=event.seq,
+        kind=event.kind.value,
+        at=event.at,
+        step=event.step.value,
+        actor_username=event.actor.username,
+        actor_role=event.actor.role.value,
+        level=event.level.value if event.level else None,
+        unit_id=event.unit_id,
+        task_id=event.task_id,
+        note=event.note,
+        data=event.data,
     )
+    session.add(row)
     for info in transition.tasks:
         await _upsert_task(session, transition.tracking_code, info)
-    return True
+    return row
 
 
 async def _applied(session: AsyncSession, transition: Transition) -> bool:

@@ -26,6 +26,7 @@ from api.routers import (
     auth,
     cases,
     citizen,
+    claims,
     codec,
     health,
     hotspots,
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         reports,
         hotspots,
         office_calendar,
+        claims,
     )
     for module in routers:
         api.include_router(module.router)

@@ -1,7 +1,8 @@
 """Staff accounts from the command line:
 
     python -m cli.users list
-    python -m cli.users create USERNAME --full-name NAME --role ROLE [--agency ID] [--unit ID ...]
+    python -m cli.users create USERNAME --full-name NAME --role ROLE [--agency ID] [--unit ID ...] [--mobile 09...]
+    python -m cli.users mobile USERNAME [09...]     (without a number: removes it)
     python -m cli.users disable USERNAME | enable USERNAME | reset USERNAME
 
 A password left out is generated and printed once.
@@ -15,10 +16,11 @@ from collections.abc import Sequence
 from pydantic import ValidationError
 
 from database.sessions import create_engine, sessionmaker, transaction
-from database.users import UserProblem, create_user, list_users, reset_password, set_active
+from database.users import UserProblem, create_user, list_users, reset_password, set_active, set_mobile
 from infra.settings import get_settings, settings_or_exit
 from schemas.enums import Role
-from schemas.users import UserCreate, UserOut
+from schemas.text import mask_mobile
+from schemas.users import MobileUpdate, UserCreate, UserOut
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -33,6 +35,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     create.add_argument("--agency")
     create.add_argument("--unit", action="append", default=[])
+    create.add_argument("--mobile", help="where the staff notifications go by SMS")
+    mobile = commands.add_parser("mobile", help="set or remove the mobile staff notifications go to")
+    mobile.add_argument("username")
+    mobile.add_argument("number", nargs="?")
     for name in ("disable", "enable", "reset"):
         commands.add_parser(name, help=f"{name} an account").add_argument("username")
     return parser
@@ -40,7 +46,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _line(user: UserOut) -> str:
     state = ("active" if user.active else "disabled") + (", locked" if user.locked else "")
-    return "\t".join((user.username, user.role, user.agency_id or "-", state))
+    mobile = mask_mobile(user.mobile) if user.mobile else "-"
+    return "\t".join((user.username, user.role, user.agency_id or "-", state, mobile))
 
 
 async def _run(args: argparse.Namespace) -> str:
@@ -56,9 +63,14 @@ async def _run(args: argparse.Namespace) -> str:
                     role=args.role,
                     agency_id=args.agency,
                     unit_ids=args.unit,
+                    mobile=args.mobile,
                 )
                 user, password = await create_user(session, new)
                 return f"created {user.username}; password (shown once): {password}"
+            if args.command == "mobile":
+                number = MobileUpdate(mobile=args.number).mobile
+                user = await set_mobile(session, args.username, number)
+                return f"{user.username}: mobile {mask_mobile(number) if number else 'removed'}"
             if args.command in ("disable", "enable"):
                 user = await set_active(session, args.username, active=args.command == "enable")
                 return f"{user.username} {args.command}d"

@@ -87,6 +87,7 @@ class User(Base):
     locked_until: Mapped[datetime | None]
     # Bumped by logout, a password reset, a change of role or units, disabling: older tokens stop working.
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    mobile: Mapped[str | None] = mapped_column(String(11), comment="where the staff notifications go by SMS")
 
 
 class UserUnit(Base):
@@ -209,6 +210,7 @@ class Task(Base):
     outcome: Mapped[str | None] = mapped_column(String(32))
     note: Mapped[str | None] = mapped_column(Text)
     assignee: Mapped[str | None] = mapped_column(String(64), index=True)
+    holder: Mapped[str | None] = mapped_column(String(64), comment="the unit coordinator who claimed it")
 
     __table_args__ = (
         Index("ix_tasks_unit_status", "unit_id", "status"),
@@ -420,3 +422,26 @@ class ArchiveSweep(Base):
     closed_since: Mapped[datetime | None]
     seen: Mapped[int] = mapped_column(default=0)
     archived: Mapped[int] = mapped_column(default=0)
+# --- staff notifications -----------------------------------------------------------------------------
+
+
+class Notification(Base):
+    """One notice to one staff member about one event of a case, written by the projection with the event:
+    (tracking_code, seq, username, kind) unique, so a retried projection adds none. `sms_id` is its outbox row,
+    when the account has a mobile."""
+
+    __tablename__ = "notifications"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tracking_code: Mapped[str] = mapped_column(String(32))
+    seq: Mapped[int]
+    username: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    read_at: Mapped[datetime | None]
+    sms_id: Mapped[int | None]
+
+    __table_args__ = (
+        UniqueConstraint("tracking_code", "seq", "username", "kind", name="uq_notifications_event_recipient"),
+        Index("ix_notifications_username_read", "username", "read_at"),
+    )

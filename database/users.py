@@ -72,6 +72,7 @@ async def create_user(session: AsyncSession, new: UserCreate) -> tuple[User, str
         agency_id=new.agency_id,
         active=True,
         failed_logins=0,
+        mobile=new.mobile,
     )
     session.add(user)
     await session.flush()
@@ -99,6 +100,14 @@ async def set_active(session: AsyncSession, username: str, *, active: bool) -> U
     if user.active and not active:
         user.session_generation += 1
     user.active = active
+    return user
+
+
+async def set_mobile(session: AsyncSession, username: str, mobile: str | None) -> User:
+    """The mobile the staff notifications go to by SMS (None: on the notifications page only). Validated by
+    schemas.users (MobileNumber)."""
+    user = await get_user(session, username)
+    user.mobile = mobile
     return user
 
 
@@ -130,6 +139,8 @@ async def describe(session: AsyncSession, user: User) -> UserOut:
             .limit(1)
         )
         is not None,
+        locked=user.locked_until is not None and user.locked_until > now,
+        mobile=user.mobile,
     )
 
 

@@ -14,6 +14,7 @@ from infra import settings_checks
 from infra.codec import parse_key_ring
 from schemas.enums import Level
 from schemas.hotspot import HotspotRule
+from schemas.notifications import NotificationKind
 from schemas.policy import Policy
 from schemas.reports import RankingWeights
 
@@ -146,6 +147,10 @@ class Settings(BaseSettings):
     sms_dispatch_interval_seconds: float = Field(default=2.0, gt=0)
     sms_claim_timeout_seconds: float = Field(default=120.0, gt=0)
     sms_delivery_poll_seconds: float = Field(default=60.0, gt=0)
+    staff_notifications_off: list[NotificationKind] = Field(
+        default_factory=list,
+        description="Kinds of staff notification not made (JSON list; README: Staff notifications)",
+    )
 
     ranking_min_cases: int = Field(default=30, gt=0, description="Complaints a unit needs before it is ranked")
     ranking_weights: RankingWeights = Field(

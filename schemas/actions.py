@@ -126,3 +126,22 @@ class CitizenReplyInput(BaseModel):
 
 class CalendarChangedInput(BaseModel):
     reason: str = Field(description="What changed: a declared closure, an office's hours")
+
+
+class ClaimRequest(BaseModel):
+    task_id: str = Field(max_length=64, description="The handling task to claim or release: the case's open one")
+
+
+class ReassignRequest(ClaimRequest):
+    to_username: str = Field(max_length=64, description="An active coordinator of the task's unit")
+
+
+class ClaimInput(BaseModel):
+    actor: Actor
+    task_id: str
+
+
+class ReassignInput(BaseModel):
+    actor: Actor
+    task_id: str
+    to_username: str

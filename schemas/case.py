@@ -83,6 +83,7 @@ class TaskInfo(BaseModel):
     outcome: HandlingOutcome | None = None
     note: str | None = None
     assignee: str | None = Field(default=None, description="The inspector ordered to inspect (handling tasks)")
+    holder: str | None = Field(default=None, description="The unit coordinator who claimed the task (handling tasks)")
 
 
 class CaseEvent(BaseModel):

@@ -198,6 +198,10 @@ class EventKind(StrEnum):
     INFORMATION_RECEIVED = "information_received"
     REPLY_WINDOW_ENDED = "reply_window_ended"
     DEADLINE_RECOMPUTED = "deadline_recomputed"
+    TASK_CLAIMED = "task_claimed"
+    TASK_RELEASED = "task_released"
+    TASK_REASSIGNED = "task_reassigned"
+    TASK_REMINDER = "task_reminder"
 
 
 class EscalationCause(StrEnum):

@@ -96,8 +96,13 @@ def test_each_role_is_offered_what_its_scope_and_the_state_allow():
     assert allowed(review, CITIZEN_SCOPE) == set()
 
     county = handling()
-    assert allowed(county, SENIOR_SCOPE) == {Action.COMPLETE, Action.ESCALATE, Action.REQUEST_INFORMATION}
-    assert allowed(county, COUNTY) == {Action.COMPLETE, Action.ESCALATE, Action.REQUEST_INFORMATION}
+    assert allowed(county, SENIOR_SCOPE) == {
+        Action.COMPLETE,
+        Action.ESCALATE,
+        Action.REQUEST_INFORMATION,
+        Action.REASSIGN,
+    }, "the senior gives a task to a named coordinator; it claims none"
+    assert allowed(county, COUNTY) == {Action.COMPLETE, Action.ESCALATE, Action.REQUEST_INFORMATION, Action.CLAIM}
     assert allowed(county, PROVINCE) == set(), "the provincial unit does not hold the county's task"
     assert allowed(county, INSPECTOR) == {Action.COMPLETE}, "the inspector ordered on site"
     assert allowed(county, ADMIN) == {Action.ESCALATE}
@@ -200,3 +205,35 @@ def test_every_action_has_an_answer_and_a_refusal_becomes_the_workflows_error():
     assert isinstance(error, InvalidTransition) and error.non_retryable and error.type == "InvalidTransition"
     assert error.details[0] == "نتیجه‌ای در انتظار تأیید نیست"
     assert error.details[1] == {"code": "invalid_action", "status": "in_review"}
+
+
+def test_a_task_is_claimed_once_released_by_its_holder_and_reassigned_by_the_senior():
+    from workflows.rules import claim_refusal
+
+    county = handling()
+    task_id = county.current_task_id
+    assert claim_refusal(Action.CLAIM, county, task_id, COUNTY.username) is None
+    held = county.model_copy(deep=True)
+    held.current_task.holder = COUNTY.username
+    other = claim_refusal(Action.CLAIM, held, task_id, "tst-county-coord2")
+    assert other is not None and other.code == "task_held" and COUNTY.username in other.message_fa
+    assert claim_refusal(Action.CLAIM, held, task_id, COUNTY.username) is None, "the holder's retried press"
+    assert claim_refusal(Action.RELEASE, county, task_id, COUNTY.username).code == "task_not_held"
+    assert claim_refusal(Action.RELEASE, held, task_id, "tst-county-coord2").code == "task_held"
+    assert claim_refusal(Action.REASSIGN, held, task_id, SENIOR_SCOPE.username, COUNTY.username).code == "task_held"
+    stale = claim_refusal(Action.CLAIM, county, "12345678903-T1", COUNTY.username)
+    assert stale is not None and "وظیفه" in stale.message_fa
+    assert claim_refusal(Action.CLAIM, paused(county), task_id, COUNTY.username) is not None
+
+    task = held.current_task
+    assert actor_refusal(Action.CLAIM, PROVINCE, agency_id=AGENCY, task=task).forbidden
+    assert actor_refusal(Action.REASSIGN, COUNTY, agency_id=AGENCY, task=task).forbidden
+    assert actor_refusal(Action.REASSIGN, SENIOR_SCOPE, agency_id=AGENCY, task=task) is None
+    second = Scope(
+        role=Role.UNIT_COORDINATOR, username="tst-county-coord2", agency_id=AGENCY, unit_ids=frozenset({"tst-county"})
+    )
+    for action in (Action.COMPLETE, Action.ESCALATE, Action.REQUEST_INFORMATION, Action.RELEASE):
+        refused = actor_refusal(action, second, agency_id=AGENCY, task=task)
+        assert refused is not None and refused.forbidden, action
+    assert allowed(held, second) == set(), "a task another coordinator holds is not the second's to act on"
+    assert allowed(held, COUNTY) == {Action.COMPLETE, Action.ESCALATE, Action.REQUEST_INFORMATION, Action.RELEASE}

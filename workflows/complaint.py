@@ -51,9 +51,11 @@ with workflow.unsafe.imports_passed_through():
         TaskKind,
         TaskStatus,
     )
+    from workflows.claims import TaskClaims
     from workflows.clock import CaseClock, wall_deadline
     from workflows.clock_handlers import CaseClockHandlers
     from workflows.rules import Action, already_taken, check_chain, state_refusal, task_refusal
+    from workflows.task_reminders import TaskReminders
     from workflows.visibility import SearchAttributes
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
@@ -61,7 +63,7 @@ ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_inte
 
 
 @workflow.defn
-class ComplaintWorkflow(CaseClockHandlers):
+class ComplaintWorkflow(CaseClockHandlers, TaskClaims, TaskReminders):
     @workflow.init
     def __init__(self, start: CaseStart) -> None:
         self._start = start
@@ -209,7 +211,10 @@ class ComplaintWorkflow(CaseClockHandlers):
             return
         self._state.breached = True
         self._state.breached_at = workflow.now()
-        await self._record(EventKind.BREACHED, SYSTEM, data={"national_centre_notified": True})
+        # Whom the breach was told to is what the projection notified (activities/notifications.py), recorded on
+        # the read model's event; histories from before it keep their constant.
+        told = {} if workflow.patched("notified-by-projection") else {"national_centre_notified": True}
+        await self._record(EventKind.BREACHED, SYSTEM, data=told)
         if self._state.status is CaseStatus.IN_HANDLING and self._state.level is not Level.NATIONAL:
             await self._escalate(EscalationCause.BREACH, SYSTEM, "3-hour deadline breached")
 
@@ -443,7 +448,9 @@ class ComplaintWorkflow(CaseClockHandlers):
         self._top_exhausted = False
         self._state.task_deadline = deadline
         due_at = deadline.due_at if deadline else workflow.now() + self._policy.budget(unit.level)
-        return self._open_task(TaskKind.HANDLING, unit=unit, due_at=due_at)
+        task = self._open_task(TaskKind.HANDLING, unit=unit, due_at=due_at)
+        self._start_task_reminders(task)  # workflows/task_reminders.py
+        return task
 
     async def _escalate(self, cause: EscalationCause, actor: Actor, reason: str) -> bool:
         """One level up (to the top on a breach); True if the escalation was recorded."""
@@ -454,9 +461,8 @@ class ComplaintWorkflow(CaseClockHandlers):
                 await self._record(EventKind.IGNORED_SIGNAL, actor, note="already at the top level")
             elif not self._top_exhausted:
                 self._top_exhausted = True
-                await self._record(
-                    EventKind.ESCALATION_EXHAUSTED, actor, note=reason, data={"national_centre_notified": True}
-                )
+                told = {} if workflow.patched("notified-by-projection") else {"national_centre_notified": True}
+                await self._record(EventKind.ESCALATION_EXHAUSTED, actor, note=reason, data=told)
             return False
         target = chain[-1] if cause is EscalationCause.BREACH else chain[position + 1]
         expected = self._state.current_task_id

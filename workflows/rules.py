@@ -58,6 +58,9 @@ class Action(StrEnum):
     REPLY = "reply"
     FEEDBACK = "feedback"
     ERASE = "erasure"  # the personal data of a closed case, on the centre admin's order (archive.erasure)
+    CLAIM = "claim"
+    RELEASE = "release"
+    REASSIGN = "reassign"
 
 
 STAFF_ACTIONS = frozenset(Action) - {Action.REPLY, Action.FEEDBACK}
@@ -117,6 +120,9 @@ class TaskRef(Protocol):
 
     @property
     def assignee(self) -> str | None: ...
+
+    @property
+    def holder(self) -> str | None: ...
 
 
 # --- "now": what the case's state allows (the workflow's validators) ----------------------------------------
@@ -250,6 +256,67 @@ def erase_refusal(status: CaseStatus) -> Refusal | None:
 
 def _erase(state: CaseState) -> Refusal | None:
     return erase_refusal(state.status)
+def _handling_task_open(state: CaseState) -> Refusal | None:
+    refusal = _unless_status(
+        state, (CaseStatus.IN_HANDLING,), "the case has no handling task open", "پرونده در مرحله رسیدگی نیست"
+    ) or _unless_running(state)
+    if refusal is None and (state.current_task is None or state.current_task.unit_id is None):
+        return Refusal("the case has no handling task open", "پرونده در مرحله رسیدگی نیست", status=state.status)
+    return refusal
+
+
+def _claim(state: CaseState) -> Refusal | None:
+    refusal = _handling_task_open(state)
+    if refusal is None and state.current_task is not None and state.current_task.holder is not None:
+        return held_by(state.current_task.holder, state)
+    return refusal
+
+
+def _release(state: CaseState) -> Refusal | None:
+    refusal = _handling_task_open(state)
+    if refusal is None and state.current_task is not None and state.current_task.holder is None:
+        return Refusal(
+            "nobody holds this task", "این کار را کسی برنداشته است", code="task_not_held", status=state.status
+        )
+    return refusal
+
+
+def held_by(holder: str, state: CaseState | None = None) -> Refusal:
+    """The task is already claimed (by `holder`): a second claim is refused with who holds it."""
+    return Refusal(
+        f"the task is already held by {holder}",
+        f"این کار را پیش‌تر {holder} برداشته است",
+        code="task_held",
+        status=state.status if state else None,
+    )
+
+
+def claim_refusal(
+    action: Action, state: CaseState, task_id: str, username: str, to: str | None = None
+) -> Refusal | None:
+    """A claim, release or reassignment as the workflow's validator sees it: the task it names must still be the
+    open one (a claim on a task that moved on is refused), and the holder must be as the action expects."""
+    if (stale := task_refusal(state, task_id)) is not None:
+        return stale
+    current = state.current_task
+    if action is Action.CLAIM and current is not None and current.holder == username:
+        return _handling_task_open(state)  # the holder claiming again (a retried press): allowed, nothing changes
+    if (refused := state_refusal(action, state)) is not None:
+        return refused
+    task = state.current_task
+    assert task is not None, "task_refusal guarantees the current task"
+    if action is Action.RELEASE and task.holder != username:
+        return Refusal(
+            f"the task is held by {task.holder}, not by {username}",
+            f"این کار را {task.holder} برداشته است، نه شما",
+            code="task_held",
+            status=state.status,
+        )
+    if action is Action.REASSIGN and to is not None and task.holder == to:
+        return Refusal(
+            f"{to} already holds the task", f"این کار هم‌اکنون با {to} است", code="task_held", status=state.status
+        )
+    return None
 
 
 _STATE_RULES = {
@@ -263,6 +330,9 @@ _STATE_RULES = {
     Action.REPLY: _reply,
     Action.FEEDBACK: _feedback,
     Action.ERASE: _erase,
+    Action.CLAIM: _claim,
+    Action.RELEASE: _release,
+    Action.REASSIGN: _handling_task_open,
 }
 
 
@@ -367,6 +437,32 @@ _NOT_HOLDING_ASK = Refusal(
 )
 
 
+_WHO_CLAIMS = Refusal(
+    "only a unit coordinator of the task's unit may claim it",
+    "فقط هماهنگ‌کننده واحد مسئول می‌تواند این کار را بردارد.",
+    code="forbidden",
+    forbidden=True,
+)
+_WHO_RELEASES = Refusal(
+    "only the coordinator who holds the task may release it",
+    "فقط هماهنگ‌کننده‌ای که این کار را برداشته می‌تواند آن را واگذارد.",
+    code="forbidden",
+    forbidden=True,
+)
+
+
+def held_by_another(actor: Person, task: TaskRef | None) -> Refusal | None:
+    """A unit coordinator acting on a task another coordinator of the unit has claimed: 403 with who holds it."""
+    if actor.role is not Role.UNIT_COORDINATOR or task is None or task.holder in (None, actor.username):
+        return None
+    return Refusal(
+        f"the task is held by {task.holder}",
+        f"این کار را {task.holder} برداشته است؛ فقط او یا راهبر ارشد دستگاه می‌تواند اقدام کند.",
+        code="task_held",
+        forbidden=True,
+    )
+
+
 def is_senior_of(actor: Person, agency_id: str) -> bool:
     return actor.role is Role.SENIOR_COORDINATOR and actor.agency_id == agency_id
 
@@ -387,6 +483,18 @@ def actor_refusal(action: Action, actor: Person, *, agency_id: str, task: TaskRe
     if action in CITIZEN_ACTIONS:
         return None if actor.role is Role.CITIZEN else _CITIZEN_ONLY
     senior = is_senior_of(actor, agency_id)
+    if action is Action.CLAIM:
+        return None if holds(actor, task) else _WHO_CLAIMS
+    if action is Action.RELEASE:
+        return (
+            None if holds(actor, task) and task is not None and task.holder in (None, actor.username) else _WHO_RELEASES
+        )
+    if action is Action.REASSIGN:
+        return None if senior else _SENIOR_ONLY
+    if action in (Action.COMPLETE, Action.ESCALATE, Action.REQUEST_INFORMATION) and (
+        other := held_by_another(actor, task)
+    ):
+        return other
     if action is Action.COMPLETE:
         inspector = actor.role is Role.INSPECTOR and task is not None and task.assignee == actor.username
         return None if senior or holds(actor, task) or inspector else _WHO_COMPLETES

@@ -38,6 +38,10 @@ EVENT_LABELS_FA = {
     EventKind.INFORMATION_RECEIVED: "دریافت پاسخ شهروند",
     EventKind.REPLY_WINDOW_ENDED: "پایان مهلت پاسخ شهروند",
     EventKind.DEADLINE_RECOMPUTED: "محاسبه دوباره مهلت",
+    EventKind.TASK_CLAIMED: "برداشتن کار",
+    EventKind.TASK_RELEASED: "واگذاشتن کار",
+    EventKind.TASK_REASSIGNED: "سپردن کار به هماهنگ‌کننده دیگر",
+    EventKind.TASK_REMINDER: "یادآوری مهلت کار",
 }
 
 TASK_KIND_FA = {TaskKind.REVIEW: "بررسی", TaskKind.HANDLING: "رسیدگی", TaskKind.APPROVAL: "تأیید نتیجه"}

@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import ValidationError
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
@@ -19,6 +20,7 @@ from api.pages.assets import static_url
 from api.pages.charts import number_fa, percent_fa
 from api.pages.jalali import FILTERS
 from api.pages.labels import LABEL_FILTERS
+from database.models import Notification
 from schemas.enums import Role
 from schemas.reasons import reason_fa
 
@@ -77,9 +79,16 @@ async def require_staff(request: Request, session: AsyncSession, *roles: Role) -
     if user is None:
         raise page_session.LoginRequired("log in first")
     request.state.page_user = user  # so an error page still shows the user's own menu
+    request.state.unread = await unread_notifications(session, user.username)  # the header's count
     if roles and user.role not in roles:
         raise Forbidden(f"this page is for: {', '.join(roles)}", message_fa="این صفحه برای نقش شما نیست.")
     return user
+
+
+async def unread_notifications(session: AsyncSession, username: str) -> int:
+    """The staff member's notifications not yet seen on /notifications (api/pages/notifications.py)."""
+    query = select(func.count()).select_from(Notification)
+    return await session.scalar(query.where(Notification.username == username, Notification.read_at.is_(None))) or 0
 
 
 def page(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
@@ -91,6 +100,7 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
         "citizen_mobile": session.mobile,
         "home": HOME.get(user.role) if user is not None else None,
         "development": request.app.state.settings.environment == "development",
+        "unread": getattr(request.state, "unread", None),
     }
     html = ENVIRONMENT.get_template(template).render(context)
     return page_session.save(request, HTMLResponse(html, status_code=status_code))

@@ -29,7 +29,7 @@ from api.pages.rendering import (
     safe_next,
     staff_user,
 )
-from api.services import casework
+from api.services import casework, claims
 from api.services.access_log import client_address
 from api.services.case_detail import case_view
 from api.services.readmodel import inbox_query
@@ -52,6 +52,9 @@ DONE_FA = {
     "close": "پرونده بسته شد.",
     "escalate": "پرونده به سطح بالاتر منتقل شد.",
     "request-information": "پرسش برای شهروند پیامک شد؛ مهلت تا پاسخ او متوقف است.",
+    "claim": "کار را برداشتید؛ یادآوری‌های مهلت آن به شما می‌رسد.",
+    "release": "کار را واگذاشتید؛ یادآوری‌ها به همه هماهنگ‌کنندگان واحد می‌رسد.",
+    "reassign": "کار به هماهنگ‌کننده انتخاب‌شده سپرده شد و به او خبر داده شد.",
 }
 
 
@@ -193,6 +196,7 @@ async def _case_page(
         case_time=case_time,
         person=people,
         failed=failed or FailedForm("", {}, {}),
+        reassign_to=await claims.reassign_choices(session, state, _actions(user, state)),  # staff/_claim.html
     )
 
 

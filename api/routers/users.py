@@ -9,7 +9,7 @@ from api.auth.login import failures_seen
 from api.deps import Admin, SessionDep
 from api.edge.errors import ApiError, Conflict, FieldInvalid, NotFound
 from database import users
-from schemas.users import PasswordReset, UserCreate, UserOut, UserWithPassword
+from schemas.users import MobileUpdate, PasswordReset, UserCreate, UserOut, UserWithPassword
 
 router = APIRouter(prefix="/users", tags=["users (admin)"])
 
@@ -82,3 +82,12 @@ async def reset_password(username: str, body: PasswordReset, admin: Admin, sessi
     except users.UserProblem as problem:
         raise _refused(problem) from None
     return UserWithPassword(**(await users.describe(session, user)).model_dump(), password=password)
+
+
+@router.put("/{username}/mobile", response_model=UserOut, summary="Set or remove the mobile staff notifications go to")
+async def set_mobile(username: str, body: MobileUpdate, admin: Admin, session: SessionDep) -> UserOut:
+    try:
+        user = await users.set_mobile(session, username, body.mobile)
+    except users.UserProblem as problem:
+        raise _refused(problem) from None
+    return await users.describe(session, user)

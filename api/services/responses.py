@@ -107,6 +107,7 @@ class TaskOut(_Out):
     outcome: str | None
     note: str | None
     assignee: str | None = None
+    holder: str | None = Field(default=None, description="The unit coordinator who claimed the task")
 
 
 class InboxItem(TaskOut):

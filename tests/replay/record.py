@@ -16,10 +16,12 @@ from database.sessions import create_engine, sessionmaker
 from schemas.actions import (
     CalendarChangedInput,
     CitizenReplyInput,
+    ClaimInput,
     CloseInput,
     EscalateInput,
     FeedbackInput,
     InformationRequestInput,
+    ReassignInput,
     ReviewInput,
     SendBackInput,
 )
@@ -27,7 +29,7 @@ from schemas.enums import Level, ReviewDecision
 from tests.casedriver import CaseDriver, running_cases
 from tests.clockutil import office_policy
 from tests.dbutil import migrate
-from tests.factories import SENIOR, accept, default_policy
+from tests.factories import SENIOR, UNIT_COORDINATOR, accept, default_policy
 from tests.replay import recording_converter
 from tests.testserver import start_test_server
 from workflows.complaint import ComplaintWorkflow
@@ -190,6 +192,33 @@ async def office_hours_with_a_pause_answered_by_update(cases: CaseDriver):
     return handle
 
 
+async def claimed_reassigned_reminded_and_breached(cases: CaseDriver):
+    """Claim, release and reassignment as updates (ids as api/services/claims.py names them), the task's own
+    reminders (the `task-reminders` patch) and a breach recorded without the constant (`notified-by-projection`)."""
+    handle, state = await cases.handling()
+    county = state.current_task_id
+    claim = ClaimInput(actor=UNIT_COORDINATOR, task_id=county)
+    coordinator = UNIT_COORDINATOR.username
+    await handle.execute_update(ComplaintWorkflow.claim_task, claim, id=f"claim_task/{county}-H0/{coordinator}")
+    await handle.execute_update(ComplaintWorkflow.release_task, claim, id=f"release_task/{county}-H1/{coordinator}")
+    await handle.execute_update(
+        ComplaintWorkflow.reassign_task,
+        ReassignInput(actor=SENIOR, task_id=county, to_username="tst-county-coord2"),
+        id=f"reassign_task/{county}-H2/{SENIOR.username}",
+    )
+    await cases.settled(handle, 5)
+    await cases.env.sleep(timedelta(hours=3, minutes=31))  # every level's budget, the reminders, the breach
+    state = await cases.settled(handle)
+    state = await cases.complete(handle, state)
+    await cases.approve(handle)
+    await handle.execute_update(
+        ComplaintWorkflow.give_feedback,
+        FeedbackInput(satisfied=True, rating=4),
+        id=f"give_feedback/{state.current_task_id}/citizen",
+    )
+    return handle
+
+
 SCENARIOS: list[Callable[[CaseDriver], Awaitable]] = [
     handled_within_sla,
     escalated_to_national_and_breached,
@@ -201,6 +230,7 @@ SCENARIOS: list[Callable[[CaseDriver], Awaitable]] = [
     escalated_and_answered_by_updates,
     reopened_by_feedback_updates,
     office_hours_with_a_pause_answered_by_update,
+    claimed_reassigned_reminded_and_breached,
 ]
 
 

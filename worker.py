@@ -47,7 +47,9 @@ def build_worker(
     settings: Settings | None = None,
 ) -> Worker:
     settings = settings or get_settings()
-    case_activities = CaseActivities(sessions, sms_sender or OutboxSmsSender(sessions))
+    case_activities = CaseActivities(
+        sessions, sms_sender or OutboxSmsSender(sessions), public_base_url=settings.public_base_url
+    )
     office_calendar = OfficeCalendarActivities(sessions)
     hotspot_activities = HotspotActivities(
         sessions,

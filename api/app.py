@@ -32,6 +32,7 @@ from api.routers import (
     office_calendar,
     reference,
     reports,
+    sms_inbound,
     tasks,
     users,
 )
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         reports,
         hotspots,
         office_calendar,
+        sms_inbound,
     )
     for module in routers:
         api.include_router(module.router)

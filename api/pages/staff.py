@@ -12,6 +12,7 @@ from api.auth.login import authenticate
 from api.deps import EngineDep, SessionDep, SessionsDep, SettingsDep, StaffUser
 from api.edge.errors import ApiError, engine_error
 from api.engine import Engine
+from api.pages import confirm
 from api.pages import session as page_session
 from api.pages.rendering import HOME, error_message_fa, page, redirect, require_staff, safe_next
 from api.services import casework
@@ -190,6 +191,8 @@ async def case_action(
     user = await require_staff(request, session, *CASE_ROLES)
     form = await page_session.form_with_csrf(request)
     try:
+        if confirm.needed(action, form):  # an irreversible action: first the page that asks "are you sure?"
+            return await confirm.confirmation_page(request, engine, user, tracking_code, action, form)
         code = await _act(session, engine, user, tracking_code, action, form)
     except ValidationError:
         return await _case_page(

@@ -90,13 +90,23 @@ async def _receive(
     return InboundResult(**outcome.__dict__)
 
 
-@router.api_route(
+@router.post(
     "/kavenegar",
-    methods=["GET", "POST"],
     response_model=InboundResult,
-    summary="Kavenegar's receive callback: from, to, message, messageid (query string or form)",
+    summary="Kavenegar's receive callback, POSTed: from, to, message, messageid (form)",
 )
-async def kavenegar(
+async def kavenegar_post(
+    request: Request, session: SessionDep, sessions: SessionsDep, engine: EngineDep, settings: SettingsDep
+) -> InboundResult:
+    return await _receive("kavenegar", request, session, sessions, engine, settings)
+
+
+@router.get(
+    "/kavenegar",
+    response_model=InboundResult,
+    summary="Kavenegar's receive callback, as a GET: from, to, message, messageid (query string)",
+)
+async def kavenegar_get(
     request: Request, session: SessionDep, sessions: SessionsDep, engine: EngineDep, settings: SettingsDep
 ) -> InboundResult:
     return await _receive("kavenegar", request, session, sessions, engine, settings)

@@ -3,19 +3,19 @@
 Approving a result, closing a case, rejecting it at review (out of FOAD's remit) and escalating it cannot be
 undone from the pages. Their forms first lead to a page that says what will happen, in Persian, with the text
 typed; only its button (the same form again, with `confirmed=yes`) sends the action to the workflow. The fields
-are checked first (a 422 on the case page), and so is the rule book on the case's live state, so an action the
-case no longer allows is refused before anyone confirms it.
+are checked first (a 422 on the case page), and so is the rule book's "now" rule on the case's live state, so an
+action the case no longer allows is refused before anyone confirms it.
 """
 
 from fastapi import Request
 from starlette.responses import Response
 
 from api.deps import StaffUser
-from api.edge.errors import Conflict, Forbidden
+from api.edge.errors import Conflict
 from api.engine import Engine
 from api.pages.rendering import page
 from schemas.actions import ApproveRequest, ReasonRequest, ReviewRequest
-from workflows.rules import Action, refusal
+from workflows.rules import Action, state_refusal
 
 
 class Confirmation:
@@ -81,10 +81,11 @@ async def confirmation_page(
 ) -> Response:
     _check_fields(action, form)
     state = await engine.state(tracking_code)
-    refused = refusal(Action(action), state, user)
+    # The state's rule only: who may act is the action's own check (a 403), with the task the form names, so a
+    # press on a page gone stale gets the workflow's reason (a 409) as it would without this step.
+    refused = state_refusal(Action(action), state)
     if refused is not None:
-        error = Forbidden if refused.forbidden else Conflict
-        raise error(refused.message, code=refused.code, message_fa=refused.message_fa)
+        raise Conflict(refused.message, code=refused.code, message_fa=refused.message_fa)
     what = CONFIRMATIONS[action]
     fields = {k: v for k, v in form.items() if k not in ("csrf", "confirmed")}
     return page(

@@ -22,8 +22,8 @@ from infra.settings import Settings, get_settings, settings_or_exit
 from infra.temporal import connect
 from sms.dispatch import SmsDispatcher, build_gateway
 from sms.sender import OutboxSmsSender, SmsSender
-from workflows.calendar_change import CalendarChangeWorkflow
 from workflows.archive import ArchiveSweepWorkflow, ErasureWorkflow, ReconcileWorkflow
+from workflows.calendar_change import CalendarChangeWorkflow
 from workflows.complaint import ComplaintWorkflow
 from workflows.hotspot import HotspotReviewWorkflow, HotspotScanWorkflow, MonthlyReportWorkflow
 
@@ -53,7 +53,10 @@ def build_worker(
 ) -> Worker:
     settings = settings or get_settings()
     case_activities = CaseActivities(
-        sessions, sms_sender or OutboxSmsSender(sessions), StaffNotifier(off=settings.staff_notifications_off)
+        sessions,
+        sms_sender or OutboxSmsSender(sessions),
+        StaffNotifier(off=settings.staff_notifications_off),
+        public_base_url=settings.public_base_url,
     )
     office_calendar = OfficeCalendarActivities(sessions)
     calendar_change = CalendarChangeActivities(sessions, client)

@@ -14,7 +14,7 @@ from database.models import Case, CaseEventRow, Task
 from database.sessions import transaction
 from schemas.case import CaseStart, SmsRequest, TaskInfo, Transition
 from schemas.enums import EventKind, Level
-from sms.sender import SmsSender, render
+from sms.sender import SmsSender, render, tracking_link
 from timekeeping.jalali import jalali_period
 from workflows.visibility import workflow_id
 
@@ -58,10 +58,13 @@ class CaseActivities:
         sessions: async_sessionmaker[AsyncSession],
         sms_sender: SmsSender,
         notifier: StaffNotifier | None = None,
+        *,
+        public_base_url: str = "http://127.0.0.1:8000",
     ) -> None:
         self._sessions = sessions
         self._sms = sms_sender
         self._notifier = notifier or StaffNotifier()
+        self._public_base_url = public_base_url
 
     @activity.defn(name="record_transition")
     async def record_transition(self, transition: Transition) -> None:
@@ -79,7 +82,9 @@ class CaseActivities:
 
     @activity.defn(name="send_sms")
     async def send_sms(self, request: SmsRequest) -> str:
-        body = render(request.template, request.params)
+        # The tracking page's link, for the templates that ask the citizen to act (sms.sender.TEMPLATES).
+        link = tracking_link(self._public_base_url, request.tracking_code)
+        body = render(request.template, {"link": link} | request.params)
         return await self._sms.send(
             key=request.key,
             tracking_code=request.tracking_code,

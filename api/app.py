@@ -35,6 +35,7 @@ from api.routers import (
     office_calendar,
     reference,
     reports,
+    sms_inbound,
     tasks,
     users,
 )
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         hotspots,
         office_calendar,
         claims,
+        sms_inbound,
     )
     for module in routers:
         api.include_router(module.router)

@@ -362,6 +362,8 @@ class LoginFailure(Base):
     failures: Mapped[int] = mapped_column(default=0)
     last_failed_at: Mapped[datetime]
     blocked_until: Mapped[datetime | None]
+
+
 # --- the archive of closed histories and the erasure of personal data ------------------------------------
 
 
@@ -422,6 +424,8 @@ class ArchiveSweep(Base):
     closed_since: Mapped[datetime | None]
     seen: Mapped[int] = mapped_column(default=0)
     archived: Mapped[int] = mapped_column(default=0)
+
+
 # --- staff notifications -----------------------------------------------------------------------------
 
 

@@ -139,7 +139,6 @@ async def describe(session: AsyncSession, user: User) -> UserOut:
             .limit(1)
         )
         is not None,
-        locked=user.locked_until is not None and user.locked_until > now,
         mobile=user.mobile,
     )
 

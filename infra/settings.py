@@ -151,6 +151,16 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Kinds of staff notification not made (JSON list; README: Staff notifications)",
     )
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="The pages' public address; an SMS that asks the citizen to act carries {this}/track/{code}",
+    )
+    sms_inbound_secret: str | None = Field(
+        default=None, description="The shared secret of the gateway's inbound-SMS callback; unset: the callback is off"
+    )
+    sms_inbound_help_hours: float = Field(
+        default=24.0, gt=0, description="At most one help SMS per mobile in each window of this many hours"
+    )
 
     ranking_min_cases: int = Field(default=30, gt=0, description="Complaints a unit needs before it is ranked")
     ranking_weights: RankingWeights = Field(
@@ -212,6 +222,10 @@ class Settings(BaseSettings):
             found.append("FOAD_SMS_GATEWAY=kavenegar needs FOAD_SMS_GATEWAY_API_KEY")
         if self.sms_gateway == "generic" and not self.sms_gateway_url:
             found.append("FOAD_SMS_GATEWAY=generic needs FOAD_SMS_GATEWAY_URL")
+        if not self.public_base_url.startswith(("http://", "https://")) or " " in self.public_base_url:
+            found.append("FOAD_PUBLIC_BASE_URL must be an http:// or https:// address (the pages' public address)")
+        if self.sms_inbound_secret is not None and len(self.sms_inbound_secret) < 16:
+            found.append("FOAD_SMS_INBOUND_SECRET must be at least 16 characters")
         try:
             ring = parse_key_ring(self.payload_keys)
         except ValueError as error:

@@ -21,11 +21,18 @@ TEMPLATES: dict[str, str] = {
     "accepted": "فواد ۱۲۸: شکایت {tracking_code} برای رسیدگی به «{unit}» سپرده شد.",
     "rejected": "فواد ۱۲۸: موضوع شکایت {tracking_code} در حیطه فواد نیست. راهنمایی: {referral}",
     "escalated": "فواد ۱۲۸: رسیدگی به شکایت {tracking_code} به سطح بالاتر («{unit}») سپرده شد.",
-    "result": ("فواد ۱۲۸: نتیجه شکایت {tracking_code}: {result} لطفاً رضایت خود را در صفحه پیگیری اعلام کنید."),
+    "result": (
+        "فواد ۱۲۸: نتیجه شکایت {tracking_code}: {result} نظرتان را با یک عدد پاسخ دهید: ۱ تا ۵ "
+        "(۱ و ۲: ناراضی، رسیدگی دوباره) یا در {link} اعلام کنید."
+    ),
     "reopened": "فواد ۱۲۸: شکایت {tracking_code} دوباره باز شد و به «{unit}» سپرده شد.",
     "information_requested": (
         "فواد ۱۲۸: برای رسیدگی به شکایت {tracking_code} این اطلاعات لازم است: {what} "
-        "لطفاً تا {reply_until} در صفحه پیگیری پاسخ دهید. تا رسیدن پاسخ، مهلت رسیدگی متوقف است."
+        "لطفاً تا {reply_until} در {link} پاسخ دهید. تا رسیدن پاسخ، مهلت رسیدگی متوقف است."
+    ),
+    "inbound_help": (
+        "فواد ۱۲۸: پیام شما ثبت نشد. پاسخ پیامکی فقط یک عدد ۱ تا ۵ است، برای نظر درباره نتیجه. "
+        "شکایت {tracking_code}: {link}"
     ),
 }
 
@@ -41,6 +48,7 @@ SEGMENT_BUDGETS: dict[str, int] = {
     "result": 4,
     "reopened": 2,
     "information_requested": 4,
+    "inbound_help": 3,
 }
 
 # The one parameter of each template that may be cut to fit: a unit's name or a coordinator's note.
@@ -73,9 +81,20 @@ def _worded(params: dict[str, str], now: datetime) -> dict[str, str]:
     return worded
 
 
+# The link stands in the text as this mark while the digits are made Persian: an address keeps its Latin digits.
+_LINK_MARK = "\ue000"
+
+
+def tracking_link(public_base_url: str, tracking_code: str) -> str:
+    """The tracking page's public address, which every SMS that asks the citizen to act carries."""
+    return f"{public_base_url.rstrip('/')}/track/{tracking_code}"
+
+
 def _format(template: str, params: dict[str, str]) -> str:
-    text = TEMPLATES[template].format(**params)
-    return persian_digits(text) if template != "rejected" else text
+    link = params.get("link") or "صفحه پیگیری"  # a caller without the address names the page
+    text = TEMPLATES[template].format(**(params | {"link": _LINK_MARK}))
+    text = persian_digits(text) if template != "rejected" else text
+    return text.replace(_LINK_MARK, link)
 
 
 def render(template: str, params: dict[str, str], *, now: datetime | None = None) -> str:

@@ -145,3 +145,30 @@ class FakeGateway:
                 return self._kavenegar(200, "تایید شد", [entry])
 
         return Handler
+
+
+def deliver_inbound(
+    callback_url: str, *, flavour: str, mobile: str, text: str, secret: str, message_id: str = "1"
+) -> tuple[int, dict]:
+    """The gateway hands a citizen's SMS to FOAD's receive callback (`callback_url`, up to .../sms/inbound), as
+    Kavenegar does (a form POST of from, to, message, messageid to the URL set in its panel, the secret in that
+    URL's query) or as the generic gateway does (JSON with from, text, message_id; the secret as a bearer token).
+    Returns the callback's status and JSON answer."""
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    if flavour == "kavenegar":
+        url = f"{callback_url}/kavenegar?{urllib.parse.urlencode({'secret': secret})}"
+        fields = {"from": mobile, "to": "10004346", "message": text, "messageid": message_id}
+        data, headers = urllib.parse.urlencode(fields).encode(), {"Content-Type": "application/x-www-form-urlencoded"}
+    else:
+        url = f"{callback_url}/generic"
+        data = json.dumps({"from": mobile, "text": text, "message_id": message_id}, ensure_ascii=False).encode()
+        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {secret}"}
+    request = urllib.request.Request(url, data=data, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"{}")

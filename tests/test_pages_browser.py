@@ -99,6 +99,7 @@ async def test_a_complaint_from_a_citizens_phone_to_feedback(site, browsing, tmp
     await reload_until(senior, f"{site}/cases/{tracking_code}", "#form-approve")
     await senior.get_by_label("نتیجه برای شهروند").fill("کارمند جایگزین در باجه حاضر شد و کار شما انجام می‌شود")
     await senior.get_by_role("button", name="تأیید و اطلاع به شهروند").click()
+    await senior.get_by_role("button", name="بله، نتیجه تأیید و به شهروند اعلام شود").click()  # it asks first
     await senior.locator("#action-done").wait_for()
 
     # The citizen sees the result and leaves feedback.

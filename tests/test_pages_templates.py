@@ -6,9 +6,7 @@ import pytest
 
 from api.pages.clocks import ClockState, left_fa
 from api.pages.dashboard import period_starts
-
 from api.pages.forms import FormInvalid, incident_at, incident_days
-from api.pages.jalali import deadline_class, time_left_fa
 from api.pages.rendering import ENVIRONMENT
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)  # 2 Azar 1405, 15:30 in Tehran

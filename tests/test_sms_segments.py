@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 
 from sms.segments import ELLIPSIS, count
-from sms.sender import SEGMENT_BUDGETS, TEMPLATES, render
+from sms.sender import SEGMENT_BUDGETS, TEMPLATES, render, tracking_link
 from tests import REFDATA
 
 
@@ -40,7 +40,12 @@ REALISTIC = {
         "what": "شماره باجه و ساعت دقیق مراجعه، و نام شعبه‌ای که به آن مراجعه کردید",
         "reply_due_at": "2026-11-25T19:00:00+00:00",
     },
+    "inbound_help": {},
 }
+# The link the worker adds to every message (activities.case.send_sms), with a public address longer than the
+# default one; the templates that ask the citizen to act print it.
+LINK = tracking_link("https://foad128.example.gov.ir/", "12345678903")
+ASK_TO_ACT = ("result", "information_requested", "inbound_help")
 
 
 def test_counting_follows_the_gsm_and_ucs2_limits():
@@ -57,7 +62,7 @@ def test_every_template_has_a_budget_and_realistic_values():
 
 @pytest.mark.parametrize("template", sorted(TEMPLATES))
 def test_template_fits_its_budget_with_realistic_values(template):
-    text = render(template, {"tracking_code": "12345678903", **REALISTIC[template]}, now=SENT_AT)
+    text = render(template, {"tracking_code": "12345678903", "link": LINK, **REALISTIC[template]}, now=SENT_AT)
     measured = count(text)
     assert measured.encoding == "ucs2"
     assert measured.segments <= SEGMENT_BUDGETS[template], (template, measured)
@@ -106,3 +111,16 @@ def test_a_moment_reads_as_a_time_on_the_day_of_sending_and_with_its_date_on_ano
 def test_a_send_scheduled_with_the_old_preformatted_times_still_renders(template, params, expected):
     """The params a running case's pending send_sms may still carry, from before the workflow passed moments."""
     assert expected in render(template, {"tracking_code": "12345678903", **params}, now=SENT_AT)
+
+
+@pytest.mark.parametrize("template", ASK_TO_ACT)
+def test_a_message_that_asks_the_citizen_to_act_carries_the_tracking_link_with_latin_digits(template):
+    text = render(template, {"tracking_code": "12345678903", "link": LINK, **REALISTIC[template]}, now=SENT_AT)
+    assert LINK == "https://foad128.example.gov.ir/track/12345678903"
+    assert LINK in text  # the digits of the address stay Latin; the text around it is Persian
+    assert "۱۲۳۴۵۶۷۸۹۰۳" in text
+
+
+def test_the_result_message_says_what_a_digit_reply_means():
+    text = render("result", {"tracking_code": "12345678903", "link": LINK, **REALISTIC["result"]}, now=SENT_AT)
+    assert "۱ تا ۵" in text and "۱ و ۲: ناراضی" in text

@@ -256,6 +256,8 @@ def erase_refusal(status: CaseStatus) -> Refusal | None:
 
 def _erase(state: CaseState) -> Refusal | None:
     return erase_refusal(state.status)
+
+
 def _handling_task_open(state: CaseState) -> Refusal | None:
     refusal = _unless_status(
         state, (CaseStatus.IN_HANDLING,), "the case has no handling task open", "پرونده در مرحله رسیدگی نیست"

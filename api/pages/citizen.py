@@ -37,7 +37,6 @@ from schemas.actions import CitizenReplyRequest, FeedbackRequest
 from schemas.case import CITIZEN, CaseState
 from schemas.citizen import OtpRequest, OtpVerify
 from schemas.enums import CaseStatus, Step, TaskStatus
-from schemas.intake import ComplaintIntake
 from schemas.text import mask_mobile
 from workflows.rules import CITIZEN_ACTIONS, CITIZEN_SCOPE, allowed
 

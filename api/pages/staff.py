@@ -2,8 +2,8 @@
 may take now (the rule book's answer, workflows/rules.py, for the user and the case's live state). Actions go
 through api.services.casework, the same functions as the JSON API."""
 
-from datetime import UTC, datetime
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
@@ -15,10 +15,11 @@ from api.auth.login import authenticate
 from api.deps import EngineDep, SessionDep, SessionsDep, SettingsDep, StaffUser, release_connection
 from api.edge.errors import ApiError, engine_error
 from api.engine import Engine
+from api.pages import confirm
 from api.pages import session as page_session
 from api.pages.clocks import Clock, case_clock, task_clock
-from api.pages.people import People
 from api.pages.following import caught_up
+from api.pages.people import People
 from api.pages.rendering import (
     HOME,
     error_message_fa,
@@ -282,6 +283,8 @@ async def case_action(
     user = await require_staff(request, session, *CASE_ROLES)
     form = await page_session.form_with_csrf(request)
     try:
+        if confirm.needed(action, form):  # an irreversible action: first the page that asks "are you sure?"
+            return await confirm.confirmation_page(request, engine, user, tracking_code, action, form)
         state = await _act(session, engine, user, tracking_code, action, form)
     except ValidationError as exc:
         # The reason at its field, and everything typed kept, in the form that was sent.

@@ -33,6 +33,7 @@ from api.routers import (
     reference,
     reports,
     tasks,
+    triage,
     users,
 )
 from database.sessions import engine_for, sessionmaker
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         reports,
         hotspots,
         office_calendar,
+        triage,
     )
     for module in routers:
         api.include_router(module.router)

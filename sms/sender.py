@@ -27,6 +27,10 @@ TEMPLATES: dict[str, str] = {
         "فواد ۱۲۸: برای رسیدگی به شکایت {tracking_code} این اطلاعات لازم است: {what} "
         "لطفاً تا {reply_until} در صفحه پیگیری پاسخ دهید. تا رسیدن پاسخ، مهلت رسیدگی متوقف است."
     ),
+    "referred": "فواد ۱۲۸: موضوع {tracking_code} در حیطه فواد نیست. لطفاً به «{target}» مراجعه کنید: {contact}",
+    "forwarded": (
+        "فواد ۱۲۸: {contact_kind} شما با کد {tracking_code} ثبت و برای آگاهی به راهبر ارشد «{agency}» فرستاده شد."
+    ),
 }
 
 
@@ -41,6 +45,8 @@ SEGMENT_BUDGETS: dict[str, int] = {
     "result": 4,
     "reopened": 2,
     "information_requested": 4,
+    "referred": 3,
+    "forwarded": 3,
 }
 
 # The one parameter of each template that may be cut to fit: a unit's name or a coordinator's note.
@@ -51,6 +57,8 @@ SHORTENABLE: dict[str, str] = {
     "result": "result",
     "reopened": "unit",
     "information_requested": "what",
+    "referred": "contact",
+    "forwarded": "agency",
 }
 
 

@@ -10,13 +10,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.deps import EngineDep, SessionDep, SessionsDep, SettingsDep
+from api.deps import EngineDep, OptionalCitizenMobile, SessionDep, SessionsDep, SettingsDep
 from api.edge.errors import ApiError, NotFound, engine_error
 from api.engine import Engine
 from api.open311 import intake as open311_intake
 from api.open311 import requests_view, services
 from api.open311.formats import FORMATS, Open311Error, error_response, render
 from api.services.filing import file_complaint
+from api.services.identity import open311_identity
 from api.services.tracking import is_valid_tracking_code, normalize_tracking_code
 from database.models import Case, IntakeKey
 from database.open311_clients import client_for_key
@@ -77,6 +78,7 @@ async def create_request(
     sessions: SessionsDep,
     settings: SettingsDep,
     engine: EngineDep,
+    citizen: OptionalCitizenMobile,
 ) -> Response:
     form = await request.form()
     api_key = form.get("api_key") or request.query_params.get("api_key")  # some clients put it in the URL
@@ -84,6 +86,7 @@ async def create_request(
     if client is None:
         raise Open311Error("api_key: missing or not valid for any registered client app", status_code=403)
     complaint = open311_intake.intake_from_form(form)
+    identity = open311_identity(verified_app=client.verified_identity, citizen_mobile=citizen, intake=complaint)
     filed = await file_complaint(
         session=session,
         sessions=sessions,
@@ -92,6 +95,8 @@ async def create_request(
         idempotency_key=open311_intake.idempotency_key(client.id, request.headers.get("Idempotency-Key"), complaint),
         filed_by=Actor(username=f"open311:{client.id}", role=Role.CITIZEN, full_name=client.name),
         policy=settings.policy(),
+        identity=identity,
+        client_app=client.id,
     )
     receipt = filed.receipt
     notice = (

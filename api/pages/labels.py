@@ -1,6 +1,8 @@
 """Persian labels the pages need beyond those in schemas.enums (steps, levels, statuses, indicators)."""
 
 from schemas.enums import (
+    CONTACT_LABELS_FA,
+    IDENTITY_LABELS_FA,
     INDICATOR_LABELS_FA,
     LEVEL_LABELS_FA,
     OUTCOME_LABELS_FA,
@@ -8,8 +10,10 @@ from schemas.enums import (
     STEP_LABELS_FA,
     CaseStatus,
     Channel,
+    ContactKind,
     EventKind,
     HandlingOutcome,
+    IdentityCheck,
     Indicator,
     Level,
     Step,
@@ -20,7 +24,7 @@ from schemas.enums import (
 EVENT_LABELS_FA = {
     EventKind.REGISTERED: "ثبت شکایت",
     EventKind.REVIEW_ACCEPTED: "پذیرش و صدور دستور اقدام",
-    EventKind.REJECTED: "خارج از حیطه؛ ارجاع",
+    EventKind.REJECTED: "خارج از حیطه فواد",
     EventKind.TASK_OPENED: "ارجاع به واحد",
     EventKind.TASK_COMPLETED: "گزارش اقدام واحد",
     EventKind.ESCALATED: "ارجاع به سطح بالاتر",
@@ -38,6 +42,8 @@ EVENT_LABELS_FA = {
     EventKind.INFORMATION_RECEIVED: "دریافت پاسخ شهروند",
     EventKind.REPLY_WINDOW_ENDED: "پایان مهلت پاسخ شهروند",
     EventKind.DEADLINE_RECOMPUTED: "محاسبه دوباره مهلت",
+    EventKind.REFERRED: "ارجاع به مرجع صالح",
+    EventKind.FORWARDED: "ثبت و ارسال برای آگاهی راهبر ارشد",
 }
 
 TASK_KIND_FA = {TaskKind.REVIEW: "بررسی", TaskKind.HANDLING: "رسیدگی", TaskKind.APPROVAL: "تأیید نتیجه"}
@@ -69,4 +75,6 @@ LABEL_FILTERS = {
     "level_fa": lambda v: _lookup(LEVEL_LABELS_FA, Level, v),
     "indicator_fa": lambda v: _lookup(INDICATOR_LABELS_FA, Indicator, int(v) if str(v).isdigit() else v),
     "outcome_fa": lambda v: _lookup(OUTCOME_LABELS_FA, HandlingOutcome, v),
+    "contact_fa": lambda v: _lookup(CONTACT_LABELS_FA, ContactKind, v),
+    "identity_fa": lambda v: _lookup(IDENTITY_LABELS_FA, IdentityCheck, v),
 }

@@ -4,20 +4,25 @@ to read back. Filing goes through api.services.filing, as for the JSON API."""
 import uuid
 
 from fastapi import APIRouter, Request
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
+from api.auth.otp import issue_limited, sms_sender
 from api.deps import EngineDep, SessionDep, SessionsDep, SettingsDep, StaffUser
 from api.edge.errors import ApiError, NotFound
 from api.pages import session as page_session
-from api.pages.forms import INDICATORS, file_from_form, incident_days, intake_fields, load_places
-from api.pages.rendering import error_message_fa, field_errors, page, redirect, require_staff
+from api.pages.forms import INDICATORS, file_from_form, incident_days, intake_fields, load_places, page_key
+from api.pages.rendering import error_message_fa, field_errors, field_of, page, redirect, require_staff
+from api.services.access_log import client_address
+from api.services.identity import operator_identity
 from api.services.tracking import is_valid_tracking_code, normalize_tracking_code
 from database.models import Case
+from database.referrals import list_targets
 from schemas.enums import Role
 from schemas.intake import ComplaintIntake
+from schemas.text import MobileNumber
 
 router = APIRouter(include_in_schema=False)
 
@@ -50,6 +55,7 @@ async def _intake_form(
         days=incident_days(),
         idempotency_key=str(uuid.uuid4()),
         filings=filings,
+        referral_targets=await list_targets(session),
         **context,
     )
 
@@ -67,18 +73,48 @@ async def intake_submit(
     user = await require_staff(request, session, *INTAKE_ROLES)
     form = await page_session.form_with_csrf(request)
     try:
-        intake = ComplaintIntake(**intake_fields(form, channel="phone"))
+        intake = ComplaintIntake(**intake_fields(form, channel="phone"), caller_code=form.get("caller_code") or None)
     except ValidationError as exc:
         return await _intake_form(request, session, user, 422, form=form, errors=field_errors(exc))
     try:
+        identity = await operator_identity(
+            sessions=sessions, settings=settings, intake=intake, key=page_key(form), client=client_address(request)
+        )
         filed = await file_from_form(
-            form, intake, filed_by=user.actor, session=session, sessions=sessions, engine=engine, settings=settings
+            form,
+            intake,
+            filed_by=user.actor,
+            session=session,
+            sessions=sessions,
+            engine=engine,
+            settings=settings,
+            identity=identity,
         )
     except ApiError as exc:
         if exc.status_code != 422:
             raise
-        return await _intake_form(request, session, user, 422, form=form, errors={"unit_id": error_message_fa(exc)})
+        errors = {field_of(exc, "unit_id"): error_message_fa(exc)}
+        return await _intake_form(request, session, user, 422, form=form, errors=errors)
     return redirect(request, f"/operator/filed/{filed.receipt.tracking_code}")
+
+
+@router.post("/operator/intake/send-code")
+async def intake_send_code(
+    request: Request, session: SessionDep, sessions: SessionsDep, settings: SettingsDep
+) -> Response:
+    """Sends the caller's mobile a one-time code for the caller to read back; the form keeps what was typed."""
+    user = await require_staff(request, session, *INTAKE_ROLES)
+    form = await page_session.form_with_csrf(request)
+    try:
+        mobile = TypeAdapter(MobileNumber).validate_python(form.get("mobile", ""))
+    except ValidationError:
+        errors = {"mobile": "شماره همراه را درست وارد کنید (۰۹xxxxxxxxx) تا کد فرستاده شود"}
+        return await _intake_form(request, session, user, 422, form=form, errors=errors)
+    sender = sms_sender(request.app.state, sessions)
+    await issue_limited(
+        sessions=sessions, sender=sender, settings=settings, mobile=mobile, client=client_address(request)
+    )
+    return await _intake_form(request, session, user, form=form, code_sent=mobile)
 
 
 @router.get("/operator/filed/{tracking_code}")

@@ -18,7 +18,9 @@ from api.services import casework
 from api.services.access_log import client_address
 from api.services.case_detail import case_view
 from api.services.readmodel import inbox_query
-from database.models import Unit
+from database.information import information_items
+from database.models import ReferralTargetRow, Unit
+from database.referrals import list_targets
 from schemas.actions import ApproveRequest, CompleteTaskRequest, InformationRequest, ReasonRequest, ReviewRequest
 from schemas.case import CaseState
 from schemas.enums import HandlingOutcome, Role, TaskStatus
@@ -80,6 +82,9 @@ async def logout(request: Request) -> Response:
     return redirect(request, "/login" if staff else "/")
 
 
+INBOX_INFORMATION = 20  # requests and suggestions shown below a senior coordinator's tasks
+
+
 @router.get("/inbox")
 async def inbox(request: Request, session: SessionDep) -> Response:
     user = await require_staff(request, session, *INBOX_ROLES)
@@ -88,7 +93,12 @@ async def inbox(request: Request, session: SessionDep) -> Response:
     rows = list(await session.execute(query))
     unit_ids = {t.unit_id for t, _ in rows if t.unit_id} | {c.office_unit_id for _, c in rows}
     names = dict((await session.execute(select(Unit.id, Unit.name_fa).where(Unit.id.in_(unit_ids)))).all())
-    return page(request, "staff/inbox.html", user=user, rows=rows, unit_names=names)
+    information = (
+        await information_items(session, agency_id=user.agency_id, limit=INBOX_INFORMATION)
+        if user.role is Role.SENIOR_COORDINATOR
+        else None
+    )
+    return page(request, "staff/inbox.html", user=user, rows=rows, unit_names=names, information=information)
 
 
 def _actions(user: StaffUser, state: CaseState | None) -> set[str]:
@@ -134,6 +144,10 @@ async def _case_page(
         done=DONE_FA.get(done or ""),
         auditor=user.role in (Role.AUDITOR, Role.ADMIN),
         deadline=view.deadline,
+        referral_targets=await list_targets(session),
+        referral_target=await session.get(ReferralTargetRow, case.referral_target_id)
+        if case.referral_target_id
+        else None,
     )
 
 
@@ -157,6 +171,7 @@ async def _act(
             action_order=form.get("action_order") or None,
             referral_note=form.get("referral_note") or None,
             inspector=form.get("inspector") or None,
+            referral_target_id=form.get("referral_target_id") or None,
         )
         return (await casework.review(tracking_code=tracking_code, body=body, **common)).tracking_code
     if action == "complete":
@@ -176,7 +191,7 @@ async def _act(
             f"unknown action {action}", code="not_found", status_code=404, message_fa="این اقدام وجود ندارد."
         )
     if action == "approve":
-        body = ApproveRequest(result_note=form.get("result_note", ""))
+        body = ApproveRequest(result_note=form.get("result_note", ""), outcome=form.get("outcome", ""))
     else:
         body = ReasonRequest(reason=form.get("reason", ""))
     state = await casework.senior_coordinator_action(action, tracking_code=tracking_code, body=body, **common)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from schemas.enums import INDICATOR_LABELS_FA, LEVEL_LABELS_FA, Indicator
+from schemas.enums import INDICATOR_LABELS_FA, LEVEL_LABELS_FA, ContactKind, HandlingOutcome, Indicator
 from schemas.reports import ESCALATION_TARGETS, AnnualReportOut, Figures, MonthlyReportOut, PeriodFigures
 from timekeeping.jalali import MONTH_NAMES_FA
 from timekeeping.persian import persian_number
@@ -74,6 +74,13 @@ def _rows(f: Figures) -> list[tuple[str, str]]:
         ("میانگین امتیاز", _fa(s.mean_rating, 2)),
         ("نرخ پاسخ به نظرسنجی", _percent(s.response_rate)),
         ("نرخ بازگشایی", _percent(f.reopen_rate)),
+        ("حل در همان سطح نخست (بی ارجاع به سطح بالاتر و بازگشت)", _percent(f.solved_at_once_rate)),
+        *[(f"سرانجام: {o.label_fa}", _percent(f.outcome_shares.get(o.value))) for o in HandlingOutcome],
+        *[
+            (f"تماس‌ها: {k.label_fa}", _fa(f.contacts.get(k.value, 0)))
+            for k in ContactKind
+            if k is not ContactKind.COMPLAINT
+        ],
     ]
 
 

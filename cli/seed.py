@@ -1,4 +1,4 @@
-"""Load reference data (provinces, counties, agencies with their unit trees) and demo users, idempotently.
+"""Load reference data (provinces, counties, agencies with their unit trees, referral targets) and demo users.
 
     python -m cli.seed [--data-dir refdata] [--file extra.json ...] [--no-demo-users]
 
@@ -39,6 +39,9 @@ SECTIONS = {  # section: (what one record is called, its key)
     "users": ("user", "username"),
     "referral_targets": ("referral target", "id"),
 }
+
+# Tables the centre admin edits through the API: the seed adds their missing entries and changes no existing one.
+ADMIN_EDITED = frozenset({"referral_targets"})
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=64)]
@@ -280,6 +283,8 @@ async def _write(session: AsyncSession, b: _Bundle) -> SeedReport:
             if row is None:
                 session.add(model(**values))
                 report.added[table] += 1
+            elif table in ADMIN_EDITED:
+                continue  # the centre admin's changes to an entry stand
             elif _apply(row, values):
                 report.updated[table] += 1
         await session.flush()

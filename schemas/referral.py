@@ -20,9 +20,8 @@ class ReferralTarget(BaseModel):
 
 
 class ReferralTargetIn(BaseModel):
-    """What the centre admin sends to add or change an entry."""
+    """What the centre admin sends to add or change an entry (its id is in the path)."""
 
-    id: TargetId
     name_fa: Annotated[PersianText, Field(min_length=2, max_length=200)]
     phone: Annotated[str, Field(min_length=3, max_length=32, pattern=r"^[0-9۰-۹+\- ]+$")] | None = None
     address_fa: Annotated[PersianText, Field(min_length=3, max_length=300)] | None = None

@@ -188,6 +188,7 @@ class Case(Base):
         Index("ix_cases_period_agency", "jalali_year", "jalali_month", "agency_id"),
         Index("ix_cases_period_province", "jalali_year", "jalali_month", "province_code", "county_code"),
         Index("ix_cases_office_registered", "office_unit_id", "registered_at"),
+        Index("ix_cases_citizen_mobile", "citizen_mobile"),  # the national-code check of every intake
     )
 
 

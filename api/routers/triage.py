@@ -21,14 +21,15 @@ InformationReader = Annotated[StaffUser, Depends(require_roles(Role.SENIOR_COORD
 
 
 class InformationItem(BaseModel):
+    """A forwarded request or suggestion: its text, without the citizen's name or mobile (the case page shows
+    those, and records the view in the access log)."""
+
     tracking_code: str
     contact: ContactKind
     contact_fa: str
     agency_id: str
     office_unit_id: str
     indicator: Indicator
-    citizen_name: str
-    citizen_mobile: str
     description: str
     registered_at: datetime
     identity: str | None
@@ -81,8 +82,6 @@ async def information(session: SessionDep, user: InformationReader) -> list[Info
             agency_id=case.agency_id,
             office_unit_id=case.office_unit_id,
             indicator=Indicator(case.indicator),
-            citizen_name=case.citizen_name,
-            citizen_mobile=case.citizen_mobile,
             description=case.description,
             registered_at=case.registered_at,
             identity=case.identity,

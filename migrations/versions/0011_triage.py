@@ -36,6 +36,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("client_app", sa.String(64), nullable=True))
         batch.add_column(sa.Column("sent_backs", sa.Integer(), nullable=False, server_default="0"))
         batch.create_index("ix_cases_referral_target_id", ["referral_target_id"])
+        batch.create_index("ix_cases_citizen_mobile", ["citizen_mobile"])
     with op.batch_alter_table("open311_clients") as batch:
         batch.add_column(sa.Column("verified_identity", sa.Boolean(), nullable=False, server_default=sa.false()))
     # Cases projected before this migration: their send-backs, from the events (the projection counts after).
@@ -49,6 +50,7 @@ def downgrade() -> None:
     with op.batch_alter_table("open311_clients") as batch:
         batch.drop_column("verified_identity")
     with op.batch_alter_table("cases") as batch:
+        batch.drop_index("ix_cases_citizen_mobile")
         batch.drop_index("ix_cases_referral_target_id")
         for column in ("sent_backs", "client_app", "national_code_mismatch", "identity", "referral_target_id"):
             batch.drop_column(column)

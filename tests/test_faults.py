@@ -281,7 +281,9 @@ def test_two_coordinators_approving_at_once_one_wins_the_other_gets_409(stack: S
 
     def approve(user: str) -> httpx.Response:
         gate.wait()
-        return api.post(f"/cases/{code}/approve", user, json={"result_note": f"تأیید {user}"})
+        return api.post(
+            f"/cases/{code}/approve", user, json={"result_note": f"تأیید {user}", "outcome": "substitute_assigned"}
+        )
 
     with ThreadPoolExecutor(2) as pool:
         answers = list(pool.map(approve, ["sso-senior", "sso-senior-2"]))

@@ -78,6 +78,13 @@ def sms_of(stack: Stack, code: str, template: str) -> dict[str, Any]:
     )
 
 
+def audited(api: Api, code: str) -> None:
+    """The auditor's replay: today's code replays the history, and the read model matches the workflow."""
+    report = ok(api.post(f"/cases/{code}/replay", "auditor"))
+    assert report["replayed"] is True, report["error"]
+    assert report["matches_read_model"] is True, report["mismatches"]
+
+
 def read_back_code(api: Api, stack: Stack, mobile: str) -> str:
     """What the caller reads back to the operator: the code of the SMS that POST /citizen/otp sent."""
     assert api.http.post("/citizen/otp", json={"mobile": mobile}).status_code == 202
@@ -107,6 +114,7 @@ def test_a_corruption_report_at_intake_is_referred_to_the_inspection_organisatio
     assert tasks(stack, code) == []  # no review, no 3-hour case
     assert [e["kind"] for e in events(stack, code)] == ["referred"]
     assert [m["template"] for m in sms(stack, code)] == ["referred"]  # and no "registered ... 3 hours" promise
+    audited(api, code)
 
 
 def test_an_unknown_referral_target_is_refused_and_nothing_is_filed(stack: Stack, api: Api):
@@ -138,6 +146,7 @@ def test_a_suggestion_reaches_the_senior_coordinator_as_information(stack: Stack
     assert tasks(stack, code) == []
     assert all(t["tracking_code"] != code for t in ok(api.get("/tasks", "sso-senior")))  # not a task with a clock
     assert "سازمان تأمین اجتماعی" in sms_of(stack, code, "forwarded")["body"]
+    audited(api, code)
 
 
 def test_review_rejection_refers_to_a_registry_entry_and_an_unknown_one_is_refused(stack: Stack, api: Api):

@@ -38,6 +38,10 @@ def _new_case(start: CaseStart) -> Case:
         registered_at=start.registered_at,
         filed_by=start.filed_by.username,
         last_seq=0,
+        contact_kind=start.contact.value,
+        identity=start.identity.value if start.identity else None,
+        national_code_mismatch=start.national_code_mismatch,
+        client_app=start.client_app,
     )
 
 
@@ -112,6 +116,8 @@ async def project_transition(session: AsyncSession, transition: Transition) -> C
     if event.kind is EventKind.ESCALATED and event.level is not None and event.level is not Level.COUNTY:
         column = f"escalated_{event.level.value}"
         setattr(case, column, (getattr(case, column) or 0) + 1)
+    if event.kind is EventKind.SENT_BACK:
+        case.sent_backs = (case.sent_backs or 0) + 1
     row = CaseEventRow(
         tracking_code=transition.tracking_code,
         seq=event.seq,

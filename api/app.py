@@ -37,6 +37,7 @@ from api.routers import (
     reports,
     sms_inbound,
     tasks,
+    triage,
     users,
 )
 from database.sessions import engine_for, sessionmaker
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         office_calendar,
         claims,
         sms_inbound,
+        triage,
     )
     for module in routers:
         api.include_router(module.router)

@@ -21,7 +21,7 @@ from tests.factories import MOBILE, OFFICE, PASSWORD, complaint
 SENIOR = "sso-senior"
 ACCEPT = {"decision": "accept", "unit_id": OFFICE, "action_order": "با شعبه تماس بگیرید"}
 DONE = {"outcome": "substitute_assigned", "note": "کارمند جایگزین اعزام شد"}
-RESULT = {"result_note": "کارمند جایگزین مستقر شد"}
+RESULT = {"result_note": "کارمند جایگزین مستقر شد", "outcome": "substitute_assigned"}
 
 
 class BenchError(Exception):

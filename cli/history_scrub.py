@@ -67,7 +67,10 @@ PERSONAL_FIELDS: dict[str, str] = {
 }
 # SmsRequest.params: the template parameters that carry a coordinator's text (sms/sender.py TEMPLATES).
 SMS_FREE_TEXT_PARAMS = frozenset({"referral", "result", "what"})
-SMS_OTHER_PARAMS = frozenset({"tracking_code", "due_at", "due_time", "unit", "reply_due_at", "reply_until"})
+SMS_OTHER_PARAMS = frozenset(
+    {"tracking_code", "due_at", "due_time", "unit", "reply_due_at", "reply_until", "target", "contact", "contact_kind"}
+    | {"agency"}
+)
 # The other text fields that cross Temporal: ids and codes of reference data, enum-like words our code writes,
 # times, and `data` (an event's figures: outcome, cause, levels, due times).
 NOT_PERSONAL = frozenset(
@@ -93,6 +96,12 @@ NOT_PERSONAL = frozenset(
         "kind",
         "ended_by",
         "data",
+        # a referral registry entry (public reference data) and the Open311 app that filed
+        "phone",
+        "address_fa",
+        "handles_fa",
+        "referral_target_id",
+        "client_app",
     }
 )
 # Users every history shares, which identify no one.

@@ -1,6 +1,7 @@
 """Open311 client apps from the command line:
 
 python -m cli.open311_clients register ID "Name"   # prints the new api_key once
+python -m cli.open311_clients register ID "Name" --verified-identity   # its filings must carry a citizen token
 python -m cli.open311_clients list
 python -m cli.open311_clients revoke ID
 python -m cli.open311_clients demo                  # the development demo client (refused in production)
@@ -27,6 +28,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     add = commands.add_parser("register", help="register a client app and print its api_key")
     add.add_argument("client_id")
     add.add_argument("name")
+    add.add_argument(
+        "--verified-identity",
+        action="store_true",
+        help="the app proves identity: each filing must carry the citizen's verified token for its mobile",
+    )
     commands.add_parser("list", help="the registered client apps")
     gone = commands.add_parser("revoke", help="refuse a client app's key from now on")
     gone.add_argument("client_id")
@@ -43,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             if args.command == "register":
                 try:
-                    print(await register(sessions, args.client_id, args.name))
+                    print(await register(sessions, args.client_id, args.name, verified_identity=args.verified_identity))
                 except ValueError as exc:
                     print(exc, file=sys.stderr)
                     return 2
@@ -57,7 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             else:
                 async with sessions() as session:
                     for client in await session.scalars(select(Open311Client).order_by(Open311Client.id)):
-                        print(f"{client.id}\t{'active' if client.active else 'revoked'}\t{client.name}")
+                        trust = "verified-identity" if client.verified_identity else "unverified"
+                        print(f"{client.id}\t{'active' if client.active else 'revoked'}\t{trust}\t{client.name}")
             return 0
         finally:
             await engine.dispose()

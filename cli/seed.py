@@ -1,4 +1,4 @@
-"""Load reference data (provinces, counties, agencies with their unit trees) and demo users, idempotently.
+"""Load reference data (provinces, counties, agencies with their unit trees, referral targets) and demo users.
 
     python -m cli.seed [--data-dir refdata] [--file extra.json ...] [--no-demo-users]
 
@@ -22,22 +22,26 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from database.models import Agency, County, Province, Unit, User, UserUnit
+from database.models import Agency, County, Province, ReferralTargetRow, Unit, User, UserUnit
 from database.sessions import create_engine, sessionmaker, transaction
 from infra.passwords import hash_password
 from infra.settings import get_settings
 from schemas.enums import LEVELS, Level, Role
 
-REFDATA_FILES = ("provinces.json", "counties.json", "agencies.json")
+REFDATA_FILES = ("provinces.json", "counties.json", "agencies.json", "referral_targets.json")
 DEMO_USERS_FILE = "demo_users.json"
-TABLES = ("provinces", "counties", "agencies", "units", "users", "user_units")
+TABLES = ("provinces", "counties", "agencies", "units", "users", "user_units", "referral_targets")
 SECTIONS = {  # section: (what one record is called, its key)
     "provinces": ("province", "code"),
     "counties": ("county", "code"),
     "agencies": ("agency", "id"),
     "units": ("unit", "id"),
     "users": ("user", "username"),
+    "referral_targets": ("referral target", "id"),
 }
+
+# Tables the centre admin edits through the API: the seed adds their missing entries and changes no existing one.
+ADMIN_EDITED = frozenset({"referral_targets"})
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=64)]
@@ -94,6 +98,17 @@ class UserIn(_Record):
     password: str | None = None
 
 
+class ReferralTargetSeed(_Record):
+    """An entry of the referral registry (schemas.referral): a phone number or an address, or both."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=32)]
+    name_fa: Name
+    phone: Annotated[str, Field(max_length=32)] | None = None
+    address_fa: Annotated[str, Field(max_length=300)] | None = None
+    handles_fa: Annotated[str, Field(max_length=300)] = ""
+    position: int = 0
+
+
 class SeedFile(_Record):
     """One file: any of the sections; `default_password` is for the file's users that give none."""
 
@@ -103,6 +118,7 @@ class SeedFile(_Record):
     counties: list[CountyIn] = []
     agencies: list[AgencyIn] = []
     users: list[UserIn] = []
+    referral_targets: list[ReferralTargetSeed] = []
 
 
 @dataclass
@@ -198,6 +214,9 @@ async def _check(session: AsyncSession, b: _Bundle) -> None:
     for username, user in new["users"].items():
         found = _user_problems(user, units, agencies, is_new=username not in usernames)
         b.problems += [f"{b.name('users', username)}: {problem}" for problem in found]
+    for target_id, target in new["referral_targets"].items():
+        if not (target.phone or target.address_fa):
+            b.problems.append(f"{b.name('referral_targets', target_id)}: needs a phone or an address_fa")
 
 
 def _unit_problems(unit: UnitIn, parent: Any, counties: dict[str, str], provinces: set[str]) -> Iterator[str]:
@@ -256,6 +275,7 @@ async def _write(session: AsyncSession, b: _Bundle) -> SeedReport:
     groups = [(table, model, records[table]) for table, model in (("provinces", Province), ("counties", County))]
     groups += [("agencies", Agency, records["agencies"])]
     groups += [("units", Unit, [u for u in records["units"] if u.level == level]) for level in reversed(LEVELS)]
+    groups += [("referral_targets", ReferralTargetRow, records["referral_targets"])]
     for table, model, group in groups:
         for record in group:
             values = record.model_dump(mode="json", exclude={"units"})
@@ -263,6 +283,8 @@ async def _write(session: AsyncSession, b: _Bundle) -> SeedReport:
             if row is None:
                 session.add(model(**values))
                 report.added[table] += 1
+            elif table in ADMIN_EDITED:
+                continue  # the centre admin's changes to an entry stand
             elif _apply(row, values):
                 report.updated[table] += 1
         await session.flush()

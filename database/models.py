@@ -4,6 +4,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -72,6 +74,19 @@ class Unit(Base):
     county_code: Mapped[str | None] = mapped_column(ForeignKey("counties.code"))
     village: Mapped[str | None] = mapped_column(String(100))
     office_hours: Mapped[dict[str, Any] | None] = mapped_column(JSON, comment="overrides the agency's week")
+
+
+class ReferralTargetRow(Base):
+    """The referral registry: where an out-of-scope contact goes, with its phone or address (reference data)."""
+
+    __tablename__ = "referral_targets"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name_fa: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    address_fa: Mapped[str | None] = mapped_column(String(300))
+    handles_fa: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
+    position: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class User(Base):
@@ -160,6 +175,14 @@ class Case(Base):
     sla_mode: Mapped[str] = mapped_column(String(16), default="wall_clock", server_default="wall_clock")
     paused_since: Mapped[datetime | None]
     deadline: Mapped[dict[str, Any] | None] = mapped_column(JSON, comment="how due_at was computed")
+    # Triage and identity (schemas.enums.ContactKind, IdentityCheck): what the contact is, where it was
+    # referred, how the caller's mobile was proved, and the send-backs the "solved at once" rate counts.
+    contact_kind: Mapped[str] = mapped_column(String(16), default="complaint", server_default="complaint")
+    referral_target_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    identity: Mapped[str | None] = mapped_column(String(24), comment="None: filed before identity was recorded")
+    national_code_mismatch: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    client_app: Mapped[str | None] = mapped_column(String(64))
+    sent_backs: Mapped[int] = mapped_column(default=0, server_default="0")
 
     __table_args__ = (
         Index("ix_cases_agency_status", "agency_id", "status"),
@@ -168,6 +191,7 @@ class Case(Base):
         Index("ix_cases_period_agency", "jalali_year", "jalali_month", "agency_id"),
         Index("ix_cases_period_province", "jalali_year", "jalali_month", "province_code", "county_code"),
         Index("ix_cases_office_registered", "office_unit_id", "registered_at"),
+        Index("ix_cases_citizen_mobile", "citizen_mobile"),  # the national-code check of every intake
     )
 
 
@@ -255,6 +279,8 @@ class Open311Client(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
+    # Registered as proving identity: each filing must carry the citizen's verified token for its mobile.
+    verified_identity: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
 
 # --- security: one-time codes, rate limits, access audit ---------------------------------------

@@ -31,7 +31,12 @@ async def client_for_key(session: AsyncSession, api_key: str) -> Open311Client |
 
 
 async def register(
-    sessions: async_sessionmaker[AsyncSession], client_id: str, name: str, *, api_key: str | None = None
+    sessions: async_sessionmaker[AsyncSession],
+    client_id: str,
+    name: str,
+    *,
+    api_key: str | None = None,
+    verified_identity: bool = False,
 ) -> str:
     """Adds the client (or gives an existing one a new key); returns the key, which is not stored."""
     if not CLIENT_ID.fullmatch(client_id):
@@ -43,11 +48,17 @@ async def register(
         if client is None:
             session.add(
                 Open311Client(
-                    id=client_id, name=name, key_hash=key_hash(api_key), active=True, created_at=datetime.now(UTC)
+                    id=client_id,
+                    name=name,
+                    key_hash=key_hash(api_key),
+                    active=True,
+                    created_at=datetime.now(UTC),
+                    verified_identity=verified_identity,
                 )
             )
         else:
             client.name, client.key_hash, client.active = name, key_hash(api_key), True
+            client.verified_identity = verified_identity
     return api_key
 
 

@@ -152,7 +152,7 @@ def drive(api_url: str, database_url: str) -> dict[str, Any]:
     say("handled by sso-takestan: substitute assigned")
 
     open_task(api, senior, code, "approval")
-    result = {"result_note": "کارمند جایگزین مستقر شد"}
+    result = {"result_note": "کارمند جایگزین مستقر شد", "outcome": "substitute_assigned"}
     api.call("POST", f"/api/v1/cases/{code}/approve", 200, token=senior, json_body=result)
     eventually("awaiting feedback", lambda: case_row(api, senior, code)["status"] == "awaiting_feedback")
     say("result approved by sso-senior; the citizen is asked for feedback")

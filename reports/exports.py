@@ -5,7 +5,7 @@ import io
 
 from openpyxl import Workbook
 
-from schemas.enums import INDICATOR_LABELS_FA, LEVEL_LABELS_FA, Indicator
+from schemas.enums import INDICATOR_LABELS_FA, LEVEL_LABELS_FA, ContactKind, HandlingOutcome, Indicator
 from schemas.reports import ESCALATION_TARGETS, AnnualReportOut, MonthlyReportOut, PeriodFigures
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -32,6 +32,10 @@ COLUMNS: list[tuple[str, str]] = [
     ("response_rate", "نرخ پاسخ به نظرسنجی"),
     ("reopened", "بازگشایی‌شده"),
     ("reopen_rate", "نرخ بازگشایی"),
+    ("solved_at_once", "حل در همان سطح نخست"),
+    ("solved_at_once_rate", "نرخ حل در همان سطح نخست"),
+    *[(f"outcome_share_{o.value}", f"سهم سرانجام: {o.label_fa}") for o in HandlingOutcome],
+    *[(f"contacts_{k.value}", f"تماس‌ها: {k.label_fa}") for k in ContactKind],
 ]
 
 
@@ -57,7 +61,11 @@ def period_row(period: PeriodFigures) -> dict[str, object]:
         "response_rate": f.satisfaction.response_rate,
         "reopened": f.reopened,
         "reopen_rate": f.reopen_rate,
+        "solved_at_once": f.solved_at_once,
+        "solved_at_once_rate": f.solved_at_once_rate,
     }
+    row |= {f"outcome_share_{o.value}": f.outcome_shares.get(o.value, 0.0) for o in HandlingOutcome}
+    row |= {f"contacts_{k.value}": f.contacts.get(k.value, 0) for k in ContactKind}
     row |= {f"indicator_{i}": count for i, count in f.by_indicator.items()}
     row |= {f"escalations_{level}": count for level, count in f.escalations_by_level.items()}
     return row

@@ -13,7 +13,7 @@ from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from database.models import Case, Unit
-from schemas.enums import CaseStatus
+from schemas.enums import CaseStatus, ContactKind
 from schemas.reports import ESCALATION_TARGETS, Figures, ReportSlice, Satisfaction
 
 
@@ -66,7 +66,8 @@ async def compute(
     sla_seconds: float,
 ) -> dict[int | None, Figures]:
     """Figures of the period, keyed by Jalali month when by_month, else by None (the whole period)."""
-    where = and_(*_period_conditions(year, month), *slice_conditions(report_slice))
+    every_contact = and_(*_period_conditions(year, month), *slice_conditions(report_slice))
+    where = and_(every_contact, Case.contact_kind == ContactKind.COMPLAINT.value)
     keys = [Case.jalali_month] if by_month else []
     postgres = session.bind.dialect.name == "postgresql"
     figures: dict[int | None, Figures] = defaultdict(Figures)
@@ -77,11 +78,12 @@ async def compute(
         func.count(Case.result_seconds).label("results"),
         func.sum(case((Case.result_seconds <= sla_seconds, 1), else_=0)).label("within_sla"),
         func.sum(case((Case.breached.is_(True), 1), else_=0)).label("breaches"),
-        func.sum(case((Case.status == CaseStatus.REJECTED.value, 1), else_=0)).label("rejected"),
+        func.sum(case((Case.status.in_(_OUT_OF_SCOPE), 1), else_=0)).label("rejected"),
         func.count(Case.satisfied).label("responses"),
         func.sum(case((Case.satisfied.is_(True), 1), else_=0)).label("satisfied"),
         func.avg(Case.rating).label("mean_rating"),
         func.sum(case((Case.reopened.is_(True), 1), else_=0)).label("reopened"),
+        func.sum(case((_solved_at_once, 1), else_=0)).label("solved_at_once"),
         *(func.sum(case((Case.indicator == i, 1), else_=0)).label(f"indicator_{i}") for i in range(1, 9)),
         *(
             func.sum(getattr(Case, f"escalated_{level.value}")).label(f"escalated_{level.value}")
@@ -103,6 +105,7 @@ async def compute(
             figures[key].median_minutes_to_result = _minutes(row["median"])
             figures[key].p90_minutes_to_result = _minutes(row["p90"])
 
+    await _triage(session, figures, every_contact, keys, by_month)
     if not postgres:
         times: dict[int | None, list[int]] = defaultdict(list)
         rows = await session.execute(select(*keys, Case.result_seconds).where(where, Case.result_seconds.is_not(None)))
@@ -113,6 +116,34 @@ async def compute(
             figures[key].p90_minutes_to_result = _minutes(percentile(values, 0.9))
 
     return dict(figures)
+
+
+_OUT_OF_SCOPE = (CaseStatus.REJECTED.value, CaseStatus.REFERRED.value)
+# Handled at the first level: a result approved with no escalation, no send-back and no reopening.
+_solved_at_once = and_(
+    Case.result_approved_at.is_not(None), Case.escalations == 0, Case.sent_backs == 0, Case.reopened.is_(False)
+)
+
+
+async def _triage(session: AsyncSession, figures: dict, every_contact, keys: list, by_month: bool) -> None:
+    """Contacts by triage, referrals by target, and approved results by outcome (with each one's share)."""
+    counted = (
+        (Case.contact_kind, "contacts", every_contact),
+        (Case.referral_target_id, "referrals_by_target", and_(every_contact, Case.referral_target_id.is_not(None))),
+        (
+            Case.outcome,
+            "outcomes",
+            and_(every_contact, Case.result_approved_at.is_not(None), Case.outcome.is_not(None)),
+        ),
+    )
+    for column, name, where in counted:
+        rows = await session.execute(select(*keys, column, func.count()).where(where).group_by(*keys, column))
+        for row in rows:
+            key = row[0] if by_month else None
+            getattr(figures[key], name)[row[-2]] = row[-1]
+    for target in figures.values():
+        total = sum(target.outcomes.values())
+        target.outcome_shares = {k: round(v / total, 4) for k, v in target.outcomes.items()} if total else {}
 
 
 def _grouped(statement: Select, keys: list) -> Select:
@@ -136,6 +167,8 @@ def _fill_totals(target: Figures, row) -> None:
     }
     target.reopened = int(row["reopened"] or 0)
     target.reopen_rate = _share(target.reopened, target.results)
+    target.solved_at_once = int(row["solved_at_once"] or 0)
+    target.solved_at_once_rate = _share(target.solved_at_once, target.results)
     responses = row["responses"] or 0
     target.satisfaction = Satisfaction(
         responses=responses,

@@ -15,8 +15,10 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from database.models import Agency, Case, Unit
-from schemas.enums import CaseStatus
+from schemas.enums import CaseStatus, ContactKind
 from schemas.reports import RankingComponent, RankingEntry, RankingOut, RankingWeights
+
+_OUT_OF_SCOPE = (CaseStatus.REJECTED.value, CaseStatus.REFERRED.value)
 
 COMPONENT_LABELS_FA = {
     "sla": "رعایت مهلت ۳ ساعته",
@@ -40,13 +42,13 @@ async def ranking(
     statement = select(
         subject.label("subject"),
         func.count().label("cases"),
-        func.sum(case((Case.status == CaseStatus.REJECTED.value, 0), else_=1)).label("in_scope"),
+        func.sum(case((Case.status.in_(_OUT_OF_SCOPE), 0), else_=1)).label("in_scope"),
         func.sum(case((Case.result_seconds <= sla_seconds, 1), else_=0)).label("within_sla"),
         func.count(Case.result_seconds).label("results"),
         func.count(Case.satisfied).label("responses"),
         func.sum(case((Case.satisfied.is_(True), 1), else_=0)).label("satisfied"),
         func.sum(case((Case.reopened.is_(True), 1), else_=0)).label("reopened"),
-    ).where(Case.jalali_year == year)
+    ).where(Case.jalali_year == year, Case.contact_kind == ContactKind.COMPLAINT.value)  # complaints, not contacts
     if agency_id is not None:
         statement = statement.where(Case.agency_id == agency_id)
     rows = list((await session.execute(statement.group_by(subject))).mappings())

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, model_validator
 from schemas.case import Actor, UnitRef
 from schemas.enums import HandlingOutcome, ReviewDecision
 from schemas.reasons import refusal
+from schemas.referral import ReferralTarget
 from schemas.text import PersianText
 
 Note = Annotated[PersianText, Field(min_length=3, max_length=2000)]
@@ -23,6 +24,9 @@ class ReviewRequest(BaseModel):
     referral_note: Note | None = Field(default=None, description="Where the citizen should go instead (reject)")
     inspector: str | None = Field(
         default=None, max_length=64, description="Username of an inspector ordered to inspect on site (accept)"
+    )
+    referral_target_id: str | None = Field(
+        default=None, max_length=32, description="Where the citizen is referred, from the referral registry (reject)"
     )
 
     @model_validator(mode="after")
@@ -41,6 +45,7 @@ class ReviewInput(BaseModel):
     chain: list[UnitRef] = Field(default_factory=list, description="Ordered unit, then its ancestors upward")
     referral_note: str | None = None
     inspector: str | None = None
+    referral_target: ReferralTarget | None = Field(default=None, description="Resolved by the API from the registry")
 
 
 class CompleteTaskRequest(BaseModel):
@@ -57,11 +62,13 @@ class CompleteTaskInput(BaseModel):
 
 class ApproveRequest(BaseModel):
     result_note: Note = Field(description="The result as the citizen will read it")
+    outcome: HandlingOutcome = Field(description="How the case ended, from the closed list")
 
 
 class ApproveInput(BaseModel):
     actor: Actor
     result_note: str
+    outcome: HandlingOutcome | None = Field(default=None, description="None in histories from before outcomes")
 
 
 class ReasonRequest(BaseModel):

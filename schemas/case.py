@@ -9,8 +9,10 @@ from schemas.clock import Deadline, Interval, SlaMode
 from schemas.enums import (
     CaseStatus,
     Channel,
+    ContactKind,
     EventKind,
     HandlingOutcome,
+    IdentityCheck,
     Indicator,
     Level,
     Role,
@@ -19,6 +21,7 @@ from schemas.enums import (
     TaskStatus,
 )
 from schemas.policy import Policy
+from schemas.referral import ReferralTarget
 
 
 class Actor(BaseModel):
@@ -67,6 +70,13 @@ class CaseStart(BaseModel):
     employee_name: str | None = None
     filed_by: Actor
     policy: Policy
+    contact: ContactKind = Field(default=ContactKind.COMPLAINT, description="Only a complaint starts the 3-hour case")
+    referral: ReferralTarget | None = Field(default=None, description="Where an out-of-scope contact is referred")
+    identity: IdentityCheck | None = Field(default=None, description="How the mobile was proved; None before it was")
+    national_code_mismatch: bool = Field(
+        default=False, description="An earlier filing from this mobile gave another national code"
+    )
+    client_app: str | None = Field(default=None, description="The Open311 client app that filed it")
 
 
 class TaskInfo(BaseModel):
@@ -138,6 +148,7 @@ class CaseState(BaseModel):
     current_task_id: str | None = None
     action_order: str | None = None
     referral_note: str | None = None
+    referral_target: ReferralTarget | None = None
     outcome: HandlingOutcome | None = None
     outcome_note: str | None = None
     result_note: str | None = None
@@ -195,6 +206,7 @@ class CaseSnapshot(BaseModel):
     sla_mode: SlaMode = SlaMode.WALL_CLOCK
     paused_since: datetime | None = None
     deadline: Deadline | None = None
+    referral_target_id: str | None = None
 
     @classmethod
     def of(cls, state: CaseState) -> "CaseSnapshot":
@@ -220,6 +232,7 @@ class CaseSnapshot(BaseModel):
             sla_mode=state.sla_mode,
             paused_since=state.open_pause.started_at if state.open_pause else None,
             deadline=state.deadline,
+            referral_target_id=state.referral_target.id if state.referral_target else None,
         )
 
 

@@ -23,7 +23,7 @@ class Indicator(IntEnum):
 INDICATOR_PREFIX_FA = "اختلال، نقص و یا نقض در"
 
 INDICATOR_LABELS_FA: dict[Indicator, str] = {
-    Indicator.PROCESS_INFORMATION: "اطلاع‌رسانی قوانین، مقررات، مراحل و فرایندهای ارائه خدمت",
+    Indicator.PROCESS_INFORMATION: "اطلاع‌رسانی قوانین، مقررات، مراحل و فرایندهای ارایه خدمت",
     Indicator.DECISION_INFORMATION: "اطلاع‌رسانی به‌موقع و شفاف تصمیمات مرتبط با خدمت",
     Indicator.EQUIPMENT_AND_SYSTEMS: "تجهیزات، سامانه‌های اداری یا ابزارهای ارتباطی",
     Indicator.RESPECT_AND_DIGNITY: "احترام، عدالت و رعایت کرامت انسانی",
@@ -31,6 +31,11 @@ INDICATOR_LABELS_FA: dict[Indicator, str] = {
     Indicator.SERVICE_CONTINUITY: "استمرار خدمت؛ موکول کردن به زمان‌های آتی بدون توجیه قانونی",
     Indicator.STAFF_ABSENCE: "عدم حضور کارمند/مدیر یا عدم پیش‌بینی نیروی جایگزین",
     Indicator.WASTE_OF_RESOURCES: "هدررفت انرژی، اسراف و تبذیر منابع",
+}
+
+# The complete phrase of each indicator, as the programme's texts write it: the prefix, then the label.
+INDICATOR_FULL_LABELS_FA: dict[Indicator, str] = {
+    i: f"{INDICATOR_PREFIX_FA} {label}" for i, label in INDICATOR_LABELS_FA.items()
 }
 
 
@@ -103,6 +108,8 @@ class CaseStatus(StrEnum):
     AWAITING_FEEDBACK = "awaiting_feedback"
     CLOSED = "closed"
     REJECTED = "rejected"
+    REFERRED = "referred"
+    FORWARDED = "forwarded"
 
     @property
     def label_fa(self) -> str:
@@ -110,7 +117,7 @@ class CaseStatus(StrEnum):
 
     @property
     def is_final(self) -> bool:
-        return self in (CaseStatus.CLOSED, CaseStatus.REJECTED)
+        return self in (CaseStatus.CLOSED, CaseStatus.REJECTED, CaseStatus.REFERRED, CaseStatus.FORWARDED)
 
 
 STATUS_LABELS_FA = {
@@ -119,7 +126,51 @@ STATUS_LABELS_FA = {
     CaseStatus.AWAITING_APPROVAL: "در انتظار تأیید نتیجه",
     CaseStatus.AWAITING_FEEDBACK: "در انتظار بازخورد شهروند",
     CaseStatus.CLOSED: "بسته‌شده",
-    CaseStatus.REJECTED: "خارج از حیطه فواد؛ ارجاع داده شد",
+    CaseStatus.REJECTED: "خارج از حیطه فواد",
+    CaseStatus.REFERRED: "خارج از حیطه فواد؛ به مرجع صالح ارجاع داده شد",
+    CaseStatus.FORWARDED: "درخواست یا پیشنهاد؛ برای آگاهی راهبر ارشد فرستاده شد",
+}
+
+
+class ContactKind(StrEnum):
+    """What a contact is, as triaged at intake: only a complaint starts the 3-hour case."""
+
+    COMPLAINT = "complaint"
+    REQUEST = "request"
+    SUGGESTION = "suggestion"
+    OUT_OF_SCOPE = "out_of_scope"
+
+    @property
+    def label_fa(self) -> str:
+        return CONTACT_LABELS_FA[self]
+
+
+CONTACT_LABELS_FA = {
+    ContactKind.COMPLAINT: "شکایت از شیوه و ترتیب ارایه خدمت",
+    ContactKind.REQUEST: "درخواست",
+    ContactKind.SUGGESTION: "پیشنهاد",
+    ContactKind.OUT_OF_SCOPE: "خارج از حیطه فواد (ارجاع به مرجع صالح)",
+}
+
+
+class IdentityCheck(StrEnum):
+    """How the filing proved the caller's mobile (the trust level of its channel)."""
+
+    CITIZEN_OTP = "citizen_otp"
+    OPERATOR_OTP = "operator_otp"
+    OPEN311_VERIFIED = "open311_verified"
+    UNVERIFIED = "unverified"
+
+    @property
+    def label_fa(self) -> str:
+        return IDENTITY_LABELS_FA[self]
+
+
+IDENTITY_LABELS_FA = {
+    IdentityCheck.CITIZEN_OTP: "همراه با کد یک‌بارمصرف شهروند تأیید شد",
+    IdentityCheck.OPERATOR_OTP: "همراه با کد یک‌بارمصرفی که تماس‌گیرنده خواند تأیید شد",
+    IdentityCheck.OPEN311_VERIFIED: "همراه با توکن تأییدشده شهروند در برنامه کاربردی تأیید شد",
+    IdentityCheck.UNVERIFIED: "هویت تأیید نشده",
 }
 
 
@@ -160,6 +211,8 @@ class HandlingOutcome(StrEnum):
     SUBSTITUTE_ASSIGNED = "substitute_assigned"
     DISCIPLINARY_ACTION = "disciplinary_action"
     NOT_SUBSTANTIATED = "not_substantiated"
+    REFERRED = "referred"
+    NOT_RESOLVED = "not_resolved"
 
     @property
     def label_fa(self) -> str:
@@ -172,6 +225,8 @@ OUTCOME_LABELS_FA = {
     HandlingOutcome.SUBSTITUTE_ASSIGNED: "اعزام نیروی جایگزین",
     HandlingOutcome.DISCIPLINARY_ACTION: "برخورد انضباطی با متخلف",
     HandlingOutcome.NOT_SUBSTANTIATED: "گزارش پس از بررسی تأیید نشد",
+    HandlingOutcome.REFERRED: "ارجاع به مرجع صالح",
+    HandlingOutcome.NOT_RESOLVED: "رفع نشد",
 }
 
 
@@ -202,6 +257,8 @@ class EventKind(StrEnum):
     TASK_RELEASED = "task_released"
     TASK_REASSIGNED = "task_reassigned"
     TASK_REMINDER = "task_reminder"
+    REFERRED = "referred"
+    FORWARDED = "forwarded"
 
 
 class EscalationCause(StrEnum):

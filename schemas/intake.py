@@ -5,9 +5,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, field_validator
 
-from schemas.enums import CaseStatus, Channel, Indicator, Step
+from schemas.enums import CaseStatus, Channel, ContactKind, Indicator, Step
 from schemas.moments import to_utc
 from schemas.reasons import refusal
+from schemas.referral import ReferralTarget
 from schemas.text import MobileNumber, NationalCode, PersianText
 
 CLOCK_SKEW = timedelta(minutes=5)
@@ -25,6 +26,20 @@ class ComplaintIntake(BaseModel):
     employee_name: Annotated[PersianText, Field(max_length=100)] | None = Field(
         default=None, description="The employee involved, if the citizen names one"
     )
+    contact: ContactKind = Field(
+        default=ContactKind.COMPLAINT,
+        description="Triage: a complaint starts the 3-hour case; a request or suggestion is forwarded to the agency's "
+        "senior coordinator as information; out of scope is referred to `referral_target_id`",
+    )
+    referral_target_id: str | None = Field(
+        default=None, max_length=32, description="From GET /referral-targets; required when out of scope"
+    )
+    caller_code: str | None = Field(
+        default=None,
+        pattern=r"^[0-9۰-۹٠-٩]{6}$",
+        description="Operator filings: the one-time code the caller read back (sent by POST /citizen/otp); "
+        "without it the filing is marked unverified",
+    )
 
     @field_validator("incident_at")
     @classmethod
@@ -41,4 +56,5 @@ class IntakeReceipt(BaseModel):
     tracking_code: str
     status: CaseStatus
     step: Step
-    due_at: datetime
+    due_at: datetime = Field(description="For a contact that is not a complaint: its registration (no deadline)")
+    referral: ReferralTarget | None = Field(default=None, description="Where an out-of-scope contact was referred")

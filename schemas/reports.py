@@ -48,6 +48,22 @@ class Figures(BaseModel):
     satisfaction: Satisfaction = Field(default_factory=Satisfaction)
     reopened: int = 0
     reopen_rate: float | None = Field(default=None, description="reopened / results")
+    contacts: dict[str, int] = Field(
+        default_factory=dict,
+        description="Every contact of the period by its triage (complaint, request, suggestion, out_of_scope); "
+        "the figures above count complaints only",
+    )
+    referrals_by_target: dict[str, int] = Field(
+        default_factory=dict, description="Contacts and complaints referred, by referral target id"
+    )
+    outcomes: dict[str, int] = Field(default_factory=dict, description="Approved results by their outcome")
+    outcome_shares: dict[str, float] = Field(
+        default_factory=dict, description="Each outcome's share of the approved results that have one"
+    )
+    solved_at_once: int = Field(
+        default=0, description="Approved results handled at the first level: no escalation, send-back or reopening"
+    )
+    solved_at_once_rate: float | None = Field(default=None, description="solved_at_once / results")
 
 
 class PeriodFigures(BaseModel):

@@ -34,6 +34,10 @@ TEMPLATES: dict[str, str] = {
         "فواد ۱۲۸: پیام شما ثبت نشد. پاسخ پیامکی فقط یک عدد ۱ تا ۵ است، برای نظر درباره نتیجه. "
         "شکایت {tracking_code}: {link}"
     ),
+    "referred": "فواد ۱۲۸: موضوع {tracking_code} در حیطه فواد نیست. لطفاً به «{target}» مراجعه کنید: {contact}",
+    "forwarded": (
+        "فواد ۱۲۸: {contact_kind} شما با کد {tracking_code} ثبت و برای آگاهی به راهبر ارشد «{agency}» فرستاده شد."
+    ),
 }
 
 
@@ -49,6 +53,8 @@ SEGMENT_BUDGETS: dict[str, int] = {
     "reopened": 2,
     "information_requested": 4,
     "inbound_help": 3,
+    "referred": 3,
+    "forwarded": 3,
 }
 
 # The one parameter of each template that may be cut to fit: a unit's name or a coordinator's note.
@@ -59,6 +65,8 @@ SHORTENABLE: dict[str, str] = {
     "result": "result",
     "reopened": "unit",
     "information_requested": "what",
+    "referred": "contact",
+    "forwarded": "agency",
 }
 
 

@@ -90,9 +90,14 @@ def new_tracking_code() -> str:
 
 
 def case_start(
-    policy: Policy | None = None, *, tracking_code: str | None = None, registered_at: datetime | None = None
+    policy: Policy | None = None,
+    *,
+    tracking_code: str | None = None,
+    registered_at: datetime | None = None,
+    **fields: Any,
 ) -> CaseStart:
-    """registered_at should come from the server's clock: the time-skipping server's runs far ahead."""
+    """registered_at should come from the server's clock: the time-skipping server's runs far ahead. `fields` set
+    more of CaseStart (the contact's triage, say)."""
     registered_at = registered_at or datetime.now(UTC)
     return CaseStart(
         tracking_code=tracking_code or new_tracking_code(),
@@ -110,6 +115,7 @@ def case_start(
         incident_at=registered_at - timedelta(minutes=30),
         filed_by=OPERATOR,
         policy=policy or default_policy(),
+        **fields,
     )
 
 

@@ -92,7 +92,7 @@ def _matrix(
             "approve A (409)",
             "POST",
             f"/cases/{a}/approve",
-            {"json": {"result_note": "انجام شد"}},
+            {"json": {"result_note": "انجام شد", "outcome": "substitute_assigned"}},
             _expected({"sso-senior"}),
         ),
         ("send back A (409)", "POST", f"/cases/{a}/send-back", reason, _expected({"sso-senior"})),

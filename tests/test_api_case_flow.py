@@ -31,7 +31,11 @@ async def test_case_runs_from_intake_to_closed_through_the_api(api, seeded):
     assert completed.json()["status"] == "awaiting_approval"
 
     await open_task(api, senior, code, "approval")
-    approved = await api.post(f"/cases/{code}/approve", json={"result_note": "کارمند جایگزین مستقر شد"}, headers=senior)
+    approved = await api.post(
+        f"/cases/{code}/approve",
+        json={"result_note": "کارمند جایگزین مستقر شد", "outcome": "substitute_assigned"},
+        headers=senior,
+    )
     assert approved.status_code == 200, approved.text
     assert approved.json()["status"] == "awaiting_feedback"
 
@@ -65,7 +69,11 @@ async def test_invalid_action_is_409_with_the_workflow_reason(api, seeded):
     code = await file(api)
     await projected(seeded, code)
     senior = await login(api, "sso-senior")
-    response = await api.post(f"/cases/{code}/approve", json={"result_note": "نتیجه‌ای هنوز نیست"}, headers=senior)
+    response = await api.post(
+        f"/cases/{code}/approve",
+        json={"result_note": "نتیجه‌ای هنوز نیست", "outcome": "substitute_assigned"},
+        headers=senior,
+    )
     assert response.status_code == 409
     error = response.json()["error"]
     assert error["code"] == "invalid_action"
@@ -164,7 +172,11 @@ async def test_senior_coordinator_closes_a_case_awaiting_feedback(api, seeded):
     await api.post(f"/cases/{code}/review", json=ACCEPT, headers=senior)
     task = await open_task(api, takestan, code, "handling")
     await api.post(f"/tasks/{task['task_id']}/complete", json=DONE, headers=takestan)
-    await api.post(f"/cases/{code}/approve", json={"result_note": "کارمند جایگزین مستقر شد"}, headers=senior)
+    await api.post(
+        f"/cases/{code}/approve",
+        json={"result_note": "کارمند جایگزین مستقر شد", "outcome": "substitute_assigned"},
+        headers=senior,
+    )
     closed = await api.post(f"/cases/{code}/close", json={"reason": "شهروند تلفنی رضایت داد"}, headers=senior)
     assert closed.status_code == 200, closed.text
     assert closed.json()["status"] == "closed"
@@ -231,7 +243,11 @@ async def test_feedback_is_refused_at_once_with_the_persian_reason_and_given_onc
     await api.post(f"/cases/{code}/review", json=ACCEPT, headers=senior)
     task = await open_task(api, takestan, code, "handling")
     await api.post(f"/tasks/{task['task_id']}/complete", json=DONE, headers=takestan)
-    await api.post(f"/cases/{code}/approve", json={"result_note": "کارمند جایگزین مستقر شد"}, headers=senior)
+    await api.post(
+        f"/cases/{code}/approve",
+        json={"result_note": "کارمند جایگزین مستقر شد", "outcome": "substitute_assigned"},
+        headers=senior,
+    )
     answer = {"satisfied": True, "rating": 4, "comment": "سپاس"}
     given = await api.post(f"/complaints/{code}/feedback", json=answer)
     assert given.status_code == 202, given.text

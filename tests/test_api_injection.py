@@ -91,7 +91,11 @@ async def test_hostile_text_in_every_staff_and_citizen_field_comes_back_inert(ap
                 f"/cases/{code}/send-back", json={"reason": fields["send_back_reason"]}, headers=senior
             )
             assert sent_back.status_code == 200, sent_back.text
-    approved = await api.post(f"/cases/{code}/approve", json={"result_note": fields["result_note"]}, headers=senior)
+    approved = await api.post(
+        f"/cases/{code}/approve",
+        json={"result_note": fields["result_note"], "outcome": "substitute_assigned"},
+        headers=senior,
+    )
     assert approved.status_code == 200, approved.text
     closed = await api.post(f"/cases/{code}/close", json={"reason": fields["close_reason"]}, headers=senior)
     assert closed.status_code == 200, closed.text
@@ -143,7 +147,11 @@ async def test_hostile_referral_note_and_feedback_comment_come_back_inert(api, s
     done = {"outcome": "resolved_by_phone", "note": "تماس گرفته شد"}
     assert (await api.post(f"/tasks/{task['task_id']}/complete", json=done, headers=takestan)).status_code == 200
     await open_task(api, senior, code, "approval")
-    assert (await api.post(f"/cases/{code}/approve", json={"result_note": "حل شد"}, headers=senior)).status_code == 200
+    assert (
+        await api.post(
+            f"/cases/{code}/approve", json={"result_note": "حل شد", "outcome": "substitute_assigned"}, headers=senior
+        )
+    ).status_code == 200
     await projected(seeded, code, status="awaiting_feedback")
     feedback = {"mobile": MOBILE, "satisfied": True, "rating": 4, "comment": comment}
     assert (await api.post(f"/complaints/{code}/feedback", json=feedback)).status_code == 202

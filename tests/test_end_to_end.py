@@ -53,7 +53,7 @@ POLICY = policy_env(
 
 ACCEPT = {"decision": "accept", "unit_id": OFFICE, "action_order": "با شعبه تماس بگیرید و کارمند جایگزین بفرستید"}
 DONE = {"outcome": "substitute_assigned", "note": "کارمند جایگزین به باجه اعزام شد"}
-RESULT = {"result_note": "کارمند جایگزین در باجه مستقر شد"}
+RESULT = {"result_note": "کارمند جایگزین در باجه مستقر شد", "outcome": "substitute_assigned"}
 SATISFIED = {"satisfied": True, "rating": 5}
 
 

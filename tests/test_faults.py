@@ -220,7 +220,12 @@ def drive_to_closed_after_review(api: Api, retries: Retries, code: str) -> None:
     task = api.open_task("sso-qazvin", code, "handling")
     retries.until_answered(lambda: api.post(f"/tasks/{task['task_id']}/complete", "sso-qazvin", json=DONE), 200)
     api.open_task("sso-senior", code, "approval")
-    retries.until_answered(lambda: api.post(f"/cases/{code}/approve", "sso-senior", json={"result_note": "حل شد"}), 200)
+    retries.until_answered(
+        lambda: api.post(
+            f"/cases/{code}/approve", "sso-senior", json={"result_note": "حل شد", "outcome": "substitute_assigned"}
+        ),
+        200,
+    )
 
 
 # --- the read model locked by another writer ------------------------------------------------------------------
@@ -276,7 +281,9 @@ def test_two_coordinators_approving_at_once_one_wins_the_other_gets_409(stack: S
 
     def approve(user: str) -> httpx.Response:
         gate.wait()
-        return api.post(f"/cases/{code}/approve", user, json={"result_note": f"تأیید {user}"})
+        return api.post(
+            f"/cases/{code}/approve", user, json={"result_note": f"تأیید {user}", "outcome": "substitute_assigned"}
+        )
 
     with ThreadPoolExecutor(2) as pool:
         answers = list(pool.map(approve, ["sso-senior", "sso-senior-2"]))
@@ -288,7 +295,7 @@ def test_two_coordinators_approving_at_once_one_wins_the_other_gets_409(stack: S
 
     # the winner pressing again (a retry after a lost answer) gets its own outcome, not a 409
     [winner] = [u for u, r in zip(["sso-senior", "sso-senior-2"], answers, strict=True) if r.status_code == 200]
-    again = api.post(f"/cases/{code}/approve", winner, json={"result_note": "دوباره"})
+    again = api.post(f"/cases/{code}/approve", winner, json={"result_note": "دوباره", "outcome": "substitute_assigned"})
     assert again.status_code == 200, again.text
     assert again.json()["status"] == "awaiting_feedback"
     approved = [e for e in events(stack, code) if e["kind"] == "result_approved"]

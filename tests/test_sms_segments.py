@@ -41,6 +41,11 @@ REALISTIC = {
         "reply_due_at": "2026-11-25T19:00:00+00:00",
     },
     "inbound_help": {},
+    "referred": {
+        "target": "سازمان بازرسی کل کشور (گزارش فساد و رشوه)",
+        "contact": "تلفن 136 نزدیک‌ترین دفتر خدمات الکترونیک قضایی",
+    },
+    "forwarded": {"contact_kind": "پیشنهاد", "agency": "سازمان تأمین اجتماعی"},
 }
 # The link the worker adds to every message (activities.case.send_sms), with a public address longer than the
 # default one; the templates that ask the citizen to act print it.

@@ -61,7 +61,7 @@ ESCALATED_BY_TIMER = {i for i in range(CASES) if i % 4 == 3}
 
 ACCEPT = {"decision": "accept", "action_order": "با شعبه تماس بگیرید و کارمند جایگزین بفرستید"}
 DONE = {"outcome": "substitute_assigned", "note": "کارمند جایگزین به باجه اعزام شد"}
-RESULT = {"result_note": "کارمند جایگزین در باجه مستقر شد"}
+RESULT = {"result_note": "کارمند جایگزین در باجه مستقر شد", "outcome": "substitute_assigned"}
 SATISFIED = {"satisfied": True, "rating": 5}
 
 

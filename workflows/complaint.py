@@ -43,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
     from schemas.clock import Deadline
     from schemas.enums import (
         CaseStatus,
+        ContactKind,
         EscalationCause,
         EventKind,
         Level,
@@ -56,6 +57,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.clock_handlers import CaseClockHandlers
     from workflows.rules import Action, already_taken, check_chain, state_refusal, task_refusal
     from workflows.task_reminders import TaskReminders
+    from workflows.triage import TRIAGE_PATCH, CaseTriage, referral_params
     from workflows.visibility import SearchAttributes
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
@@ -63,7 +65,7 @@ ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_inte
 
 
 @workflow.defn
-class ComplaintWorkflow(CaseClockHandlers, TaskClaims, TaskReminders):
+class ComplaintWorkflow(CaseClockHandlers, TaskClaims, TaskReminders, CaseTriage):
     @workflow.init
     def __init__(self, start: CaseStart) -> None:
         self._start = start
@@ -101,6 +103,9 @@ class ComplaintWorkflow(CaseClockHandlers, TaskClaims, TaskReminders):
 
     @workflow.run
     async def run(self, start: CaseStart) -> CaseState:
+        if start.contact is not ContactKind.COMPLAINT and workflow.patched(TRIAGE_PATCH):
+            await self._triage_contact(start)  # a request, a suggestion or out of scope: no 3-hour case
+            return self._state
         review_due = start.registered_at + self._policy.review_budget
         if self._case_clock.office_hours:
             self._set_deadline(await self._sla_deadline())
@@ -231,15 +236,20 @@ class ComplaintWorkflow(CaseClockHandlers, TaskClaims, TaskReminders):
         review = self._take_current_task(request.actor)
         if request.decision is ReviewDecision.REJECT:
             self._state.referral_note = request.referral_note
-            self._state.status = CaseStatus.REJECTED
+            self._state.referral_target = request.referral_target
+            self._state.status = CaseStatus.REFERRED if request.referral_target else CaseStatus.REJECTED
             self._state.step = Step.RESULT
             self._state.closed_at = workflow.now()
+            target = request.referral_target
             await self._record(
                 EventKind.REJECTED,
                 request.actor,
                 tasks=[review],
                 note=request.referral_note,
-                sms=("rejected", {"referral": request.referral_note or ""}),
+                data={"target_id": target.id} if target else None,
+                sms=("referred", referral_params(target))
+                if target
+                else ("rejected", {"referral": request.referral_note or ""}),
             )
             return self._state
         self._state.chain = list(request.chain)
@@ -291,6 +301,8 @@ class ComplaintWorkflow(CaseClockHandlers, TaskClaims, TaskReminders):
         await self._ready(self._validate_approve, request)
         approval = self._take_current_task(request.actor, note=request.result_note)
         self._state.result_note = request.result_note
+        if request.outcome is not None:  # the senior's structured outcome; histories before it keep the unit's
+            self._state.outcome = request.outcome
         self._state.result_approved_at = workflow.now()
         self._state.status = CaseStatus.AWAITING_FEEDBACK
         self._state.step = Step.FEEDBACK
@@ -299,7 +311,8 @@ class ComplaintWorkflow(CaseClockHandlers, TaskClaims, TaskReminders):
             request.actor,
             tasks=[approval],
             note=request.result_note,
-            data={"within_sla": self._state.result_approved_at <= self._state.due_at},
+            data={"within_sla": self._state.result_approved_at <= self._state.due_at}
+            | ({"outcome": request.outcome.value} if request.outcome else {}),
             sms=("result", {"result": request.result_note}),
         )
         return self._state

@@ -168,7 +168,7 @@ async def search(
             query = query.where(Case.indicator.in_([int(c) for c in codes]))
         statuses = _list_param("status", status, {"open", "closed"})
         if len(set(statuses)) == 1:
-            final = [CaseStatus.CLOSED.value, CaseStatus.REJECTED.value]
+            final = [s.value for s in CaseStatus if s.is_final]
             query = query.where(Case.status.in_(final) if statuses[0] == "closed" else Case.status.not_in(final))
     query = query.where(Case.filed_by == filed_by).order_by(Case.registered_at.desc()).limit(MAX_RESULTS)
     return list(await session.scalars(query))

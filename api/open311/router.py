@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.deps import EngineDep, SessionDep, SessionsDep, SettingsDep
+from api.deps import EngineDep, OptionalCitizenMobile, SessionDep, SessionsDep, SettingsDep
 from api.edge.errors import ApiError, NotFound, engine_error
 from api.edge.limits import limit_public_lookup
 from api.engine import Engine
@@ -19,6 +19,7 @@ from api.open311 import requests_view, services
 from api.open311.formats import FORMATS, Open311Error, error_response, render
 from api.services.access_log import client_address
 from api.services.filing import file_complaint
+from api.services.identity import open311_identity
 from api.services.tracking import is_valid_tracking_code, normalize_tracking_code
 from database.models import Case, IntakeKey
 from database.open311_clients import client_for_key
@@ -79,6 +80,7 @@ async def create_request(
     sessions: SessionsDep,
     settings: SettingsDep,
     engine: EngineDep,
+    citizen: OptionalCitizenMobile,
 ) -> Response:
     form = await request.form()
     api_key = form.get("api_key") or request.query_params.get("api_key")  # some clients put it in the URL
@@ -86,6 +88,7 @@ async def create_request(
     if client is None:
         raise Open311Error("api_key: missing or not valid for any registered client app", status_code=403)
     complaint = open311_intake.intake_from_form(form)
+    identity = open311_identity(verified_app=client.verified_identity, citizen_mobile=citizen, intake=complaint)
     filed = await file_complaint(
         session=session,
         sessions=sessions,
@@ -94,6 +97,8 @@ async def create_request(
         idempotency_key=open311_intake.idempotency_key(client.id, request.headers.get("Idempotency-Key"), complaint),
         filed_by=Actor(username=_filed_by(client.id), role=Role.CITIZEN, full_name=client.name),
         policy=settings.policy(),
+        identity=identity,
+        client_app=client.id,
     )
     receipt = filed.receipt
     notice = (

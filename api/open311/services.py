@@ -15,7 +15,7 @@ DESCRIPTIONS_FA: dict[Indicator, str] = {
     Indicator.PROCESS_INFORMATION: "قوانین، مقررات، مدارک لازم یا مراحل انجام کار به شما گفته نشد یا در دسترس نبود.",
     Indicator.DECISION_INFORMATION: "تصمیم دستگاه درباره درخواست شما به‌موقع یا به‌روشنی اعلام نشد.",
     Indicator.EQUIPMENT_AND_SYSTEMS: "سامانه، دستگاه نوبت‌دهی، تلفن یا تجهیزات اداره از کار افتاده بود.",
-    Indicator.RESPECT_AND_DIGNITY: "بی‌احترامی، تبعیض، پارتی‌بازی یا توهین در ارائه خدمت.",
+    Indicator.RESPECT_AND_DIGNITY: "بی‌احترامی، تبعیض، پارتی‌بازی یا توهین در ارایه خدمت.",
     Indicator.SERVICE_HOURS: "خدمت دیرتر از ساعت قانونی شروع شد یا زودتر از آن پایان یافت.",
     Indicator.SERVICE_CONTINUITY: "کار شما بدون دلیل قانونی به روز یا هفته دیگری موکول شد.",
     Indicator.STAFF_ABSENCE: "کارمند یا مدیر مسئول حاضر نبود و جایگزینی هم پیش‌بینی نشده بود.",

@@ -27,16 +27,17 @@ from api.pages.forms import (
     intake_from_form,
     load_places,
 )
-from api.pages.rendering import HOME, error_message_fa, field_errors, page, redirect, safe_next, staff_user
+from api.pages.rendering import HOME, error_message_fa, field_errors, field_of, page, redirect, safe_next, staff_user
 from api.services import casework, public
 from api.services.access_log import client_address, record_citizen_access
 from api.services.responses import PublicStatus
 from api.services.tracking import is_valid_tracking_code, normalize_tracking_code
 from database.models import Case, SmsOutbox, Task, Unit
+from database.referrals import active_target, list_targets
 from schemas.actions import CitizenReplyRequest, FeedbackRequest
 from schemas.case import CITIZEN, CaseState
 from schemas.citizen import OtpRequest, OtpVerify
-from schemas.enums import CaseStatus, Step, TaskStatus
+from schemas.enums import CaseStatus, ContactKind, IdentityCheck, Step, TaskStatus
 from schemas.text import mask_mobile
 from workflows.rules import CITIZEN_ACTIONS, CITIZEN_SCOPE, allowed
 
@@ -127,6 +128,7 @@ async def _complaint_form(
         indicators=INDICATORS,
         days=incident_days(),
         idempotency_key=str(uuid.uuid4()),
+        referral_targets=await list_targets(session),
         **context,
     )
 
@@ -153,21 +155,35 @@ async def complaint_submit(
     await enforce(sessions, per_hour("intake-client", settings.intake_per_client_per_hour), client_address(request))
     try:
         filed = await file_from_form(
-            form, intake, filed_by=CITIZEN, session=session, sessions=sessions, engine=engine, settings=settings
+            form,
+            intake,
+            filed_by=CITIZEN,
+            session=session,
+            sessions=sessions,
+            engine=engine,
+            settings=settings,
+            identity=IdentityCheck.CITIZEN_OTP,
         )
     except ApiError as exc:
         if exc.status_code != 422:
             raise
-        return await _complaint_form(request, session, 422, form=form, errors={"unit_id": error_message_fa(exc)})
-    return redirect(request, f"/complaint/{filed.receipt.tracking_code}/received")
+        errors = {field_of(exc, "unit_id"): error_message_fa(exc)}
+        return await _complaint_form(request, session, 422, form=form, errors=errors)
+    receipt = filed.receipt
+    target = f"&target={receipt.referral.id}" if receipt.referral else ""
+    return redirect(request, f"/complaint/{receipt.tracking_code}/received?contact={intake.contact.value}{target}")
 
 
 @router.get("/complaint/{tracking_code}/received")
-async def complaint_received(request: Request, tracking_code: str) -> Response:
+async def complaint_received(
+    request: Request, tracking_code: str, session: SessionDep, contact: str = "complaint", target: str | None = None
+) -> Response:
     code = normalize_tracking_code(tracking_code)
     if not is_valid_tracking_code(code):
         raise NotFound("no such tracking code", message_fa="کد رهگیری نادرست است.")
-    return page(request, "citizen/received.html", tracking_code=code)
+    kind = contact if contact in set(ContactKind) else ContactKind.COMPLAINT.value
+    referral = await active_target(session, target) if target and kind == ContactKind.OUT_OF_SCOPE else None
+    return page(request, "citizen/received.html", tracking_code=code, contact=kind, referral=referral)
 
 
 @router.get("/track")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
@@ -15,7 +15,7 @@ from api.deps import SessionDep
 from api.pages.charts import Bar, bars
 from api.pages.rendering import page, require_staff
 from database.models import Agency, Case, Province
-from schemas.enums import INDICATOR_LABELS_FA, CaseStatus, Indicator, Role
+from schemas.enums import INDICATOR_LABELS_FA, CaseStatus, ContactKind, Indicator, Role
 from timekeeping.jalali import jalali_period, month_start
 from timekeeping.persian import month_label_fa, persian_digits
 from timekeeping.tehran import tehran_midnight
@@ -23,7 +23,7 @@ from timekeeping.tehran import tehran_midnight
 router = APIRouter(include_in_schema=False)
 
 REFRESH_SECONDS = 30
-FINAL = (CaseStatus.CLOSED.value, CaseStatus.REJECTED.value)
+FINAL = tuple(s.value for s in CaseStatus if s.is_final)
 
 
 def period_starts(now: datetime) -> tuple[datetime, datetime]:
@@ -107,28 +107,26 @@ def report_links(now: datetime) -> list[ReportLink]:
 async def figures(session: AsyncSession, now: datetime) -> Figures:
     today, month = period_starts(now)
     is_open = Case.status.not_in(FINAL)
+    complaint = Case.contact_kind == ContactKind.COMPLAINT.value  # requests, suggestions, referrals are no cases here
+    this_day, this_month = and_(complaint, Case.registered_at >= today), and_(complaint, Case.registered_at >= month)
     names = dict((await session.execute(select(Province.code, Province.name_fa))).all())
     provinces = await session.execute(
         select(Case.province_code, func.count())
-        .where(Case.registered_at >= month)
+        .where(this_month)
         .group_by(Case.province_code)
         .order_by(func.count().desc())
     )
     indicators = dict(
-        (
-            await session.execute(
-                select(Case.indicator, func.count()).where(Case.registered_at >= month).group_by(Case.indicator)
-            )
-        ).all()
+        (await session.execute(select(Case.indicator, func.count()).where(this_month).group_by(Case.indicator))).all()
     )
     return Figures(
         open=await _count(session, is_open),
         open_breached=await _count(session, is_open, Case.breached.is_(True)),
-        today=await _count(session, Case.registered_at >= today),
-        today_breached=await _count(session, Case.registered_at >= today, Case.breached.is_(True)),
-        month=await _count(session, Case.registered_at >= month),
-        month_breached=await _count(session, Case.registered_at >= month, Case.breached.is_(True)),
-        month_closed=await _count(session, Case.registered_at >= month, Case.status == CaseStatus.CLOSED.value),
+        today=await _count(session, this_day),
+        today_breached=await _count(session, this_day, Case.breached.is_(True)),
+        month=await _count(session, this_month),
+        month_breached=await _count(session, this_month, Case.breached.is_(True)),
+        month_closed=await _count(session, this_month, Case.status == CaseStatus.CLOSED.value),
         by_province=bars([(names.get(code, code), count) for code, count in provinces]),
         by_indicator=bars([(INDICATOR_LABELS_FA[i], indicators.get(int(i), 0)) for i in Indicator]),
         satisfaction=await satisfaction_by_agency(session, month),

@@ -16,7 +16,7 @@ from api.services.filing import Filed, file_complaint
 from database.models import Agency, County, Province, Unit
 from infra.settings import Settings
 from schemas.case import Actor
-from schemas.enums import INDICATOR_LABELS_FA, Indicator, Level
+from schemas.enums import INDICATOR_LABELS_FA, IdentityCheck, Indicator, Level
 from schemas.intake import ComplaintIntake
 from schemas.reasons import REFUSALS_FA
 from schemas.text import latin_digits
@@ -163,6 +163,8 @@ def intake_fields(form: dict[str, str], *, channel: str, mobile: str | None = No
         "description": form.get("description", ""),
         "incident_at": moment,
         "employee_name": form.get("employee_name") or None,
+        "contact": form.get("contact") or "complaint",
+        "referral_target_id": form.get("referral_target_id") or None,
     }
 
 
@@ -181,6 +183,12 @@ def intake_from_form(form: dict[str, str], *, channel: str, mobile: str | None =
     return intake  # (an unreadable time is None, which the model refuses: `errors` is empty here)
 
 
+def page_key(form: dict[str, str]) -> str:
+    """The filing's idempotency key: the one the form carried (fresh with every rendering), else a new one."""
+    key = form.get("idempotency_key") or ""
+    return f"page-{key}" if len(key) >= 8 else f"page-{uuid.uuid4()}"
+
+
 async def file_from_form(
     form: dict[str, str],
     intake: ComplaintIntake,
@@ -190,16 +198,17 @@ async def file_from_form(
     sessions: async_sessionmaker[AsyncSession],
     engine: Engine,
     settings: Settings,
+    identity: IdentityCheck,
 ) -> Filed:
     """Files a complaint from an intake page under the key the form carried (a fresh one with every rendering
     of the form), so pressing the same form twice files one case."""
-    key = form.get("idempotency_key") or ""
     return await file_complaint(
         session=session,
         sessions=sessions,
         engine=engine,
         intake=intake,
-        idempotency_key=f"page-{key}" if len(key) >= 8 else f"page-{uuid.uuid4()}",
+        idempotency_key=page_key(form),
         filed_by=filed_by,
         policy=settings.policy(),
+        identity=identity,
     )

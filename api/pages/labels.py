@@ -1,6 +1,8 @@
 """Persian labels the pages need beyond those in schemas.enums (steps, levels, statuses, indicators)."""
 
 from schemas.enums import (
+    CONTACT_LABELS_FA,
+    IDENTITY_LABELS_FA,
     INDICATOR_LABELS_FA,
     LEVEL_LABELS_FA,
     OUTCOME_LABELS_FA,
@@ -8,8 +10,10 @@ from schemas.enums import (
     STEP_LABELS_FA,
     CaseStatus,
     Channel,
+    ContactKind,
     EventKind,
     HandlingOutcome,
+    IdentityCheck,
     Indicator,
     Level,
     Step,
@@ -20,7 +24,7 @@ from schemas.enums import (
 EVENT_LABELS_FA = {
     EventKind.REGISTERED: "ثبت شکایت",
     EventKind.REVIEW_ACCEPTED: "پذیرش و صدور دستور اقدام",
-    EventKind.REJECTED: "خارج از حیطه؛ ارجاع به مرجع دیگر",
+    EventKind.REJECTED: "خارج از حیطه فواد",
     EventKind.TASK_OPENED: "سپردن به واحد",
     EventKind.TASK_COMPLETED: "گزارش اقدام واحد",
     EventKind.ESCALATED: "انتقال به سطح بالاتر",
@@ -42,6 +46,8 @@ EVENT_LABELS_FA = {
     EventKind.TASK_RELEASED: "واگذاشتن کار",
     EventKind.TASK_REASSIGNED: "سپردن کار به هماهنگ‌کننده دیگر",
     EventKind.TASK_REMINDER: "یادآوری مهلت کار",
+    EventKind.REFERRED: "ارجاع به مرجع صالح",
+    EventKind.FORWARDED: "ثبت و ارسال برای آگاهی راهبر ارشد",
 }
 
 TASK_KIND_FA = {TaskKind.REVIEW: "بررسی", TaskKind.HANDLING: "رسیدگی", TaskKind.APPROVAL: "تأیید نتیجه"}
@@ -93,4 +99,6 @@ LABEL_FILTERS = {
     "outcome_fa": lambda v: _lookup(OUTCOME_LABELS_FA, HandlingOutcome, v),
     "citizen_step_fa": lambda v: _lookup(CITIZEN_STEP_FA, Step, v),
     "citizen_status_fa": lambda v: _lookup(CITIZEN_STATUS_FA, CaseStatus, v),
+    "contact_fa": lambda v: _lookup(CONTACT_LABELS_FA, ContactKind, v),
+    "identity_fa": lambda v: _lookup(IDENTITY_LABELS_FA, IdentityCheck, v),
 }

@@ -10,12 +10,12 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 from fastapi import APIRouter, Request
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
-from api.auth.otp import OtpRejected, send_code, sms_sender, verify_code
+from api.auth.otp import OtpRejected, issue_limited, send_code, sms_sender, verify_code
 from api.deps import EngineDep, SessionDep, SessionsDep, SettingsDep, StaffUser, release_connection
 from api.edge.errors import ApiError, Forbidden, NotFound, engine_error
 from api.edge.limits import enforce, per_hour
@@ -27,17 +27,20 @@ from api.pages.forms import (
     incident_days,
     intake_from_form,
     load_places,
+    page_key,
 )
-from api.pages.rendering import error_message_fa, field_errors, page, redirect, require_staff
+from api.pages.rendering import error_message_fa, field_errors, field_of, page, redirect, require_staff
 from api.services import casework
-from api.services.access_log import record_staff_access
+from api.services.access_log import client_address, record_staff_access
+from api.services.identity import operator_identity
 from api.services.tracking import is_valid_tracking_code, normalize_tracking_code
 from database.models import Case, Unit
+from database.referrals import list_targets
 from infra.settings import Settings
 from schemas.actions import FeedbackRequest
 from schemas.citizen import OtpRequest, OtpVerify
 from schemas.enums import CaseStatus, Role
-from schemas.text import mask_mobile
+from schemas.text import MobileNumber, mask_mobile
 
 router = APIRouter(include_in_schema=False)
 
@@ -70,6 +73,7 @@ async def _intake_form(
         days=incident_days(),
         idempotency_key=str(uuid.uuid4()),
         filings=filings,
+        referral_targets=await list_targets(session),
         **context,
     )
 
@@ -87,18 +91,48 @@ async def intake_submit(
     user = await require_staff(request, session, *INTAKE_ROLES)
     form = await page_session.form_with_csrf(request)
     try:
-        intake = intake_from_form(form, channel="phone")
+        intake = intake_from_form(form, channel="phone", caller_code=form.get("caller_code") or None)
     except FormInvalid as exc:
         return await _intake_form(request, session, user, 422, form=form, errors=exc.errors)
     try:
+        identity = await operator_identity(
+            sessions=sessions, settings=settings, intake=intake, key=page_key(form), client=client_address(request)
+        )
         filed = await file_from_form(
-            form, intake, filed_by=user.actor, session=session, sessions=sessions, engine=engine, settings=settings
+            form,
+            intake,
+            filed_by=user.actor,
+            session=session,
+            sessions=sessions,
+            engine=engine,
+            settings=settings,
+            identity=identity,
         )
     except ApiError as exc:
         if exc.status_code != 422:
             raise
-        return await _intake_form(request, session, user, 422, form=form, errors={"unit_id": error_message_fa(exc)})
+        errors = {field_of(exc, "unit_id"): error_message_fa(exc)}
+        return await _intake_form(request, session, user, 422, form=form, errors=errors)
     return redirect(request, f"/operator/filed/{filed.receipt.tracking_code}")
+
+
+@router.post("/operator/intake/send-code")
+async def intake_send_code(
+    request: Request, session: SessionDep, sessions: SessionsDep, settings: SettingsDep
+) -> Response:
+    """Sends the caller's mobile a one-time code for the caller to read back; the form keeps what was typed."""
+    user = await require_staff(request, session, *INTAKE_ROLES)
+    form = await page_session.form_with_csrf(request)
+    try:
+        mobile = TypeAdapter(MobileNumber).validate_python(form.get("mobile", ""))
+    except ValidationError:
+        errors = {"mobile": "شماره همراه را درست وارد کنید (۰۹xxxxxxxxx) تا کد فرستاده شود"}
+        return await _intake_form(request, session, user, 422, form=form, errors=errors)
+    sender = sms_sender(request.app.state, sessions)
+    await issue_limited(
+        sessions=sessions, sender=sender, settings=settings, mobile=mobile, client=client_address(request)
+    )
+    return await _intake_form(request, session, user, form=form, code_sent=mobile)
 
 
 @router.get("/operator/filed/{tracking_code}")

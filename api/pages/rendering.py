@@ -150,6 +150,15 @@ def error_message_fa(err: ApiError) -> str:
     return err.message_fa
 
 
+def field_of(err: ApiError, default: str) -> str:
+    """The form field a 422 is about (its detail's last loc part), else `default`."""
+    if isinstance(err.details, list):
+        for detail in err.details:
+            if isinstance(detail, dict) and detail.get("loc"):
+                return str(detail["loc"][-1])
+    return default
+
+
 def render_error_page(request: Request, err: ApiError) -> Response:
     """The pages' face of every ApiError (installed on app.state, called by api.edge.errors for non-API paths)."""
     if isinstance(err, page_session.LoginRequired):

@@ -13,7 +13,7 @@ from api.pages.charts import bars, number_fa, percent_fa
 from api.pages.labels import CHANNEL_FA
 from api.pages.rendering import page
 from database.models import Agency, County, Province, Unit
-from schemas.enums import INDICATOR_LABELS_FA, LEVEL_LABELS_FA, Channel, Indicator, Level
+from schemas.enums import INDICATOR_LABELS_FA, LEVEL_LABELS_FA, Channel, ContactKind, HandlingOutcome, Indicator, Level
 from schemas.reports import ESCALATION_TARGETS, AnnualReportOut, Figures, MonthlyReportOut, PeriodFigures
 from timekeeping.jalali import MONTH_NAMES_FA
 
@@ -43,6 +43,13 @@ def figure_rows(f: Figures) -> list[tuple[str, str]]:
         ("میانگین امتیاز شهروندان، از ۵", number_fa(s.mean_rating, 2)),
         ("پاسخ به نظرسنجی، از پرونده‌های دارای نتیجه", percent_fa(s.response_rate)),
         ("بازگشایی پس از نارضایتی، از پرونده‌های دارای نتیجه", percent_fa(f.reopen_rate)),
+        ("حل در همان سطح نخست (بی انتقال به سطح بالاتر و بازگشت)", percent_fa(f.solved_at_once_rate)),
+        *[(f"سرانجام: {o.label_fa}", percent_fa(f.outcome_shares.get(o.value))) for o in HandlingOutcome],
+        *[
+            (f"تماس‌ها: {k.label_fa}", number_fa(f.contacts.get(k.value, 0)))
+            for k in ContactKind
+            if k is not ContactKind.COMPLAINT
+        ],
     ]
 
 

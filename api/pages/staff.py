@@ -34,7 +34,9 @@ from api.services import casework, claims
 from api.services.access_log import client_address
 from api.services.case_detail import case_view
 from api.services.readmodel import inbox_query
-from database.models import Case, Erasure, Task, Unit
+from database.information import information_items
+from database.models import Case, Erasure, ReferralTargetRow, Task, Unit
+from database.referrals import list_targets
 from database.users import revoke_sessions
 from schemas.actions import ApproveRequest, CompleteTaskRequest, InformationRequest, ReasonRequest, ReviewRequest
 from schemas.case import CaseState
@@ -119,6 +121,9 @@ async def logout(request: Request, session: SessionDep) -> Response:
     return redirect(request, "/login" if staff else "/")
 
 
+INBOX_INFORMATION = 20  # requests and suggestions shown below a senior coordinator's tasks
+
+
 @router.get("/inbox")
 async def inbox(request: Request, session: SessionDep) -> Response:
     user = await require_staff(request, session, *INBOX_ROLES)
@@ -142,7 +147,13 @@ async def inbox(request: Request, session: SessionDep) -> Response:
         )
         for t, c in rows
     ]
-    return page(request, "staff/inbox.html", user=user, rows=list(zip(rows, clocks, strict=True)), unit_names=names)
+    information = (
+        await information_items(session, agency_id=user.agency_id, limit=INBOX_INFORMATION)
+        if user.role is Role.SENIOR_COORDINATOR
+        else None
+    )
+    rows_and_clocks = list(zip(rows, clocks, strict=True))
+    return page(request, "staff/inbox.html", user=user, rows=rows_and_clocks, unit_names=names, information=information)
 
 
 def _actions(user: StaffUser, state: CaseState | None) -> set[str]:
@@ -198,6 +209,10 @@ async def _case_page(
         person=people,
         failed=failed or FailedForm("", {}, {}),
         reassign_to=await claims.reassign_choices(session, state, _actions(user, state)),  # staff/_claim.html
+        referral_targets=await list_targets(session),
+        referral_target=await session.get(ReferralTargetRow, case.referral_target_id)
+        if case.referral_target_id
+        else None,
     )
 
 
@@ -253,6 +268,7 @@ async def _act(
             action_order=form.get("action_order") or None,
             referral_note=form.get("referral_note") or None,
             inspector=form.get("inspector") or None,
+            referral_target_id=form.get("referral_target_id") or None,
         )
         return await casework.review(tracking_code=tracking_code, body=body, **common)
     if action == "complete":
@@ -270,7 +286,7 @@ async def _act(
             f"unknown action {action}", code="not_found", status_code=404, message_fa="این اقدام وجود ندارد."
         )
     if action == "approve":
-        body = ApproveRequest(result_note=form.get("result_note", ""))
+        body = ApproveRequest(result_note=form.get("result_note", ""), outcome=form.get("outcome", ""))
     else:
         body = ReasonRequest(reason=form.get("reason", ""))
     return await casework.senior_coordinator_action(action, tracking_code=tracking_code, body=body, **common)

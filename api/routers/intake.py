@@ -21,10 +21,11 @@ from api.services import casework, public
 from api.services.access_log import client_address
 from api.services.action_ids import ActionKey
 from api.services.filing import file_complaint
+from api.services.identity import operator_identity
 from api.services.responses import Accepted, PublicStatus
 from schemas.actions import CitizenReplyRequest, FeedbackRequest
 from schemas.case import CITIZEN
-from schemas.enums import Role
+from schemas.enums import IdentityCheck, Role
 from schemas.intake import ComplaintIntake, IntakeReceipt
 
 router = APIRouter(prefix="/complaints", tags=["intake (public)"])
@@ -44,7 +45,11 @@ IdempotencyKey = Annotated[
         "(and the header `Idempotent-Replayed: true`), never a second case; with a different body, 409 "
         "`idempotency_key_reused`. Without the header a key is generated, so the call is not safely retryable. "
         "A 503 leaves the key reserved: retry with the same key to complete the filing. "
-        "A citizen files with the token from `/citizen/otp/verify`, for the mobile it proved."
+        "A citizen files with the token from `/citizen/otp/verify`, for the mobile it proved. An operator proves "
+        "the caller's mobile by sending a code (`POST /citizen/otp`) and passing the code the caller reads back as "
+        "`caller_code`; without it the case is marked unverified. `contact` triages: only a complaint starts the "
+        "3-hour case; a request or suggestion goes to the agency's senior coordinator as information; out of "
+        "scope is referred to `referral_target_id` and the citizen gets the target by SMS."
     ),
 )
 async def create_complaint(
@@ -61,17 +66,24 @@ async def create_complaint(
 ) -> IntakeReceipt:
     if user is not None and user.role not in (Role.OPERATOR, Role.ADMIN):
         raise Forbidden("only operators file complaints for a caller; citizens file with a citizen token")
+    key = idempotency_key or f"auto-{uuid.uuid4()}"
     if user is None:
         _ensure_citizen_filing(citizen, intake)
         await enforce(sessions, per_hour("intake-client", settings.intake_per_client_per_hour), client_address(request))
+        identity = IdentityCheck.CITIZEN_OTP
+    else:
+        identity = await operator_identity(
+            sessions=sessions, settings=settings, intake=intake, key=key, client=client_address(request)
+        )
     filed = await file_complaint(
         session=session,
         sessions=sessions,
         engine=engine,
         intake=intake,
-        idempotency_key=idempotency_key or f"auto-{uuid.uuid4()}",
+        idempotency_key=key,
         filed_by=user.actor if user is not None else CITIZEN,
         policy=settings.policy(),
+        identity=identity,
     )
     if filed.replayed:
         response.headers["Idempotent-Replayed"] = "true"

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from api.deps import SessionDep
 from database.models import Agency, Unit
-from schemas.enums import INDICATOR_PREFIX_FA, Indicator, Level
+from schemas.enums import INDICATOR_FULL_LABELS_FA, Indicator, Level
 
 router = APIRouter(tags=["reference data"])
 
@@ -80,8 +80,6 @@ async def agencies(session: SessionDep) -> list[AgencyOut]:
 @router.get("/indicators", response_model=list[IndicatorOut], summary="The eight indicators with their Persian labels")
 async def indicators() -> list[IndicatorOut]:
     return [
-        IndicatorOut(
-            number=int(i), name=i.name.lower(), label_fa=i.label_fa, full_label_fa=f"{INDICATOR_PREFIX_FA} {i.label_fa}"
-        )
+        IndicatorOut(number=int(i), name=i.name.lower(), label_fa=i.label_fa, full_label_fa=INDICATOR_FULL_LABELS_FA[i])
         for i in Indicator
     ]

@@ -39,6 +39,7 @@ async def inbox(
             office_unit_id=case.office_unit_id,
             case_status=case.status,
             breached=case.breached,
+            identity=case.identity,
         )
         for task, case in rows
     ]

@@ -24,6 +24,7 @@ from api.services.action_ids import case_action_id, update_id
 from api.services.readmodel import get_case, get_task
 from database.models import Case, CaseEventRow, Task, User
 from database.refdata import unit_chain, unit_ref
+from database.referrals import active_target
 from schemas.actions import (
     ApproveInput,
     ApproveRequest,
@@ -43,6 +44,7 @@ from schemas.actions import (
 )
 from schemas.case import CITIZEN, Actor, CaseState
 from schemas.enums import CaseStatus, EventKind, Level, ReviewDecision, Role, Step, TaskKind
+from schemas.referral import ReferralTarget
 from workflows.complaint import ComplaintWorkflow
 from workflows.rules import Action, Person, Refusal, TaskRef, actor_refusal, already_taken, state_refusal
 
@@ -147,6 +149,9 @@ async def review(
         chain = [unit_ref(u) for u in units]
         if body.inspector is not None:
             await _ensure_inspector(session, body.inspector, case.agency_id)
+    target = None
+    if body.decision is ReviewDecision.REJECT and body.referral_target_id is not None:
+        target = await referral_target(session, body.referral_target_id)
     request = ReviewInput(
         actor=user.actor,
         decision=body.decision,
@@ -154,6 +159,7 @@ async def review(
         chain=chain,
         referral_note=body.referral_note,
         inspector=body.inspector if body.decision is ReviewDecision.ACCEPT else None,
+        referral_target=target,
     )
     update_id = await case_action_id(
         session, action="review", case=case, kind=TaskKind.REVIEW, actor=user.username, key=idempotency_key
@@ -177,10 +183,25 @@ async def _ensure_inspector(session: AsyncSession, username: str, agency_id: str
         )
 
 
+async def referral_target(session: AsyncSession, target_id: str) -> ReferralTarget:
+    """An active entry of the referral registry, or a 422 on `referral_target_id`."""
+    target = await active_target(session, target_id)
+    if target is None:
+        raise FieldInvalid(
+            ["body", "referral_target_id"],
+            "no active referral target with this id",
+            reason_fa="مرجعی با این شناسه در فهرست مراجع ارجاع نیست",
+        )
+    return target
+
+
 # The actions only the case agency's senior coordinator may take: each one's update and its input (the keys are
 # the rule book's Action values).
 SENIOR_ACTIONS: dict[str, tuple[Callable[..., Any], Callable[[Actor, Any], Any]]] = {
-    "approve": (ComplaintWorkflow.approve, lambda actor, body: ApproveInput(actor=actor, result_note=body.result_note)),
+    "approve": (
+        ComplaintWorkflow.approve,
+        lambda actor, body: ApproveInput(actor=actor, result_note=body.result_note, outcome=body.outcome),
+    ),
     "send-back": (ComplaintWorkflow.send_back, lambda actor, body: SendBackInput(actor=actor, reason=body.reason)),
     "close": (ComplaintWorkflow.close, lambda actor, body: CloseInput(actor=actor, reason=body.reason)),
 }

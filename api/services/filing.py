@@ -20,12 +20,14 @@ from api.services.tracking import new_tracking_code
 from database.models import Agency, Case, IntakeKey, Unit
 from database.office_calendar import deadline_for
 from database.refdata import unit_chain, unit_ref
+from database.referrals import active_target
 from database.sessions import transaction
 from schemas.case import Actor, CaseStart, Citizen
 from schemas.clock import DeadlineRequest, SlaMode
-from schemas.enums import CaseStatus, Level, Step
+from schemas.enums import CaseStatus, ContactKind, IdentityCheck, Level, Step
 from schemas.intake import ComplaintIntake, IntakeReceipt
 from schemas.policy import Policy
+from schemas.referral import ReferralTarget
 
 _CODE_ATTEMPTS = 5
 
@@ -55,6 +57,40 @@ async def _office(session: AsyncSession, unit_id: str) -> tuple[list[Unit], Agen
     agency = await session.get(Agency, chain[0].agency_id)
     assert agency is not None, "units reference their agency"
     return chain, agency
+
+
+async def _referral(session: AsyncSession, intake: ComplaintIntake) -> ReferralTarget | None:
+    """The registry entry an out-of-scope contact is referred to (422 if missing or unknown)."""
+    if intake.contact is not ContactKind.OUT_OF_SCOPE:
+        return None
+    target = await active_target(session, intake.referral_target_id) if intake.referral_target_id else None
+    if target is None:
+        reason = "unknown referral target" if intake.referral_target_id else "an out-of-scope contact needs one"
+        raise FieldInvalid(
+            ["body", "referral_target_id"],
+            reason,
+            reason_fa="مرجع ارجاع را از فهرست مراجع انتخاب کنید"
+            if not intake.referral_target_id
+            else "مرجعی با این شناسه در فهرست مراجع ارجاع نیست",
+        )
+    return target
+
+
+async def national_code_mismatch(session: AsyncSession, intake: ComplaintIntake) -> bool:
+    """True when an earlier filing from this mobile gave another national code (flagged, not refused)."""
+    other = await session.scalar(
+        select(Case.tracking_code)
+        .where(Case.citizen_mobile == intake.mobile, Case.citizen_national_code != intake.national_code)
+        .limit(1)
+    )
+    return other is not None
+
+
+async def key_is_claimed(sessions: async_sessionmaker[AsyncSession], key: str, intake: ComplaintIntake) -> bool:
+    """The same key and body were filed before: a retry, whose identity proof was checked the first time."""
+    async with sessions() as session:
+        existing = await session.get(IntakeKey, key)
+    return existing is not None and existing.request_hash == request_hash(intake)
 
 
 async def _claim_key(
@@ -91,8 +127,12 @@ async def file_complaint(
     idempotency_key: str,
     filed_by: Actor,
     policy: Policy,
+    identity: IdentityCheck = IdentityCheck.UNVERIFIED,
+    client_app: str | None = None,
 ) -> Filed:
     chain, agency = await _office(session, intake.unit_id)
+    referral = await _referral(session, intake)
+    mismatch = await national_code_mismatch(session, intake)
     office_chain = [unit_ref(u) for u in chain]
     agency_id, agency_name_fa = agency.id, agency.name_fa
     province_code = next((u.province_code for u in chain if u.province_code), "")
@@ -123,6 +163,11 @@ async def file_complaint(
         employee_name=intake.employee_name,
         filed_by=filed_by,
         policy=policy,
+        contact=intake.contact,
+        referral=referral,
+        identity=identity,
+        national_code_mismatch=mismatch,
+        client_app=client_app,
     )
     await engine.start_case(start)  # connects only now, so a 503 leaves the key reserved
     due_at = registered_at + policy.sla
@@ -142,6 +187,11 @@ async def file_complaint(
         step=Step.REVIEW,
         due_at=due_at,
     )
+    if intake.contact is not ContactKind.COMPLAINT:  # recorded and final at once: no 3-hour case
+        status = CaseStatus.REFERRED if referral else CaseStatus.FORWARDED
+        receipt = IntakeReceipt(
+            tracking_code=start.tracking_code, status=status, step=Step.RESULT, due_at=registered_at, referral=referral
+        )
     if not created:
         case = await session.scalar(select(Case).where(Case.tracking_code == start.tracking_code))
         if case is not None:
@@ -150,5 +200,6 @@ async def file_complaint(
                 status=CaseStatus(case.status),
                 step=Step(case.step),
                 due_at=case.due_at,
+                referral=referral,
             )
     return Filed(receipt=receipt, replayed=not created)

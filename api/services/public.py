@@ -51,7 +51,7 @@ def _status(
         due_at=due_at,
         breached=breached,
         result_note=result_note if result_approved else None,
-        referral_note=referral_note if status is CaseStatus.REJECTED else None,
+        referral_note=referral_note if status in (CaseStatus.REJECTED, CaseStatus.REFERRED) else None,
         feedback_due=status is CaseStatus.AWAITING_FEEDBACK,
         timeline=timeline,
         paused=paused,

@@ -75,6 +75,13 @@ class CaseSummary(_Out):
     closed_at: datetime | None
     sla_mode: str
     paused_since: datetime | None
+    contact_kind: str = Field(default="complaint", description="Triage at intake: complaint, request, suggestion, ...")
+    referral_target_id: str | None = None
+    identity: str | None = Field(
+        default=None, description="How the mobile was proved (citizen_otp, operator_otp, open311_verified, unverified)"
+    )
+    national_code_mismatch: bool = Field(default=False, description="Another national code was filed from this mobile")
+    client_app: str | None = Field(default=None, description="The Open311 client app that filed it")
 
 
 class CaseList(BaseModel):
@@ -115,6 +122,7 @@ class InboxItem(TaskOut):
     office_unit_id: str
     case_status: str
     breached: bool
+    identity: str | None = Field(default=None, description="How the caller's mobile was proved; `unverified` is marked")
 
 
 class EventOut(_Out):

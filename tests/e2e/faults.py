@@ -62,7 +62,7 @@ def drive_to_closed(api: Api, retries: Retries, code: str, unit: str, holder: st
     done = {"outcome": "substitute_assigned", "note": "کارمند جایگزین اعزام شد"}
     retries.until_answered(lambda: api.post(f"/tasks/{task['task_id']}/complete", holder, json=done), 200)
     api.open_task("sso-senior", code, "approval", timeout=120)
-    result = {"result_note": "کارمند جایگزین مستقر شد"}
+    result = {"result_note": "کارمند جایگزین مستقر شد", "outcome": "substitute_assigned"}
     retries.until_answered(lambda: api.post(f"/cases/{code}/approve", "sso-senior", json=result), 200)
     api.wait_public(code, timeout=120, feedback_due=True)
     feedback = {"satisfied": True, "rating": 5}  # with the citizen token of the api client

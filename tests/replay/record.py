@@ -14,6 +14,7 @@ from pathlib import Path
 
 from database.sessions import create_engine, sessionmaker
 from schemas.actions import (
+    ApproveInput,
     CalendarChangedInput,
     CitizenReplyInput,
     ClaimInput,
@@ -25,7 +26,8 @@ from schemas.actions import (
     ReviewInput,
     SendBackInput,
 )
-from schemas.enums import Level, ReviewDecision
+from schemas.enums import ContactKind, HandlingOutcome, Level, ReviewDecision
+from schemas.referral import ReferralTarget
 from tests.casedriver import CaseDriver, running_cases
 from tests.clockutil import office_policy
 from tests.dbutil import migrate
@@ -219,6 +221,47 @@ async def claimed_reassigned_reminded_and_breached(cases: CaseDriver):
     return handle
 
 
+# Since triage (workflows/triage.py): contacts that are not complaints, a referral target at review, an outcome on
+# approval.
+
+
+async def triage_referred_at_intake(cases: CaseDriver):
+    """An out-of-scope contact: referred to a registry entry at once, with no review and no clock."""
+    target = ReferralTarget(id="inspection-136", name_fa="سازمان بازرسی کل کشور", phone="136")
+    return await cases.start(contact=ContactKind.OUT_OF_SCOPE, referral=target)
+
+
+async def triage_suggestion_forwarded(cases: CaseDriver):
+    """A suggestion: recorded and forwarded to the senior coordinator as information."""
+    return await cases.start(contact=ContactKind.SUGGESTION)
+
+
+async def triage_rejected_to_a_referral_target_and_approved_with_an_outcome(cases: CaseDriver):
+    """One case rejected to a registry entry; another approved with the senior's outcome, then answered."""
+    referred = await cases.start()
+    await cases.settled(referred, 1)
+    judiciary = ReferralTarget(id="judiciary", name_fa="قوه قضاییه", address_fa="دفتر خدمات الکترونیک قضایی")
+    await referred.execute_update(
+        ComplaintWorkflow.review,
+        ReviewInput(
+            actor=SENIOR, decision=ReviewDecision.REJECT, referral_note="حکم دادگاه", referral_target=judiciary
+        ),
+    )
+    await referred.result()
+    handle, state = await cases.handling()
+    await cases.complete(handle, state)
+    state = await handle.execute_update(
+        ComplaintWorkflow.approve,
+        ApproveInput(actor=SENIOR, result_note="با تماس تلفنی حل شد", outcome=HandlingOutcome.RESOLVED_BY_PHONE),
+    )
+    await handle.execute_update(
+        ComplaintWorkflow.give_feedback,
+        FeedbackInput(satisfied=True, rating=5),
+        id=f"give_feedback/{state.tasks[-1].task_id}/citizen",
+    )
+    return handle
+
+
 SCENARIOS: list[Callable[[CaseDriver], Awaitable]] = [
     handled_within_sla,
     escalated_to_national_and_breached,
@@ -231,6 +274,9 @@ SCENARIOS: list[Callable[[CaseDriver], Awaitable]] = [
     reopened_by_feedback_updates,
     office_hours_with_a_pause_answered_by_update,
     claimed_reassigned_reminded_and_breached,
+    triage_referred_at_intake,
+    triage_suggestion_forwarded,
+    triage_rejected_to_a_referral_target_and_approved_with_an_outcome,
 ]
 
 

@@ -48,6 +48,8 @@ def _apply_task(row: Task, info: TaskInfo) -> None:
     row.outcome = info.outcome.value if info.outcome else None
     row.note = info.note
     row.assignee = info.assignee
+    row.arrived_at = info.arrived_at
+    row.escalated_at = info.escalated_at
 
 
 class CaseActivities:

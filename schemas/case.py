@@ -83,6 +83,10 @@ class TaskInfo(BaseModel):
     outcome: HandlingOutcome | None = None
     note: str | None = None
     assignee: str | None = Field(default=None, description="The inspector ordered to inspect (handling tasks)")
+    arrived_at: datetime | None = Field(default=None, description="When the inspector arrived on site (inspections)")
+    escalated_at: datetime | None = Field(
+        default=None, description="When an inspection not done in time passed to the agency's senior coordinator"
+    )
 
 
 class CaseEvent(BaseModel):

@@ -127,6 +127,7 @@ class TaskKind(StrEnum):
     REVIEW = "review"
     HANDLING = "handling"
     APPROVAL = "approval"
+    INSPECTION = "inspection"
 
 
 class TaskStatus(StrEnum):
@@ -198,6 +199,10 @@ class EventKind(StrEnum):
     INFORMATION_RECEIVED = "information_received"
     REPLY_WINDOW_ENDED = "reply_window_ended"
     DEADLINE_RECOMPUTED = "deadline_recomputed"
+    INSPECTION_ORDERED = "inspection_ordered"
+    INSPECTION_OVERDUE = "inspection_overdue"
+    INSPECTION_COMPLETED = "inspection_completed"
+    INSPECTION_CANCELLED = "inspection_cancelled"
 
 
 class EscalationCause(StrEnum):

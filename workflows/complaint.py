@@ -45,6 +45,7 @@ with workflow.unsafe.imports_passed_through():
         CaseStatus,
         EscalationCause,
         EventKind,
+        HandlingOutcome,
         Level,
         ReviewDecision,
         Step,
@@ -53,6 +54,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.clock import CaseClock, wall_deadline
     from workflows.clock_handlers import CaseClockHandlers
+    from workflows.inspection import CaseInspections
     from workflows.rules import Action, already_taken, check_chain, state_refusal, task_refusal
     from workflows.visibility import SearchAttributes
 
@@ -61,7 +63,7 @@ ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_inte
 
 
 @workflow.defn
-class ComplaintWorkflow(CaseClockHandlers):
+class ComplaintWorkflow(CaseClockHandlers, CaseInspections):
     @workflow.init
     def __init__(self, start: CaseStart) -> None:
         self._start = start
@@ -94,6 +96,7 @@ class ComplaintWorkflow(CaseClockHandlers):
         self._pauses_ended = 0  # pauses ended and recorded so far (a reply_to_question update waits for its own)
         self._top_exhausted = False
         self._search: dict[str, object] = {}
+        self._inspection_clocks: list[asyncio.Task] = []
 
     # --- the main line ---------------------------------------------------------------------------
 
@@ -125,6 +128,7 @@ class ComplaintWorkflow(CaseClockHandlers):
                 await self._wait_for_change(None)
             elif self._state.status is CaseStatus.AWAITING_FEEDBACK:
                 await self._await_feedback()
+        await self._end_open_inspection()
         await workflow.wait_condition(workflow.all_handlers_finished)
         self._stop_sla_clock()
         return self._state
@@ -241,7 +245,9 @@ class ComplaintWorkflow(CaseClockHandlers):
         self._state.action_order = request.action_order
         unit = self._state.chain[-1] if self._state.breached else self._state.chain[0]
         task = self._assign(unit, deadline)
-        task.assignee = request.inspector
+        inspection = request.inspector is not None and workflow.patched("inspection-task")
+        if not inspection:
+            task.assignee = request.inspector  # before inspections were tasks of their own
         await self._record(
             EventKind.REVIEW_ACCEPTED,
             request.actor,
@@ -249,6 +255,8 @@ class ComplaintWorkflow(CaseClockHandlers):
             note=request.action_order,
             sms=("accepted", {"unit": unit.name_fa}),
         )
+        if inspection:
+            await self._order_inspection(request.actor, request.inspector, request.action_order)
         return self._state
 
     @review.validator
@@ -260,20 +268,24 @@ class ComplaintWorkflow(CaseClockHandlers):
     @workflow.update
     async def complete_task(self, request: CompleteTaskInput) -> CaseState:
         await self._ready(self._validate_complete_task, request)
-        task = self._take_current_task(request.actor, outcome=request.outcome, note=request.note)
-        self._state.outcome = request.outcome
-        self._state.outcome_note = request.note
+        await self._complete_handling(request.actor, request.outcome, request.note)
+        return self._state
+
+    async def _complete_handling(self, actor: Actor, outcome: HandlingOutcome, note: str) -> None:
+        """The handling task's outcome: the result now waits for the senior's approval."""
+        task = self._take_current_task(actor, outcome=outcome, note=note)
+        self._state.outcome = outcome
+        self._state.outcome_note = note
         approval = self._open_task(TaskKind.APPROVAL, due_at=self._state.due_at)
         self._state.status = CaseStatus.AWAITING_APPROVAL
         self._state.step = Step.RESULT
         await self._record(
             EventKind.TASK_COMPLETED,
-            request.actor,
+            actor,
             tasks=[task, approval],
-            note=request.note,
-            data={"outcome": request.outcome.value, "task_id": task.task_id},
+            note=note,
+            data={"outcome": outcome.value, "task_id": task.task_id},
         )
-        return self._state
 
     @complete_task.validator
     def _validate_complete_task(self, request: CompleteTaskInput) -> None:

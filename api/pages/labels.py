@@ -38,9 +38,18 @@ EVENT_LABELS_FA = {
     EventKind.INFORMATION_RECEIVED: "دریافت پاسخ شهروند",
     EventKind.REPLY_WINDOW_ENDED: "پایان مهلت پاسخ شهروند",
     EventKind.DEADLINE_RECOMPUTED: "محاسبه دوباره مهلت",
+    EventKind.INSPECTION_ORDERED: "دستور بازرسی حضوری",
+    EventKind.INSPECTION_OVERDUE: "تأخیر در بازرسی؛ ارجاع به راهبر ارشد",
+    EventKind.INSPECTION_COMPLETED: "ثبت گزارش بازرسی حضوری",
+    EventKind.INSPECTION_CANCELLED: "لغو بازرسی حضوری",
 }
 
-TASK_KIND_FA = {TaskKind.REVIEW: "بررسی", TaskKind.HANDLING: "رسیدگی", TaskKind.APPROVAL: "تأیید نتیجه"}
+TASK_KIND_FA = {
+    TaskKind.REVIEW: "بررسی",
+    TaskKind.HANDLING: "رسیدگی",
+    TaskKind.APPROVAL: "تأیید نتیجه",
+    TaskKind.INSPECTION: "بازرسی حضوری",
+}
 TASK_STATUS_FA = {
     TaskStatus.OPEN: "باز",
     TaskStatus.COMPLETED: "انجام‌شده",

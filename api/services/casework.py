@@ -8,6 +8,7 @@ the live state first.
 """
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -36,7 +37,11 @@ from schemas.actions import (
     FeedbackRequest,
     InformationRequest,
     InformationRequestInput,
+    OrderInspectionInput,
+    OrderInspectionRequest,
     ReasonRequest,
+    RecordInspectionInput,
+    RecordInspectionRequest,
     ReviewInput,
     ReviewRequest,
     SendBackInput,
@@ -369,3 +374,69 @@ async def request_information(
     request = InformationRequestInput(actor=user.actor, reason=body.what_is_needed)
     # No derived update id: a second question after the first was answered is a new action, not a retry.
     return await _update(engine, session, case.tracking_code, ComplaintWorkflow.request_information, request)
+
+
+async def order_inspection(
+    *,
+    tracking_code: str,
+    body: OrderInspectionRequest,
+    user: StaffUser,
+    session: AsyncSession,
+    engine: Engine,
+    idempotency_key: str | None = None,
+) -> CaseState:
+    """The senior coordinator sends a named inspector (an active inspector of the agency or of the centre) to the
+    office of a case in handling; the inspection is a task of its own with the policy's inspection budget."""
+    case = await get_case(session, tracking_code)
+    _ensure_may(Action.ORDER_INSPECTION, user, agency_id=case.agency_id)
+    await _ensure_inspector(session, body.inspector, case.agency_id)
+    request = OrderInspectionInput(actor=user.actor, inspector=body.inspector, note=body.what_to_inspect)
+    # The id names the case's n-th inspection: a retried press attaches to the first, a later order is new.
+    ordered = await session.scalar(
+        select(func.count())
+        .select_from(Task)
+        .where(Task.tracking_code == case.tracking_code, Task.kind == TaskKind.INSPECTION.value)
+    )
+    action_id = update_id("order_inspection", f"{case.tracking_code}-I{ordered or 0}", user.username, idempotency_key)
+    return await _update(
+        engine, session, case.tracking_code, ComplaintWorkflow.order_inspection, request, update_id=action_id
+    )
+
+
+ARRIVAL_CLOCK_SKEW = timedelta(minutes=5)
+
+
+async def record_inspection(
+    *,
+    task_id: str,
+    body: RecordInspectionRequest,
+    user: StaffUser,
+    session: AsyncSession,
+    engine: Engine,
+    idempotency_key: str | None = None,
+) -> CaseState:
+    """The named inspector's record of the visit (or the senior's, once the inspection is overdue)."""
+    task = await get_task(session, task_id)
+    if task.kind != TaskKind.INSPECTION.value:
+        raise Conflict(
+            f"task {task_id} is not an on-site inspection",
+            code="no_inspection_open",
+            message_fa="این وظیفه بازرسی حضوری نیست",
+        )
+    _ensure_may(Action.RECORD_INSPECTION, user, agency_id=task.agency_id, task=task)
+    arrived_at = body.arrived_at
+    if arrived_at.tzinfo is None:
+        raise FieldInvalid(["body", "arrived_at"], "needs a time zone", reason_fa="زمان رسیدن باید با منطقه زمانی باشد")
+    if arrived_at < task.opened_at or arrived_at > datetime.now(UTC) + ARRIVAL_CLOCK_SKEW:
+        raise FieldInvalid(
+            ["body", "arrived_at"],
+            "the arrival must lie between the inspection's order and now",
+            reason_fa="زمان رسیدن باید پس از دستور بازرسی و پیش از اکنون باشد",
+        )
+    request = RecordInspectionInput(
+        actor=user.actor, task_id=task.task_id, arrived_at=arrived_at, findings=body.findings, outcome=body.outcome
+    )
+    action_id = update_id("record_inspection", task.task_id, user.username, idempotency_key)
+    return await _update(
+        engine, session, task.tracking_code, ComplaintWorkflow.record_inspection, request, update_id=action_id
+    )

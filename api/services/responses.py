@@ -106,6 +106,8 @@ class TaskOut(_Out):
     outcome: str | None
     note: str | None
     assignee: str | None = None
+    arrived_at: datetime | None = None
+    escalated_at: datetime | None = None
 
 
 class InboxItem(TaskOut):

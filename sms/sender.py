@@ -1,6 +1,7 @@
 """The SMS sender interface, its default (the outbox and the log), and the Persian texts."""
 
 import logging
+import re
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -27,6 +28,13 @@ TEMPLATES: dict[str, str] = {
         "فواد ۱۲۸: برای رسیدگی به شکایت {tracking_code} این اطلاعات لازم است: {what} "
         "لطفاً تا {reply_until} در صفحه پیگیری پاسخ دهید. تا رسیدن پاسخ، مهلت رسیدگی متوقف است."
     ),
+    "breached": (
+        "فواد ۱۲۸: مهلت سه‌ساعته رسیدگی به شکایت {tracking_code} گذشت. این تأخیر در پرونده ثبت شد "
+        "و رسیدگی در بالاترین سطح دستگاه ادامه می‌یابد."
+    ),
+    "feedback_received": "فواد ۱۲۸: نظر شما درباره نتیجه شکایت {tracking_code} ثبت شد و پرونده بسته شد. سپاس از شما.",
+    "closed": "فواد ۱۲۸: پرونده شکایت {tracking_code} پس از اعلام نتیجه بسته شد.",
+    "closed_silently": ("فواد ۱۲۸: مهلت اعلام نظر درباره نتیجه شکایت {tracking_code} به پایان رسید و پرونده بسته شد."),
 }
 
 
@@ -41,6 +49,10 @@ SEGMENT_BUDGETS: dict[str, int] = {
     "result": 4,
     "reopened": 2,
     "information_requested": 4,
+    "breached": 2,
+    "feedback_received": 2,
+    "closed": 1,
+    "closed_silently": 2,
 }
 
 # The one parameter of each template that may be cut to fit: a unit's name or a coordinator's note.
@@ -73,9 +85,18 @@ def _worded(params: dict[str, str], now: datetime) -> dict[str, str]:
     return worded
 
 
+_LINK = re.compile(r"https?://\S+")
+
+
+def _persian_text(text: str) -> str:
+    """Persian digits everywhere but inside a link (a link with Persian digits no longer opens)."""
+    kept = _LINK.findall(text)
+    parts = _LINK.split(text)
+    return "".join(persian_digits(part) + (kept[i] if i < len(kept) else "") for i, part in enumerate(parts))
+
+
 def _format(template: str, params: dict[str, str]) -> str:
-    text = TEMPLATES[template].format(**params)
-    return persian_digits(text) if template != "rejected" else text
+    return _persian_text(TEMPLATES[template].format(**params))
 
 
 def render(template: str, params: dict[str, str], *, now: datetime | None = None) -> str:

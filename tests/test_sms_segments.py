@@ -40,6 +40,10 @@ REALISTIC = {
         "what": "شماره باجه و ساعت دقیق مراجعه، و نام شعبه‌ای که به آن مراجعه کردید",
         "reply_due_at": "2026-11-25T19:00:00+00:00",
     },
+    "breached": {},
+    "feedback_received": {},
+    "closed": {},
+    "closed_silently": {},
 }
 
 
@@ -106,3 +110,13 @@ def test_a_moment_reads_as_a_time_on_the_day_of_sending_and_with_its_date_on_ano
 def test_a_send_scheduled_with_the_old_preformatted_times_still_renders(template, params, expected):
     """The params a running case's pending send_sms may still carry, from before the workflow passed moments."""
     assert expected in render(template, {"tracking_code": "12345678903", **params}, now=SENT_AT)
+
+
+def test_every_message_has_persian_digits_but_a_link_keeps_its_own():
+    for template in TEMPLATES:
+        text = render(template, {"tracking_code": "12345678903", **REALISTIC[template]}, now=SENT_AT)
+        assert not any(ch in "0123456789" for ch in text), (template, text)
+    referral = "سامانه 111 یا https://example.ir/form/42"
+    rejected = render("rejected", {"tracking_code": "12345678903", "referral": referral}, now=SENT_AT)
+    assert "۱۲۳۴۵۶۷۸۹۰۳" in rejected and "سامانه ۱۱۱" in rejected
+    assert "https://example.ir/form/42" in rejected

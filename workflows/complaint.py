@@ -52,6 +52,7 @@ with workflow.unsafe.imports_passed_through():
         TaskKind,
         TaskStatus,
     )
+    from workflows.citizen_messages import CitizenMessages
     from workflows.clock import CaseClock, wall_deadline
     from workflows.clock_handlers import CaseClockHandlers
     from workflows.inspection import CaseInspections
@@ -63,7 +64,7 @@ ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_inte
 
 
 @workflow.defn
-class ComplaintWorkflow(CaseClockHandlers, CaseInspections):
+class ComplaintWorkflow(CaseClockHandlers, CaseInspections, CitizenMessages):
     @workflow.init
     def __init__(self, start: CaseStart) -> None:
         self._start = start
@@ -168,7 +169,12 @@ class ComplaintWorkflow(CaseClockHandlers, CaseInspections):
         answer, self._feedback = self._feedback, None
         if answer is None:
             self._close()
-            await self._record(EventKind.CLOSED, SYSTEM, note="feedback window ended without an answer")
+            await self._record(
+                EventKind.CLOSED,
+                SYSTEM,
+                note="feedback window ended without an answer",
+                sms=self._citizen_sms("closed_silently"),
+            )
             return
         self._state.feedback = Feedback(
             satisfied=answer.satisfied, rating=answer.rating, comment=answer.comment, at=workflow.now()
@@ -176,7 +182,9 @@ class ComplaintWorkflow(CaseClockHandlers, CaseInspections):
         data = {"satisfied": answer.satisfied, "rating": answer.rating}
         if answer.satisfied or self._state.reopened:
             self._close()
-            await self._record(EventKind.FEEDBACK, CITIZEN, note=answer.comment, data=data)
+            await self._record(
+                EventKind.FEEDBACK, CITIZEN, note=answer.comment, data=data, sms=self._citizen_sms("feedback_received")
+            )
             self._feedback_taken += 1
             return
         self._stop_sla_clock()
@@ -214,6 +222,7 @@ class ComplaintWorkflow(CaseClockHandlers, CaseInspections):
         self._state.breached = True
         self._state.breached_at = workflow.now()
         await self._record(EventKind.BREACHED, SYSTEM, data={"national_centre_notified": True})
+        await self._tell_citizen_of_breach()
         if self._state.status is CaseStatus.IN_HANDLING and self._state.level is not Level.NATIONAL:
             await self._escalate(EscalationCause.BREACH, SYSTEM, "3-hour deadline breached")
 
@@ -336,7 +345,7 @@ class ComplaintWorkflow(CaseClockHandlers, CaseInspections):
     async def close(self, request: CloseInput) -> CaseState:
         await self._ready(self._validate_close, request)
         self._close()
-        await self._record(EventKind.CLOSED, request.actor, note=request.reason)
+        await self._record(EventKind.CLOSED, request.actor, note=request.reason, sms=self._citizen_sms("closed"))
         return self._state
 
     @close.validator

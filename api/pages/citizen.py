@@ -21,6 +21,7 @@ from api.pages.rendering import HOME, error_message_fa, field_errors, page, redi
 from api.services import casework, public
 from api.services.access_log import client_address, record_citizen_access
 from api.services.tracking import is_valid_tracking_code, normalize_tracking_code
+from api.services.written_answer import written_answer_pdf
 from database.models import Case, SmsOutbox, Unit
 from schemas.actions import CitizenReplyRequest, FeedbackRequest
 from schemas.case import CITIZEN, CaseState
@@ -295,6 +296,13 @@ async def track_reply(request: Request, tracking_code: str, session: SessionDep,
     except Exception as exc:  # noqa: BLE001 - Temporal's own errors are mapped, anything else raised again
         return await _refused_on_page(request, session, engine, tracking_code, exc)
     return redirect(request, f"/track/{state.tracking_code}?notice=reply")
+
+
+@router.get("/track/{tracking_code}/written-answer.pdf")
+async def track_written_answer(request: Request, tracking_code: str, session: SessionDep) -> Response:
+    """The printable written answer, for the mobile verified on this browser (else a Persian 401 page)."""
+    mobile = _verified_mobile(request)
+    return await written_answer_pdf(session, request, tracking_code=tracking_code, mobile=mobile)
 
 
 @router.get("/dev/outbox")

@@ -62,6 +62,7 @@ async def test_the_inspectors_record_completes_the_handling_and_the_result_await
         OrderInspectionInput(actor=SENIOR, inspector="inspector1", note="حضور کارمند در باجه بررسی شود"),
     )
     visit = inspection(state)
+    await cases.env.sleep(timedelta(minutes=12))
     arrived = visit.opened_at + timedelta(minutes=10)
     state = await handle.execute_update(ComplaintWorkflow.record_inspection, record(visit.task_id, arrived))
     assert state.status is CaseStatus.AWAITING_APPROVAL
@@ -131,3 +132,19 @@ async def test_a_case_that_ends_with_an_inspection_open_cancels_it(cases):
     assert final.status is CaseStatus.CLOSED
     assert inspection(final).status is TaskStatus.CANCELLED
     assert final.events[-1].kind is EventKind.INSPECTION_CANCELLED
+
+
+async def test_an_arrival_before_the_order_or_after_now_is_refused_and_changes_nothing(cases):
+    handle, state = await cases.handling()
+    state = await handle.execute_update(
+        ComplaintWorkflow.order_inspection,
+        OrderInspectionInput(actor=SENIOR, inspector="inspector1", note="حضور کارمند در باجه بررسی شود"),
+    )
+    visit = inspection(state)
+    for arrived in (visit.opened_at - timedelta(minutes=5), visit.opened_at + timedelta(hours=1)):
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await handle.execute_update(ComplaintWorkflow.record_inspection, record(visit.task_id, arrived))
+        assert refused.value.cause.details[1]["code"] == "invalid_arrival"
+    same_minute = visit.opened_at.replace(second=0, microsecond=0)
+    state = await handle.execute_update(ComplaintWorkflow.record_inspection, record(visit.task_id, same_minute))
+    assert inspection(state).arrived_at == same_minute, "a time to the minute of the order is taken"

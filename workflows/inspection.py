@@ -12,6 +12,7 @@ Deterministic code only, like the rest of the workflow.
 """
 
 import asyncio
+from datetime import timedelta
 
 from temporalio import workflow
 
@@ -20,7 +21,9 @@ with workflow.unsafe.imports_passed_through():
     from schemas.case import SYSTEM, Actor, CaseState, TaskInfo
     from schemas.enums import EventKind, TaskKind, TaskStatus
     from schemas.policy import Policy
-    from workflows.rules import Action, inspection_refusal, open_inspection, state_refusal
+    from workflows.rules import Action, InvalidTransition, inspection_refusal, open_inspection, state_refusal
+
+ARRIVAL_SKEW = timedelta(minutes=2)  # a phone's clock a little ahead of the server's
 
 
 class CaseInspections:
@@ -81,6 +84,17 @@ class CaseInspections:
         self._check(Action.RECORD_INSPECTION)
         if (refused := inspection_refusal(self._state, request.task_id)) is not None:
             raise refused.error()
+        task = self._state.task(request.task_id)
+        assert task is not None
+        # to the minute, as a person gives it, between the order and now (the workflow's clock: the API's may differ)
+        ordered = task.opened_at.replace(second=0, microsecond=0)
+        if not ordered <= request.arrived_at <= workflow.now() + ARRIVAL_SKEW:
+            raise InvalidTransition(
+                "the arrival must lie between the inspection's order and now",
+                "زمان رسیدن به محل باید پس از دستور بازرسی و پیش از اکنون باشد",
+                code="invalid_arrival",
+                status=self._state.status,
+            )
 
     # --- the inspection task and its clock --------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from api.auth.login import authenticate
 from api.deps import EngineDep, SessionDep, SessionsDep, SettingsDep, StaffUser
 from api.edge.errors import ApiError, engine_error
 from api.engine import Engine
+from api.pages import inspection
 from api.pages import session as page_session
 from api.pages.rendering import HOME, error_message_fa, page, redirect, require_staff, safe_next
 from api.services import casework
@@ -36,6 +37,8 @@ DONE_FA = {
     "close": "پرونده بسته شد.",
     "escalate": "پرونده به سطح بالاتر ارجاع شد.",
     "request-information": "پرسش برای شهروند پیامک شد؛ مهلت تا پاسخ او متوقف است.",
+    "order-inspection": "دستور بازرسی حضوری ثبت شد و در کارتابل بازرس است.",
+    "record-inspection": "گزارش بازرسی حضوری ثبت شد.",
 }
 
 
@@ -134,6 +137,7 @@ async def _case_page(
         done=DONE_FA.get(done or ""),
         auditor=user.role in (Role.AUDITOR, Role.ADMIN),
         deadline=view.deadline,
+        **await inspection.inspection_context(session, case, view.tasks),
     )
 
 
@@ -170,6 +174,9 @@ async def _act(
     if action == Action.REQUEST_INFORMATION:
         question = InformationRequest(what_is_needed=form.get("what_is_needed", ""))
         state = await casework.request_information(tracking_code=tracking_code, body=question, **common)
+        return state.tracking_code
+    if action in (Action.ORDER_INSPECTION, Action.RECORD_INSPECTION):
+        state = await inspection.act(action, tracking_code=tracking_code, form=form, **common)
         return state.tracking_code
     if action not in casework.SENIOR_ACTIONS:
         raise ApiError(

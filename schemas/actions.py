@@ -4,6 +4,7 @@ An API body is what a person sends; the workflow input adds who sent it (the act
 action order, the unit chain the API resolved from reference data, so the workflow does no I/O.
 """
 
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, Field, model_validator
@@ -152,3 +153,28 @@ class ReassignInput(BaseModel):
     actor: Actor
     task_id: str
     to_username: str
+
+
+class OrderInspectionRequest(BaseModel):
+    inspector: str = Field(max_length=64, description="Username of the inspector who must visit the office")
+    what_to_inspect: Note = Field(description="What the inspector must look at on site")
+
+
+class OrderInspectionInput(BaseModel):
+    actor: Actor
+    inspector: str
+    note: str
+
+
+class RecordInspectionRequest(BaseModel):
+    arrived_at: datetime = Field(description="When the inspector arrived at the office (with a time zone)")
+    findings: Note = Field(description="What the inspector found on site")
+    outcome: HandlingOutcome
+
+
+class RecordInspectionInput(BaseModel):
+    actor: Actor
+    task_id: str
+    arrived_at: datetime
+    findings: str
+    outcome: HandlingOutcome

@@ -94,6 +94,10 @@ class TaskInfo(BaseModel):
     note: str | None = None
     assignee: str | None = Field(default=None, description="The inspector ordered to inspect (handling tasks)")
     holder: str | None = Field(default=None, description="The unit coordinator who claimed the task (handling tasks)")
+    arrived_at: datetime | None = Field(default=None, description="When the inspector arrived on site (inspections)")
+    escalated_at: datetime | None = Field(
+        default=None, description="When an inspection not done in time passed to the agency's senior coordinator"
+    )
 
 
 class CaseEvent(BaseModel):

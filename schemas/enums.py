@@ -178,6 +178,7 @@ class TaskKind(StrEnum):
     REVIEW = "review"
     HANDLING = "handling"
     APPROVAL = "approval"
+    INSPECTION = "inspection"
 
 
 class TaskStatus(StrEnum):
@@ -259,6 +260,10 @@ class EventKind(StrEnum):
     TASK_REMINDER = "task_reminder"
     REFERRED = "referred"
     FORWARDED = "forwarded"
+    INSPECTION_ORDERED = "inspection_ordered"
+    INSPECTION_OVERDUE = "inspection_overdue"
+    INSPECTION_COMPLETED = "inspection_completed"
+    INSPECTION_CANCELLED = "inspection_cancelled"
 
 
 class EscalationCause(StrEnum):

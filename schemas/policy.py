@@ -25,6 +25,9 @@ class Policy(BaseModel):
         default=timedelta(hours=24), description="How long the clock waits for the citizen's answer to a question"
     )
     max_information_requests: int = Field(default=2, ge=0, description="Pauses a case may have, at most")
+    inspection_budget: timedelta = Field(
+        default=timedelta(minutes=60), gt=timedelta(0), description="Time an inspector has for an on-site inspection"
+    )
 
     @model_validator(mode="after")
     def _complete(self) -> "Policy":

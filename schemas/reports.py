@@ -124,6 +124,12 @@ class StaffPerformance(BaseModel):
     cases: int
     median_minutes: float | None = Field(description="review time for senior coordinators, handling for inspectors")
     breaches: int
+    late: int | None = Field(
+        default=None, description="inspectors: inspections recorded after their deadline or passed to the senior"
+    )
+    median_minutes_to_arrival: float | None = Field(
+        default=None, description="inspectors: from the inspection's order to the inspector's arrival on site"
+    )
 
 
 class StaffOut(BaseModel):

@@ -1,6 +1,7 @@
 """The SMS sender interface, its default (the outbox and the log), and the Persian texts."""
 
 import logging
+import re
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -38,6 +39,13 @@ TEMPLATES: dict[str, str] = {
     "forwarded": (
         "فواد ۱۲۸: {contact_kind} شما با کد {tracking_code} ثبت و برای آگاهی به راهبر ارشد «{agency}» فرستاده شد."
     ),
+    "breached": (
+        "فواد ۱۲۸: مهلت سه‌ساعته رسیدگی به شکایت {tracking_code} گذشت. این تأخیر در پرونده ثبت شد "
+        "و رسیدگی در بالاترین سطح دستگاه ادامه می‌یابد."
+    ),
+    "feedback_received": "فواد ۱۲۸: نظر شما درباره نتیجه شکایت {tracking_code} ثبت شد و پرونده بسته شد. سپاس از شما.",
+    "closed": "فواد ۱۲۸: پرونده شکایت {tracking_code} پس از اعلام نتیجه بسته شد.",
+    "closed_silently": ("فواد ۱۲۸: مهلت اعلام نظر درباره نتیجه شکایت {tracking_code} به پایان رسید و پرونده بسته شد."),
 }
 
 
@@ -55,6 +63,10 @@ SEGMENT_BUDGETS: dict[str, int] = {
     "inbound_help": 3,
     "referred": 3,
     "forwarded": 3,
+    "breached": 2,
+    "feedback_received": 2,
+    "closed": 1,
+    "closed_silently": 2,
 }
 
 # The one parameter of each template that may be cut to fit: a unit's name or a coordinator's note.
@@ -91,6 +103,7 @@ def _worded(params: dict[str, str], now: datetime) -> dict[str, str]:
 
 # The link stands in the text as this mark while the digits are made Persian: an address keeps its Latin digits.
 _LINK_MARK = "\ue000"
+_LINK = re.compile(r"https?://\S+")
 
 
 def tracking_link(public_base_url: str, tracking_code: str) -> str:
@@ -98,11 +111,17 @@ def tracking_link(public_base_url: str, tracking_code: str) -> str:
     return f"{public_base_url.rstrip('/')}/track/{tracking_code}"
 
 
+def _persian_text(text: str) -> str:
+    """Persian digits everywhere but inside a link (a link with Persian digits no longer opens)."""
+    kept = _LINK.findall(text)
+    parts = _LINK.split(text)
+    return "".join(persian_digits(part) + (kept[i] if i < len(kept) else "") for i, part in enumerate(parts))
+
+
 def _format(template: str, params: dict[str, str]) -> str:
     link = params.get("link") or "صفحه پیگیری"  # a caller without the address names the page
     text = TEMPLATES[template].format(**(params | {"link": _LINK_MARK}))
-    text = persian_digits(text) if template != "rejected" else text
-    return text.replace(_LINK_MARK, link)
+    return _persian_text(text).replace(_LINK_MARK, link)
 
 
 def render(template: str, params: dict[str, str], *, now: datetime | None = None) -> str:

@@ -197,19 +197,48 @@ async def test_inboxes_and_lists_show_each_role_only_its_own(api, two_cases):
         "auditor": {a, b},
         "admin": {a, b},
     }
-    inbox = {t["task_id"] for t in (await api.get("/tasks", headers=await login(api, "inspector1"))).json()}
-    assert handling_task in inbox
+    inbox = (await api.get("/tasks", headers=await login(api, "inspector1"))).json()
+    assert [(t["kind"], t["assignee"]) for t in inbox] == [("inspection", "inspector1")], "its inspection only"
+    assert handling_task not in {t["task_id"] for t in inbox}
     assert (await api.get("/tasks", headers=await login(api, "inspector2"))).json() == []
 
 
-async def test_the_assigned_inspector_completes_its_inspection_and_no_other_may(api, two_cases):
+async def test_the_named_inspector_records_its_inspection_and_no_other_may(api, two_cases):
     a, _, handling_task, _ = two_cases
+    visit = await open_task(api, await login(api, "inspector1"), a, "inspection")
+    record = {"arrived_at": visit["opened_at"], "findings": "بازرسی انجام شد", "outcome": "resolved_on_site"}
+    path = f"/tasks/{visit['task_id']}/record-inspection"
+    other = await api.post(path, json=record, headers=await login(api, "inspector2"))
+    assert other.status_code == 403 and other.json()["error"]["message_fa"].startswith("فقط بازرسی که")
     done = {"outcome": "substitute_assigned", "note": "بازرسی انجام و جایگزین مستقر شد"}
-    other = await api.post(f"/tasks/{handling_task}/complete", json=done, headers=await login(api, "inspector2"))
-    assert other.status_code == 403
-    completed = await api.post(f"/tasks/{handling_task}/complete", json=done, headers=await login(api, "inspector1"))
-    assert completed.status_code == 200, completed.text
-    assert completed.json()["status"] == "awaiting_approval"
+    handling = await api.post(f"/tasks/{handling_task}/complete", json=done, headers=await login(api, "inspector1"))
+    assert handling.status_code == 403, "the handling task is the unit's; the inspector records its inspection"
+    recorded = await api.post(path, json=record, headers=await login(api, "inspector1"))
+    assert recorded.status_code == 200, recorded.text
+    assert recorded.json()["status"] == "awaiting_approval"
+
+
+async def test_only_the_senior_orders_and_only_the_named_inspector_records_an_inspection(api, two_cases):
+    a, _, _, _ = two_cases
+    _tokens.clear()
+    visit = await open_task(api, await login(api, "inspector1"), a, "inspection")
+    order = {"inspector": "inspector1", "what_to_inspect": "حضور کارمند باجه بررسی شود"}
+    late = {"arrived_at": "2099-01-01T08:00:00+00:00", "findings": "کارمند در محل بود", "outcome": "resolved_on_site"}
+    for role in ROLES:
+        headers = await _headers(api, role)
+        ordered = await api.post(f"/cases/{a}/order-inspection", json=order, headers=headers)
+        assert (ordered.status_code in DENIED) == (role != "sso-senior"), (role, ordered.status_code)
+        recorded = await api.post(f"/tasks/{visit['task_id']}/record-inspection", json=late, headers=headers)
+        assert (recorded.status_code in DENIED) == (role != "inspector1"), (role, recorded.status_code)
+    senior = await api.post(f"/cases/{a}/order-inspection", json=order, headers=await login(api, "sso-senior"))
+    assert senior.status_code == 409 and senior.json()["error"]["code"] == "inspection_open"
+    future = await api.post(
+        f"/tasks/{visit['task_id']}/record-inspection", json=late, headers=await login(api, "inspector1")
+    )
+    assert future.status_code == 422 and future.json()["error"]["details"][0]["field"] == "body.arrived_at"
+    not_one = order | {"inspector": "sso-takestan"}
+    nobody = await api.post(f"/cases/{a}/order-inspection", json=not_one, headers=await login(api, "sso-senior"))
+    assert nobody.status_code == 422 and nobody.json()["error"]["details"][0]["field"] == "body.inspector"
 
 
 async def test_review_refuses_an_inspector_that_is_not_one(api, seeded):

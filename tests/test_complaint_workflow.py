@@ -69,7 +69,7 @@ async def test_case_handled_within_sla_closes_satisfied_and_projects_everything(
     ]
     assert tasks[f"{code}-T2"].closed_by == UNIT_COORDINATOR.username
     sms = await cases.rows(SmsOutbox, code)
-    assert [m.template for m in sms] == ["registered", "accepted", "result"]
+    assert [m.template for m in sms] == ["registered", "accepted", "result", "feedback_received"]
     assert all(m.mobile == "09121234567" for m in sms)
     assert "۱" in sms[0].body or "۰" in sms[0].body
 

@@ -219,7 +219,7 @@ def test_case_runs_from_intake_to_closed_through_the_http_api(stack: Stack, api:
         ("approval", "completed", "sso-senior"),
     ]
     outbox = sms(stack, code)
-    assert sorted(m["template"] for m in outbox) == ["accepted", "registered", "result"]
+    assert sorted(m["template"] for m in outbox) == ["accepted", "feedback_received", "registered", "result"]
     assert all(m["status"] == "pending" for m in outbox)
 
     # the same key again is the same case, not a second workflow
@@ -384,11 +384,11 @@ def test_worker_killed_mid_case_resumes_with_no_step_lost_or_doubled(stack: Stac
         f: ["registered", "rejected"],
     }
     texts = {
-        a: ["registered", "accepted", "result"],
-        b: ["registered", "accepted", "escalated", "result"],
-        c: ["registered", "accepted", "escalated", "result"],
-        d: ["registered", "accepted", "result"],
-        e: ["registered", "accepted", "result"],
+        a: ["registered", "accepted", "result", "feedback_received"],
+        b: ["registered", "accepted", "escalated", "result", "closed_silently"],
+        c: ["registered", "accepted", "escalated", "result", "feedback_received"],
+        d: ["registered", "accepted", "result", "closed"],
+        e: ["registered", "accepted", "result", "feedback_received"],
         f: ["registered", "rejected"],
     }
     task_roads = {

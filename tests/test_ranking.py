@@ -110,6 +110,24 @@ async def test_senior_coordinators_and_inspectors_show_their_cases_times_and_bre
                 assignee="inspector1",
             )
         )
+        for code, day, arrive, close, escalated in (("T1", 1, 10, 30, False), ("T2", 2, 20, 90, True)):
+            ordered = tehran(1403, 3, day, 12)
+            session.add(
+                Task(
+                    task_id=f"{code}-i",
+                    tracking_code=code,
+                    kind="inspection",
+                    status="completed",
+                    agency_id="aa",
+                    opened_at=ordered,
+                    due_at=ordered + timedelta(minutes=60),
+                    arrived_at=ordered + timedelta(minutes=arrive),
+                    escalated_at=ordered + timedelta(minutes=60) if escalated else None,
+                    closed_at=ordered + timedelta(minutes=close),
+                    outcome="resolved_on_site",
+                    assignee="inspector2",
+                )
+            )
 
     async with report_db() as session:
         result = await staff_performance(session, year=1403, month=3)
@@ -117,11 +135,10 @@ async def test_senior_coordinators_and_inspectors_show_their_cases_times_and_bre
 
     [senior] = result.senior_coordinators
     assert (senior.username, senior.cases, senior.median_minutes, senior.breaches) == ("aa-senior", 2, 20.0, 1)
-    [inspector] = result.inspectors
-    assert (inspector.username, inspector.cases, inspector.median_minutes, inspector.breaches) == (
-        "inspector1",
-        1,
-        40.0,
-        1,
-    )
+    named, legacy = result.inspectors
+    assert (legacy.username, legacy.cases, legacy.median_minutes, legacy.breaches) == ("inspector1", 1, 40.0, 1)
+    assert (legacy.late, legacy.median_minutes_to_arrival) == (None, None), "a handling task has no arrival"
+    # the inspection tasks: ordered to recorded in 30 and 90 minutes, arrived after 10 and 20, one late
+    assert (named.username, named.cases, named.median_minutes, named.breaches) == ("inspector2", 2, 60.0, 1)
+    assert (named.late, named.median_minutes_to_arrival) == (1, 15.0)
     assert other_month.senior_coordinators == [] and other_month.inspectors == []

@@ -258,8 +258,9 @@ def originals(code: str) -> list[str]:
     return values + ["n.bazras", CITIZEN.mobile[1:]]
 
 
-def payloads(document: Any, skip: tuple[str, ...] = ("searchAttributes", "header")) -> Iterator[dict]:
-    """Every payload in a history's JSON, except search attributes and headers (never sealed)."""
+def payloads(document: Any, skip: tuple[str, ...] = ("searchAttributes", "header", "patch-data")) -> Iterator[dict]:
+    """Every payload in a history's JSON, except search attributes, headers and the markers of workflow.patched
+    (Temporal's core writes those itself, as plain JSON holding only the patch's name): never sealed."""
     if isinstance(document, dict):
         if "metadata" in document and "encoding" in document["metadata"]:
             yield document

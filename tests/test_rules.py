@@ -14,6 +14,7 @@ from workflows.rules import (
     Scope,
     actor_refusal,
     allowed,
+    inspection_refusal,
     refusal,
     refusals,
     state_refusal,
@@ -101,6 +102,7 @@ def test_each_role_is_offered_what_its_scope_and_the_state_allow():
         Action.ESCALATE,
         Action.REQUEST_INFORMATION,
         Action.REASSIGN,
+        Action.ORDER_INSPECTION,
     }, "the senior gives a task to a named coordinator; it claims none"
     assert allowed(county, COUNTY) == {Action.COMPLETE, Action.ESCALATE, Action.REQUEST_INFORMATION, Action.CLAIM}
     assert allowed(county, PROVINCE) == set(), "the provincial unit does not hold the county's task"
@@ -190,6 +192,8 @@ def test_a_reply_needs_an_open_question_and_questions_have_a_limit():
         (Action.REQUEST_INFORMATION, ADMIN, "tst-county", "فقط راهبر ارشد دستگاه یا واحد مسئول رسیدگی"),
         (Action.FEEDBACK, SENIOR_SCOPE, None, "فقط شهروندی که شکایت را ثبت کرده"),
         (Action.REVIEW, CITIZEN_SCOPE, None, "فقط راهبر ارشد دستگاه مربوط"),
+        (Action.ORDER_INSPECTION, COUNTY, "tst-county", "فقط راهبر ارشد دستگاه مربوط"),
+        (Action.RECORD_INSPECTION, COUNTY, "tst-county", "فقط بازرسی که برای این بازرسی حضوری تعیین شده"),
     ],
 )
 def test_who_may_not_act_is_told_why(action, actor, task_unit, reason_fa):
@@ -237,3 +241,51 @@ def test_a_task_is_claimed_once_released_by_its_holder_and_reassigned_by_the_sen
         assert refused is not None and refused.forbidden, action
     assert allowed(held, second) == set(), "a task another coordinator holds is not the second's to act on"
     assert allowed(held, COUNTY) == {Action.COMPLETE, Action.ESCALATE, Action.REQUEST_INFORMATION, Action.RELEASE}
+
+
+def inspected(**task_fields) -> CaseState:
+    """A county case with an on-site inspection open for inspector1."""
+    state = handling()
+    visit = TaskInfo(
+        task_id="12345678903-T3",
+        kind=TaskKind.INSPECTION,
+        status=TaskStatus.OPEN,
+        agency_id=AGENCY,
+        opened_at=NOW,
+        due_at=NOW + timedelta(hours=1),
+        assignee="inspector1",
+        **task_fields,
+    )
+    state.current_task.assignee = None
+    return state.model_copy(update={"tasks": [*state.tasks, visit]})
+
+
+def test_an_inspection_is_ordered_by_the_senior_in_handling_and_only_one_at_a_time():
+    assert refusal(Action.ORDER_INSPECTION, handling(), SENIOR_SCOPE) is None
+    assert refusal(Action.ORDER_INSPECTION, handling(), INSPECTOR).forbidden
+    in_review = state_refusal(Action.ORDER_INSPECTION, case(CaseStatus.IN_REVIEW))
+    assert in_review is not None and "همراه دستور اقدام" in in_review.message_fa
+    assert state_refusal(Action.ORDER_INSPECTION, paused(handling())).message_fa == "پرونده در انتظار پاسخ شهروند است"
+    twice = state_refusal(Action.ORDER_INSPECTION, inspected())
+    assert (twice.code, twice.message_fa) == ("inspection_open", "یک بازرسی حضوری برای این پرونده هنوز در جریان است")
+
+
+def test_only_the_named_inspector_records_an_inspection_until_it_passes_to_the_senior():
+    state = inspected()
+    assert allowed(state, INSPECTOR) == {Action.RECORD_INSPECTION}, "the handling task is the unit's now"
+    other = Scope(role=Role.INSPECTOR, username="inspector2", agency_id=AGENCY)
+    assert refusal(Action.RECORD_INSPECTION, state, other).forbidden
+    assert refusal(Action.RECORD_INSPECTION, state, SENIOR_SCOPE).forbidden, "not before it is overdue"
+    overdue = inspected(escalated_at=NOW + timedelta(hours=1))
+    assert refusal(Action.RECORD_INSPECTION, overdue, SENIOR_SCOPE) is None
+    assert refusal(Action.RECORD_INSPECTION, overdue, INSPECTOR) is None, "the inspector may still record it late"
+    assert refusal(Action.RECORD_INSPECTION, overdue, OTHER_SENIOR).forbidden
+
+
+def test_a_record_needs_the_open_inspection_of_the_case():
+    none_open = state_refusal(Action.RECORD_INSPECTION, handling())
+    assert (none_open.code, none_open.message_fa) == ("no_inspection_open", "بازرسی حضوری بازی برای این پرونده نیست")
+    assert inspection_refusal(inspected(), "12345678903-T3") is None
+    assert inspection_refusal(inspected(), "12345678903-T2").code == "no_inspection_open"
+    closed = inspected().model_copy(update={"status": CaseStatus.CLOSED})
+    assert state_refusal(Action.RECORD_INSPECTION, closed) is not None

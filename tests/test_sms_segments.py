@@ -46,6 +46,10 @@ REALISTIC = {
         "contact": "تلفن 136 نزدیک‌ترین دفتر خدمات الکترونیک قضایی",
     },
     "forwarded": {"contact_kind": "پیشنهاد", "agency": "سازمان تأمین اجتماعی"},
+    "breached": {},
+    "feedback_received": {},
+    "closed": {},
+    "closed_silently": {},
 }
 # The link the worker adds to every message (activities.case.send_sms), with a public address longer than the
 # default one; the templates that ask the citizen to act print it.
@@ -129,3 +133,13 @@ def test_a_message_that_asks_the_citizen_to_act_carries_the_tracking_link_with_l
 def test_the_result_message_says_what_a_digit_reply_means():
     text = render("result", {"tracking_code": "12345678903", "link": LINK, **REALISTIC["result"]}, now=SENT_AT)
     assert "۱ تا ۵" in text and "۱ و ۲: ناراضی" in text
+
+
+def test_every_message_has_persian_digits_but_a_link_keeps_its_own():
+    for template in TEMPLATES:
+        text = render(template, {"tracking_code": "12345678903", **REALISTIC[template]}, now=SENT_AT)
+        assert not any(ch in "0123456789" for ch in text), (template, text)
+    referral = "سامانه 111 یا https://example.ir/form/42"
+    rejected = render("rejected", {"tracking_code": "12345678903", "referral": referral}, now=SENT_AT)
+    assert "۱۲۳۴۵۶۷۸۹۰۳" in rejected and "سامانه ۱۱۱" in rejected
+    assert "https://example.ir/form/42" in rejected

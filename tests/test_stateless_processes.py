@@ -192,7 +192,7 @@ def test_cases_through_two_apis_and_two_workers_complete_once(stack: Stack, api:
             ("handling", "completed"),
             ("approval", "completed"),
         ], code
-        texts = ["registered", "accepted", *(["escalated"] if escalated else []), "result"]
+        texts = ["registered", "accepted", *(["escalated"] if escalated else []), "result", "feedback_received"]
         assert sorted(m["template"] for m in sms(stack, code)) == sorted(texts), code
         if escalated:
             [moved] = [e for e in timeline if e["kind"] == "escalated"]

@@ -46,15 +46,18 @@ with workflow.unsafe.imports_passed_through():
         ContactKind,
         EscalationCause,
         EventKind,
+        HandlingOutcome,
         Level,
         ReviewDecision,
         Step,
         TaskKind,
         TaskStatus,
     )
+    from workflows.citizen_messages import CitizenMessages
     from workflows.claims import TaskClaims
     from workflows.clock import CaseClock, wall_deadline
     from workflows.clock_handlers import CaseClockHandlers
+    from workflows.inspection import CaseInspections
     from workflows.rules import Action, already_taken, check_chain, state_refusal, task_refusal
     from workflows.task_reminders import TaskReminders
     from workflows.triage import TRIAGE_PATCH, CaseTriage, referral_params
@@ -65,7 +68,7 @@ ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_inte
 
 
 @workflow.defn
-class ComplaintWorkflow(CaseClockHandlers, TaskClaims, TaskReminders, CaseTriage):
+class ComplaintWorkflow(CaseClockHandlers, TaskClaims, TaskReminders, CaseTriage, CaseInspections, CitizenMessages):
     @workflow.init
     def __init__(self, start: CaseStart) -> None:
         self._start = start
@@ -98,6 +101,7 @@ class ComplaintWorkflow(CaseClockHandlers, TaskClaims, TaskReminders, CaseTriage
         self._pauses_ended = 0  # pauses ended and recorded so far (a reply_to_question update waits for its own)
         self._top_exhausted = False
         self._search: dict[str, object] = {}
+        self._inspection_clocks: list[asyncio.Task] = []
 
     # --- the main line ---------------------------------------------------------------------------
 
@@ -132,6 +136,7 @@ class ComplaintWorkflow(CaseClockHandlers, TaskClaims, TaskReminders, CaseTriage
                 await self._wait_for_change(None)
             elif self._state.status is CaseStatus.AWAITING_FEEDBACK:
                 await self._await_feedback()
+        await self._end_open_inspection()
         await workflow.wait_condition(workflow.all_handlers_finished)
         self._stop_sla_clock()
         return self._state
@@ -171,7 +176,12 @@ class ComplaintWorkflow(CaseClockHandlers, TaskClaims, TaskReminders, CaseTriage
         answer, self._feedback = self._feedback, None
         if answer is None:
             self._close()
-            await self._record(EventKind.CLOSED, SYSTEM, note="feedback window ended without an answer")
+            await self._record(
+                EventKind.CLOSED,
+                SYSTEM,
+                note="feedback window ended without an answer",
+                sms=self._citizen_sms("closed_silently"),
+            )
             return
         self._state.feedback = Feedback(
             satisfied=answer.satisfied, rating=answer.rating, comment=answer.comment, at=workflow.now()
@@ -179,7 +189,9 @@ class ComplaintWorkflow(CaseClockHandlers, TaskClaims, TaskReminders, CaseTriage
         data = {"satisfied": answer.satisfied, "rating": answer.rating}
         if answer.satisfied or self._state.reopened:
             self._close()
-            await self._record(EventKind.FEEDBACK, CITIZEN, note=answer.comment, data=data)
+            await self._record(
+                EventKind.FEEDBACK, CITIZEN, note=answer.comment, data=data, sms=self._citizen_sms("feedback_received")
+            )
             self._feedback_taken += 1
             return
         self._stop_sla_clock()
@@ -220,6 +232,7 @@ class ComplaintWorkflow(CaseClockHandlers, TaskClaims, TaskReminders, CaseTriage
         # the read model's event; histories from before it keep their constant.
         told = {} if workflow.patched("notified-by-projection") else {"national_centre_notified": True}
         await self._record(EventKind.BREACHED, SYSTEM, data=told)
+        await self._tell_citizen_of_breach()
         if self._state.status is CaseStatus.IN_HANDLING and self._state.level is not Level.NATIONAL:
             await self._escalate(EscalationCause.BREACH, SYSTEM, "3-hour deadline breached")
 
@@ -256,7 +269,9 @@ class ComplaintWorkflow(CaseClockHandlers, TaskClaims, TaskReminders, CaseTriage
         self._state.action_order = request.action_order
         unit = self._state.chain[-1] if self._state.breached else self._state.chain[0]
         task = self._assign(unit, deadline)
-        task.assignee = request.inspector
+        inspection = request.inspector is not None and workflow.patched("inspection-task")
+        if not inspection:
+            task.assignee = request.inspector  # before inspections were tasks of their own
         await self._record(
             EventKind.REVIEW_ACCEPTED,
             request.actor,
@@ -264,6 +279,8 @@ class ComplaintWorkflow(CaseClockHandlers, TaskClaims, TaskReminders, CaseTriage
             note=request.action_order,
             sms=("accepted", {"unit": unit.name_fa}),
         )
+        if inspection:
+            await self._order_inspection(request.actor, request.inspector, request.action_order)
         return self._state
 
     @review.validator
@@ -275,20 +292,24 @@ class ComplaintWorkflow(CaseClockHandlers, TaskClaims, TaskReminders, CaseTriage
     @workflow.update
     async def complete_task(self, request: CompleteTaskInput) -> CaseState:
         await self._ready(self._validate_complete_task, request)
-        task = self._take_current_task(request.actor, outcome=request.outcome, note=request.note)
-        self._state.outcome = request.outcome
-        self._state.outcome_note = request.note
+        await self._complete_handling(request.actor, request.outcome, request.note)
+        return self._state
+
+    async def _complete_handling(self, actor: Actor, outcome: HandlingOutcome, note: str) -> None:
+        """The handling task's outcome: the result now waits for the senior's approval."""
+        task = self._take_current_task(actor, outcome=outcome, note=note)
+        self._state.outcome = outcome
+        self._state.outcome_note = note
         approval = self._open_task(TaskKind.APPROVAL, due_at=self._state.due_at)
         self._state.status = CaseStatus.AWAITING_APPROVAL
         self._state.step = Step.RESULT
         await self._record(
             EventKind.TASK_COMPLETED,
-            request.actor,
+            actor,
             tasks=[task, approval],
-            note=request.note,
-            data={"outcome": request.outcome.value, "task_id": task.task_id},
+            note=note,
+            data={"outcome": outcome.value, "task_id": task.task_id},
         )
-        return self._state
 
     @complete_task.validator
     def _validate_complete_task(self, request: CompleteTaskInput) -> None:
@@ -342,7 +363,7 @@ class ComplaintWorkflow(CaseClockHandlers, TaskClaims, TaskReminders, CaseTriage
     async def close(self, request: CloseInput) -> CaseState:
         await self._ready(self._validate_close, request)
         self._close()
-        await self._record(EventKind.CLOSED, request.actor, note=request.reason)
+        await self._record(EventKind.CLOSED, request.actor, note=request.reason, sms=self._citizen_sms("closed"))
         return self._state
 
     @close.validator

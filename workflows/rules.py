@@ -23,13 +23,14 @@ Two kinds of rule, asked separately or together:
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
 from temporalio.exceptions import ApplicationError
 
-from schemas.case import CaseState, UnitRef
-from schemas.enums import LEVELS, CaseStatus, Level, Role
+from schemas.case import CaseState, TaskInfo, UnitRef
+from schemas.enums import LEVELS, CaseStatus, Level, Role, TaskKind, TaskStatus
 
 
 class InvalidTransition(ApplicationError):
@@ -61,6 +62,8 @@ class Action(StrEnum):
     CLAIM = "claim"
     RELEASE = "release"
     REASSIGN = "reassign"
+    ORDER_INSPECTION = "order-inspection"
+    RECORD_INSPECTION = "record-inspection"
 
 
 STAFF_ACTIONS = frozenset(Action) - {Action.REPLY, Action.FEEDBACK}
@@ -123,6 +126,7 @@ class TaskRef(Protocol):
 
     @property
     def holder(self) -> str | None: ...
+    def escalated_at(self) -> datetime | None: ...
 
 
 # --- "now": what the case's state allows (the workflow's validators) ----------------------------------------
@@ -321,6 +325,55 @@ def claim_refusal(
     return None
 
 
+def open_inspection(state: CaseState) -> TaskInfo | None:
+    """The case's on-site inspection still to be recorded, if one was ordered (at most one is open)."""
+    return next(
+        (t for t in state.tasks if t.kind is TaskKind.INSPECTION and t.status is TaskStatus.OPEN),
+        None,
+    )
+
+
+def _order_inspection(state: CaseState) -> Refusal | None:
+    refusal = _unless_status(
+        state,
+        (CaseStatus.IN_HANDLING,),
+        "an on-site inspection is ordered with the review's action order, or while the case is in handling",
+        "بازرسی حضوری همراه دستور اقدامِ بررسی یا در مرحله رسیدگی دستور داده می‌شود",
+    ) or _unless_running(state)
+    if refusal is None and open_inspection(state) is not None:
+        return Refusal(
+            "an on-site inspection is already open on this case",
+            "یک بازرسی حضوری برای این پرونده هنوز در جریان است",
+            code="inspection_open",
+            status=state.status,
+        )
+    return refusal
+
+
+def _record_inspection(state: CaseState) -> Refusal | None:
+    if open_inspection(state) is not None and not state.status.is_final:
+        return None
+    return Refusal(
+        "no on-site inspection is open on this case",
+        "بازرسی حضوری بازی برای این پرونده نیست",
+        code="no_inspection_open",
+        status=state.status,
+    )
+
+
+def inspection_refusal(state: CaseState, task_id: str) -> Refusal | None:
+    """The inspection a record names must be the case's open one."""
+    task = open_inspection(state)
+    if task is not None and task.task_id == task_id:
+        return None
+    return Refusal(
+        f"task {task_id} is not an open inspection of this case",
+        "این بازرسی دیگر باز نیست یا از آنِ این پرونده نیست",
+        code="no_inspection_open",
+        status=state.status,
+    )
+
+
 _STATE_RULES = {
     Action.REVIEW: _review,
     Action.COMPLETE: _complete,
@@ -335,6 +388,8 @@ _STATE_RULES = {
     Action.CLAIM: _claim,
     Action.RELEASE: _release,
     Action.REASSIGN: _handling_task_open,
+    Action.ORDER_INSPECTION: _order_inspection,
+    Action.RECORD_INSPECTION: _record_inspection,
 }
 
 
@@ -437,6 +492,14 @@ _NOT_HOLDING_ASK = Refusal(
     code="forbidden",
     forbidden=True,
 )
+_WHO_INSPECTS = Refusal(
+    "only the inspector named for this inspection (or, once it is overdue, the agency's senior coordinator) may "
+    "record it",
+    "فقط بازرسی که برای این بازرسی حضوری تعیین شده (یا پس از گذشت مهلت آن، راهبر ارشد دستگاه) می‌تواند نتیجه را "
+    "ثبت کند.",
+    code="forbidden",
+    forbidden=True,
+)
 
 
 _WHO_CLAIMS = Refusal(
@@ -481,7 +544,8 @@ def holds(actor: Person, task: TaskRef | None) -> bool:
 
 def actor_refusal(action: Action, actor: Person, *, agency_id: str, task: TaskRef | None) -> Refusal | None:
     """Why `actor` may not take `action` on a case of `agency_id`, or None. `task` is the task concerned: the one
-    a completion closes, or the case's current handling task for an escalation or a question to the citizen."""
+    a completion closes, the inspection a record names, or the case's current handling task for an escalation or a
+    question to the citizen."""
     if action in CITIZEN_ACTIONS:
         return None if actor.role is Role.CITIZEN else _CITIZEN_ONLY
     senior = is_senior_of(actor, agency_id)
@@ -510,7 +574,10 @@ def actor_refusal(action: Action, actor: Person, *, agency_id: str, task: TaskRe
         return _NOT_HOLDING_ASK if actor.role is Role.UNIT_COORDINATOR else _WHO_ASKS
     if action is Action.ERASE:
         return None if actor.role is Role.ADMIN else _ADMIN_ERASES
-    return None if senior else _SENIOR_ONLY  # review, approve, send back, close
+    if action is Action.RECORD_INSPECTION:
+        named = actor.role is Role.INSPECTOR and task is not None and task.assignee == actor.username
+        return None if named or (senior and task is not None and task.escalated_at is not None) else _WHO_INSPECTS
+    return None if senior else _SENIOR_ONLY  # review, approve, send back, close, order an inspection
 
 
 # --- both: what a page offers ----------------------------------------------------------------------------
@@ -518,7 +585,8 @@ def actor_refusal(action: Action, actor: Person, *, agency_id: str, task: TaskRe
 
 def refusal(action: Action, state: CaseState, actor: Person) -> Refusal | None:
     """Why `actor` may not take `action` on the case now (who first, then the state), or None."""
-    who = actor_refusal(action, actor, agency_id=state.agency_id, task=state.current_task)
+    task = open_inspection(state) if action is Action.RECORD_INSPECTION else state.current_task
+    who = actor_refusal(action, actor, agency_id=state.agency_id, task=task)
     return who or state_refusal(action, state)
 
 

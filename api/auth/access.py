@@ -5,7 +5,7 @@ a case is the rule book's (workflows/rules.py, asked by api.services.casework an
 - operator: files complaints, and sees the cases it filed.
 - senior coordinator: its agency's cases.
 - unit coordinator: cases with a task for one of its units.
-- inspector: cases with an inspection (a handling task) assigned to it by name.
+- inspector: cases with an inspection assigned to it by name (an inspection task, or before those a handling task).
 - the employee a complaint names: the senior coordinator of the case's agency, auditors and admins only.
 """
 

@@ -32,6 +32,7 @@ from api.services import casework, public
 from api.services.access_log import client_address, record_citizen_access
 from api.services.responses import PublicStatus
 from api.services.tracking import is_valid_tracking_code, normalize_tracking_code
+from api.services.written_answer import written_answer_pdf
 from database.models import Case, SmsOutbox, Task, Unit
 from database.referrals import active_target, list_targets
 from schemas.actions import CitizenReplyRequest, FeedbackRequest
@@ -368,6 +369,13 @@ async def track_reply(
     await release_connection(session)
     await caught_up(sessions, state)
     return redirect(request, f"/track/{state.tracking_code}?notice=reply")
+
+
+@router.get("/track/{tracking_code}/written-answer.pdf")
+async def track_written_answer(request: Request, tracking_code: str, session: SessionDep) -> Response:
+    """The printable written answer, for the mobile verified on this browser (else a Persian 401 page)."""
+    mobile = _verified_mobile(request)
+    return await written_answer_pdf(session, request, tracking_code=tracking_code, mobile=mobile)
 
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}

@@ -48,9 +48,18 @@ EVENT_LABELS_FA = {
     EventKind.TASK_REMINDER: "یادآوری مهلت کار",
     EventKind.REFERRED: "ارجاع به مرجع صالح",
     EventKind.FORWARDED: "ثبت و ارسال برای آگاهی راهبر ارشد",
+    EventKind.INSPECTION_ORDERED: "دستور بازرسی حضوری",
+    EventKind.INSPECTION_OVERDUE: "تأخیر در بازرسی؛ ارجاع به راهبر ارشد",
+    EventKind.INSPECTION_COMPLETED: "ثبت گزارش بازرسی حضوری",
+    EventKind.INSPECTION_CANCELLED: "لغو بازرسی حضوری",
 }
 
-TASK_KIND_FA = {TaskKind.REVIEW: "بررسی", TaskKind.HANDLING: "رسیدگی", TaskKind.APPROVAL: "تأیید نتیجه"}
+TASK_KIND_FA = {
+    TaskKind.REVIEW: "بررسی",
+    TaskKind.HANDLING: "رسیدگی",
+    TaskKind.APPROVAL: "تأیید نتیجه",
+    TaskKind.INSPECTION: "بازرسی حضوری",
+}
 TASK_STATUS_FA = {
     TaskStatus.OPEN: "باز",
     TaskStatus.COMPLETED: "انجام‌شده",

@@ -15,7 +15,7 @@ from api.auth.login import authenticate
 from api.deps import EngineDep, SessionDep, SessionsDep, SettingsDep, StaffUser, release_connection
 from api.edge.errors import ApiError, engine_error
 from api.engine import Engine
-from api.pages import confirm
+from api.pages import confirm, inspection
 from api.pages import session as page_session
 from api.pages.clocks import Clock, case_clock, task_clock
 from api.pages.following import caught_up
@@ -58,6 +58,8 @@ DONE_FA = {
     "claim": "کار را برداشتید؛ یادآوری‌های مهلت آن به شما می‌رسد.",
     "release": "کار را واگذاشتید؛ یادآوری‌ها به همه هماهنگ‌کنندگان واحد می‌رسد.",
     "reassign": "کار به هماهنگ‌کننده انتخاب‌شده سپرده شد و به او خبر داده شد.",
+    "order-inspection": "دستور بازرسی حضوری ثبت شد و در کارتابل بازرس است.",
+    "record-inspection": "گزارش بازرسی حضوری ثبت شد.",
 }
 
 
@@ -213,6 +215,7 @@ async def _case_page(
         referral_target=await session.get(ReferralTargetRow, case.referral_target_id)
         if case.referral_target_id
         else None,
+        **await inspection.inspection_context(session, case, view.tasks),
     )
 
 
@@ -281,6 +284,8 @@ async def _act(
     if action == Action.REQUEST_INFORMATION:
         question = InformationRequest(what_is_needed=form.get("what_is_needed", ""))
         return await casework.request_information(tracking_code=tracking_code, body=question, **common)
+    if action in (Action.ORDER_INSPECTION, Action.RECORD_INSPECTION):
+        return await inspection.act(action, tracking_code=tracking_code, form=form, **common)
     if action not in casework.SENIOR_ACTIONS:
         raise ApiError(
             f"unknown action {action}", code="not_found", status_code=404, message_fa="این اقدام وجود ندارد."

@@ -9,7 +9,14 @@ from api.deps import EngineDep, SessionDep, StaffReader
 from api.services import casework
 from api.services.action_ids import ActionKey
 from api.services.responses import Accepted, ActionResult
-from schemas.actions import ApproveRequest, EscalateRequest, InformationRequest, ReasonRequest, ReviewRequest
+from schemas.actions import (
+    ApproveRequest,
+    EscalateRequest,
+    InformationRequest,
+    OrderInspectionRequest,
+    ReasonRequest,
+    ReviewRequest,
+)
 
 router = APIRouter(prefix="/cases", tags=["actions (staff)"])
 
@@ -128,5 +135,35 @@ async def request_information(
 ) -> ActionResult:
     state = await casework.request_information(
         tracking_code=tracking_code, body=body, user=user, session=session, engine=engine
+    )
+    return ActionResult.of(state)
+
+
+@router.post(
+    "/{tracking_code}/order-inspection",
+    response_model=ActionResult,
+    summary="Send a named inspector to the office on site (senior coordinator, case in handling)",
+    description=(
+        "`inspector` is the username of an active inspector of the case's agency or of the centre (else 422). The "
+        "inspection is a task of its own with `FOAD_INSPECTION_MINUTES`; one not recorded in time passes to the "
+        "agency's senior coordinator. A case not in handling, waiting for the citizen, or with an inspection "
+        "already open is refused with a 409 and the reason."
+    ),
+)
+async def order_inspection(
+    tracking_code: str,
+    body: OrderInspectionRequest,
+    user: StaffReader,
+    session: SessionDep,
+    engine: EngineDep,
+    idempotency_key: ActionKey = None,
+) -> ActionResult:
+    state = await casework.order_inspection(
+        tracking_code=tracking_code,
+        body=body,
+        user=user,
+        session=session,
+        engine=engine,
+        idempotency_key=idempotency_key,
     )
     return ActionResult.of(state)

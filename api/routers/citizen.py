@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter, Request, status
 from sqlalchemy import select
+from starlette.responses import Response
 
 from api.auth.otp import OtpRejected, issue_limited, sms_sender, verify_limited
 from api.auth.tokens import create_citizen_token
@@ -9,6 +10,7 @@ from api.deps import CitizenMobile, SessionDep, SessionsDep, SettingsDep
 from api.edge.errors import Forbidden, Unauthorized
 from api.services.access_log import client_address, record_citizen_access
 from api.services.readmodel import get_case
+from api.services.written_answer import written_answer_pdf
 from database.models import Case, Unit
 from schemas.citizen import CitizenToken, MyCase, MyCaseDetail, OtpRequest, OtpSent, OtpVerify
 from schemas.enums import CaseStatus, Indicator, Step
@@ -107,3 +109,15 @@ async def my_case(tracking_code: str, mobile: CitizenMobile, session: SessionDep
         result_note=case.result_note if case.result_approved_at else None,
         feedback_due=case.status == CaseStatus.AWAITING_FEEDBACK.value,
     )
+
+
+@router.get(
+    "/cases/{tracking_code}/written-answer",
+    summary="The written answer as a printable Persian PDF (once the result is approved, or the case referred)",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+async def my_written_answer(
+    tracking_code: str, mobile: CitizenMobile, session: SessionDep, request: Request
+) -> Response:
+    return await written_answer_pdf(session, request, tracking_code=tracking_code, mobile=mobile)

@@ -10,7 +10,7 @@ from api.services import casework
 from api.services.action_ids import ActionKey
 from api.services.readmodel import inbox_query
 from api.services.responses import ActionResult, InboxItem, TaskOut
-from schemas.actions import CompleteTaskRequest
+from schemas.actions import CompleteTaskRequest, RecordInspectionRequest
 from schemas.enums import TaskStatus
 
 router = APIRouter(prefix="/tasks", tags=["tasks (staff)"])
@@ -21,8 +21,9 @@ router = APIRouter(prefix="/tasks", tags=["tasks (staff)"])
     response_model=list[InboxItem],
     summary="The caller's inbox, soonest due first",
     description=(
-        "A senior coordinator sees its agency's review and approval tasks, a unit coordinator its units' "
-        "handling tasks; admins and auditors see every task. `status` defaults to open; `all` lists every status."
+        "A senior coordinator sees its agency's review and approval tasks and its overdue inspections, a unit "
+        "coordinator its units' handling tasks, an inspector the inspections it was named for; admins and auditors "
+        "see every task. `status` defaults to open; `all` lists every status."
     ),
 )
 async def inbox(
@@ -55,6 +56,31 @@ async def complete(
     idempotency_key: ActionKey = None,
 ) -> ActionResult:
     state = await casework.complete_task(
+        task_id=task_id, body=body, user=user, session=session, engine=engine, idempotency_key=idempotency_key
+    )
+    return ActionResult.of(state)
+
+
+@router.post(
+    "/{task_id}/record-inspection",
+    response_model=ActionResult,
+    summary="Record an on-site inspection: arrival time, findings, outcome",
+    description=(
+        "Only the inspector named for it may record it, or once it is overdue the agency's senior coordinator "
+        "(else 403). While the case is in handling and its clock runs, the record also completes the handling task "
+        "with the same outcome, and the result waits for the senior's approval. An inspection no longer open is "
+        "refused with a 409; an arrival before the order or in the future is a 422."
+    ),
+)
+async def record_inspection(
+    task_id: str,
+    body: RecordInspectionRequest,
+    user: StaffReader,
+    session: SessionDep,
+    engine: EngineDep,
+    idempotency_key: ActionKey = None,
+) -> ActionResult:
+    state = await casework.record_inspection(
         task_id=task_id, body=body, user=user, session=session, engine=engine, idempotency_key=idempotency_key
     )
     return ActionResult.of(state)

@@ -37,7 +37,11 @@ from schemas.actions import (
     FeedbackRequest,
     InformationRequest,
     InformationRequestInput,
+    OrderInspectionInput,
+    OrderInspectionRequest,
     ReasonRequest,
+    RecordInspectionInput,
+    RecordInspectionRequest,
     ReviewInput,
     ReviewRequest,
     SendBackInput,
@@ -390,3 +394,65 @@ async def request_information(
     request = InformationRequestInput(actor=user.actor, reason=body.what_is_needed)
     # No derived update id: a second question after the first was answered is a new action, not a retry.
     return await _update(engine, session, case.tracking_code, ComplaintWorkflow.request_information, request)
+
+
+async def order_inspection(
+    *,
+    tracking_code: str,
+    body: OrderInspectionRequest,
+    user: StaffUser,
+    session: AsyncSession,
+    engine: Engine,
+    idempotency_key: str | None = None,
+) -> CaseState:
+    """The senior coordinator sends a named inspector (an active inspector of the agency or of the centre) to the
+    office of a case in handling; the inspection is a task of its own with the policy's inspection budget."""
+    case = await get_case(session, tracking_code)
+    _ensure_may(Action.ORDER_INSPECTION, user, agency_id=case.agency_id)
+    await _ensure_inspector(session, body.inspector, case.agency_id)
+    request = OrderInspectionInput(actor=user.actor, inspector=body.inspector, note=body.what_to_inspect)
+    # The id names the case's n-th inspection: a retried press attaches to the first, a later order is new.
+    ordered = await session.scalar(
+        select(func.count())
+        .select_from(Task)
+        .where(Task.tracking_code == case.tracking_code, Task.kind == TaskKind.INSPECTION.value)
+    )
+    action_id = update_id("order_inspection", f"{case.tracking_code}-I{ordered or 0}", user.username, idempotency_key)
+    return await _update(
+        engine, session, case.tracking_code, ComplaintWorkflow.order_inspection, request, update_id=action_id
+    )
+
+
+async def record_inspection(
+    *,
+    task_id: str,
+    body: RecordInspectionRequest,
+    user: StaffUser,
+    session: AsyncSession,
+    engine: Engine,
+    idempotency_key: str | None = None,
+) -> CaseState:
+    """The named inspector's record of the visit (or the senior's, once the inspection is overdue)."""
+    task = await get_task(session, task_id)
+    if task.kind != TaskKind.INSPECTION.value:
+        raise Conflict(
+            f"task {task_id} is not an on-site inspection",
+            code="no_inspection_open",
+            message_fa="این وظیفه بازرسی حضوری نیست",
+        )
+    _ensure_may(Action.RECORD_INSPECTION, user, agency_id=task.agency_id, task=task)
+    if body.arrived_at.tzinfo is None:
+        raise FieldInvalid(["body", "arrived_at"], "needs a time zone", reason_fa="زمان رسیدن باید با منطقه زمانی باشد")
+    request = RecordInspectionInput(
+        actor=user.actor, task_id=task.task_id, arrived_at=body.arrived_at, findings=body.findings, outcome=body.outcome
+    )
+    action_id = update_id("record_inspection", task.task_id, user.username, idempotency_key)
+    try:
+        return await _update(
+            engine, session, task.tracking_code, ComplaintWorkflow.record_inspection, request, update_id=action_id
+        )
+    except Conflict as err:
+        if err.code != "invalid_arrival":
+            raise
+        # the workflow judges the arrival on its own clock; for the caller it is a bad field, not a state
+        raise FieldInvalid(["body", "arrived_at"], err.message, reason_fa=err.message_fa) from err

@@ -127,12 +127,16 @@ def inbox_query(user: StaffUser, status: TaskStatus | None) -> Select[tuple[Task
     query = select(Task, Case).join(Case, Case.tracking_code == Task.tracking_code)
     if user.role is Role.SENIOR_COORDINATOR:
         query = query.where(
-            Task.agency_id == user.agency_id, Task.kind.in_([TaskKind.REVIEW.value, TaskKind.APPROVAL.value])
+            Task.agency_id == user.agency_id,
+            Task.kind.in_([TaskKind.REVIEW.value, TaskKind.APPROVAL.value])
+            | ((Task.kind == TaskKind.INSPECTION.value) & Task.escalated_at.is_not(None)),
         )
     elif user.role is Role.UNIT_COORDINATOR:
         query = query.where(Task.kind == TaskKind.HANDLING.value, Task.unit_id.in_(user.unit_ids))
     elif user.role is Role.INSPECTOR:
-        query = query.where(Task.kind == TaskKind.HANDLING.value, Task.assignee == user.username)
+        query = query.where(
+            Task.kind.in_([TaskKind.INSPECTION.value, TaskKind.HANDLING.value]), Task.assignee == user.username
+        )
     elif user.role not in (Role.ADMIN, Role.AUDITOR):
         return None
     if status is not None:

@@ -115,6 +115,8 @@ class TaskOut(_Out):
     note: str | None
     assignee: str | None = None
     holder: str | None = Field(default=None, description="The unit coordinator who claimed the task")
+    arrived_at: datetime | None = None
+    escalated_at: datetime | None = None
 
 
 class InboxItem(TaskOut):

@@ -21,7 +21,7 @@ from tests.factories import PASSWORD
 from workflows.visibility import workflow_id
 
 PATH_KINDS = ["registered", "review_accepted", "task_completed", "result_approved", "feedback"]
-PATH_SMS = ["accepted", "registered", "result"]
+PATH_SMS = ["accepted", "feedback_received", "registered", "result"]
 PATH_TASKS = [("review", "completed"), ("handling", "completed"), ("approval", "completed")]
 
 

@@ -22,11 +22,14 @@ from schemas.actions import (
     EscalateInput,
     FeedbackInput,
     InformationRequestInput,
+    OrderInspectionInput,
     ReassignInput,
+    RecordInspectionInput,
     ReviewInput,
     SendBackInput,
 )
-from schemas.enums import ContactKind, HandlingOutcome, Level, ReviewDecision
+from schemas.case import Actor
+from schemas.enums import ContactKind, HandlingOutcome, Level, ReviewDecision, Role, TaskKind
 from schemas.referral import ReferralTarget
 from tests.casedriver import CaseDriver, running_cases
 from tests.clockutil import office_policy
@@ -37,6 +40,7 @@ from tests.testserver import start_test_server
 from workflows.complaint import ComplaintWorkflow
 
 HISTORIES = Path(__file__).parent / "histories"
+INSPECTOR = Actor(username="inspector1", role=Role.INSPECTOR, user_id=9)
 
 
 async def handled_within_sla(cases: CaseDriver):
@@ -262,6 +266,49 @@ async def triage_rejected_to_a_referral_target_and_approved_with_an_outcome(case
     return handle
 
 
+async def inspected_late_then_recorded_and_closed(cases: CaseDriver):
+    """An inspection ordered at review, overdue (to the senior), recorded late, approved, closed by the senior."""
+    policy = default_policy(inspection_budget=timedelta(minutes=30))
+    handle = await cases.start(policy)
+    order = accept().model_copy(update={"inspector": "inspector1"})
+    state = await handle.execute_update(ComplaintWorkflow.review, order)
+    state = await cases.advance(handle, timedelta(minutes=31), events=1)
+    visit = next(t for t in state.tasks if t.kind is TaskKind.INSPECTION)
+    await handle.execute_update(
+        ComplaintWorkflow.record_inspection,
+        RecordInspectionInput(
+            actor=INSPECTOR,
+            task_id=visit.task_id,
+            arrived_at=visit.opened_at + timedelta(minutes=20),
+            findings="کارمند باجه در محل نبود؛ مدیر شعبه جایگزین گذاشت",
+            outcome=HandlingOutcome.RESOLVED_ON_SITE,
+        ),
+    )
+    await cases.approve(handle)
+    await handle.execute_update(ComplaintWorkflow.close, CloseInput(actor=SENIOR, reason="شهروند تلفنی رضایت داد"))
+    return handle
+
+
+async def inspection_ordered_in_handling_then_breached_and_feedback(cases: CaseDriver):
+    """An inspection ordered during handling, a breach (its SMS), the unit's completion, the inspection
+    cancelled at the end, feedback received."""
+    policy = default_policy(level_budgets={level: timedelta(hours=10) for level in Level})
+    handle, state = await cases.handling(policy)
+    await handle.execute_update(
+        ComplaintWorkflow.order_inspection,
+        OrderInspectionInput(actor=SENIOR, inspector="inspector1", note="حضور کارمند در باجه بررسی شود"),
+    )
+    state = await cases.advance(handle, policy.sla + timedelta(seconds=1), events=5)
+    state = await cases.complete(handle, state)
+    await cases.approve(handle)
+    await handle.execute_update(
+        ComplaintWorkflow.give_feedback,
+        FeedbackInput(satisfied=True, rating=4),
+        id=f"give_feedback/{state.current_task_id}/citizen",
+    )
+    return handle
+
+
 SCENARIOS: list[Callable[[CaseDriver], Awaitable]] = [
     handled_within_sla,
     escalated_to_national_and_breached,
@@ -277,6 +324,8 @@ SCENARIOS: list[Callable[[CaseDriver], Awaitable]] = [
     triage_referred_at_intake,
     triage_suggestion_forwarded,
     triage_rejected_to_a_referral_target_and_approved_with_an_outcome,
+    inspected_late_then_recorded_and_closed,
+    inspection_ordered_in_handling_then_breached_and_feedback,
 ]
 
 

@@ -45,6 +45,15 @@ def _new_case(start: CaseStart) -> Case:
     )
 
 
+# What the projection adds to an event's data beyond the workflow's history: whom it notified.
+PROJECTION_ONLY_DATA = ("notified",)
+
+
+def history_data(data: dict | None) -> dict:
+    """An event row's data as the workflow's history holds it, without what the projection added."""
+    return {k: v for k, v in (data or {}).items() if k not in PROJECTION_ONLY_DATA}
+
+
 def _apply_task(row: Task, info: TaskInfo) -> None:
     row.status = info.status.value
     row.due_at = info.due_at

@@ -14,7 +14,10 @@ Who is told what (README: Staff notifications):
 - a reminder before a handling task's own deadline: its holder, else the unit's coordinators;
 - the review is overdue, or a unit's result awaits approval: the agency's senior coordinators;
 - the case breaches its 3-hour deadline, or runs out of levels: the national centre (every active centre admin)
-  and the agency's senior coordinators.
+  and the agency's senior coordinators;
+- a request or a suggestion is forwarded as information (workflows/triage.py): the agency's senior coordinators;
+- an on-site inspection is ordered: the inspector it names; it is not recorded in time: the agency's senior
+  coordinators.
 
 Only active accounts are told. The kinds listed in FOAD_STAFF_NOTIFICATIONS_OFF are not made at all.
 """
@@ -160,6 +163,14 @@ class StaffNotifier:
             return [_Notice(K.APPROVAL_WAITING, await seniors(session, agency_id), done.unit_id if done else None)]
         if kind is EventKind.REVIEW_OVERDUE:
             return [_Notice(K.REVIEW_OVERDUE, await seniors(session, agency_id))]
+        if kind is EventKind.FORWARDED:
+            return [_Notice(K.INFORMATION_FORWARDED, await seniors(session, agency_id))]
+        if kind is EventKind.INSPECTION_ORDERED:
+            visit = next((t for t in transition.tasks if t.task_id == event.task_id), None)
+            inspector = await _by_username(session, event.data.get("inspector"))
+            return [_Notice(K.INSPECTION_ORDERED, inspector, due_at=visit.due_at if visit else None)]
+        if kind is EventKind.INSPECTION_OVERDUE:
+            return [_Notice(K.INSPECTION_OVERDUE, await seniors(session, agency_id))]
         if kind in RECORDED:
             told = [*await national_centre(session), *await seniors(session, agency_id)]
             notice = K.BREACHED if kind is EventKind.BREACHED else K.ESCALATION_EXHAUSTED

@@ -32,6 +32,7 @@ from api.routers import (
     hotspots,
     intake,
     metrics,
+    notifications,
     office_calendar,
     reference,
     reports,
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         hotspots,
         office_calendar,
         claims,
+        notifications,
         sms_inbound,
         triage,
     )

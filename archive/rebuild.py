@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client, WorkflowHistory
 from temporalio.converter import DataConverter
 
-from activities.case import project_transition
+from activities.case import history_data, project_transition
 from activities.hotspot import project_review
 from archive.reconcile import reviews_in, transitions_in
 from archive.store import ARCHIVED_TYPES, open_row
@@ -119,7 +119,10 @@ async def _apply(target: async_sessionmaker[AsyncSession], history: WorkflowHist
 
 
 def _row(model: type, row: Any) -> dict[str, Any]:
-    return {name: getattr(row, name) for name in _columns(model) if name not in NOT_COMPARED}
+    values = {name: getattr(row, name) for name in _columns(model) if name not in NOT_COMPARED}
+    if model is CaseEventRow:  # whom the projection notified is not in the history, and the rebuild tells no one
+        values["data"] = history_data(values["data"])
+    return values
 
 
 async def _table(session: AsyncSession, model: type, skip: set[str]) -> dict[tuple, dict[str, Any]]:

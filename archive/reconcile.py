@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import WorkflowHistory
 from temporalio.converter import DataConverter
 
+from activities.case import history_data
 from archive.store import latest_run, open_row
 from database.models import Case, CaseEventRow, Erasure
 from schemas.archive import Mismatch, ReconcileResult
@@ -71,6 +72,8 @@ async def compare_timeline(session: AsyncSession, tracking_code: str, transition
     recorded = {t.event.seq: timeline_row(t) for t in transitions}
     rows = await session.scalars(select(CaseEventRow).where(CaseEventRow.tracking_code == tracking_code))
     projected = {row.seq: {name: getattr(row, name) for name in TIMELINE_FIELDS} for row in rows}
+    for row in projected.values():
+        row["data"] = history_data(row["data"])
     mismatches = []
     for seq in sorted(recorded.keys() | projected.keys()):
         mine, theirs = projected.get(seq), recorded.get(seq)

@@ -32,7 +32,7 @@ from temporalio.converter import DataConverter
 
 from database.models import ArchivedHistory, ArchiveKey, Erasure
 from database.sessions import transaction
-from infra.codec import EncryptionCodec
+from infra.codec import ENCODING, EncryptionCodec
 from workflows.visibility import WORKFLOW_ID_PREFIX
 
 ARCHIVED_TYPES = ("ComplaintWorkflow", "HotspotReviewWorkflow")
@@ -125,10 +125,14 @@ async def _period_key(session: AsyncSession, period: str, operational: Encryptio
 
 
 def seal_events(history: WorkflowHistory, opener: EncryptionCodec, sealer: EncryptionCodec) -> bytes:
-    """The history's protobuf with every payload opened by the operational codec and sealed by the row's."""
+    """The history's protobuf with every payload the operational codec sealed opened and sealed by the row's.
+
+    A payload it did not seal stays as it is: the SDK's own, such as a patch marker's `patch-data`, which the
+    replayer reads without any codec (sealed, the replay would no longer see the patch)."""
     copy = History(events=history.events)
     for payload in payloads_of(copy):
-        payload.CopyFrom(sealer.seal(opener.open(payload)))
+        if payload.metadata.get("encoding") == ENCODING:
+            payload.CopyFrom(sealer.seal(opener.open(payload)))
     return copy.SerializeToString()
 
 

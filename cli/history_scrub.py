@@ -53,6 +53,8 @@ PERSONAL_FIELDS: dict[str, str] = {
     "username": USERNAME,
     "assignee": USERNAME,
     "inspector": USERNAME,
+    "holder": USERNAME,  # the unit coordinator who claimed a task
+    "to_username": USERNAME,  # whom the senior gave a task to
     "decided_by": USERNAME,
     "description": FREE_TEXT,
     "action_order": FREE_TEXT,
@@ -70,7 +72,7 @@ PERSONAL_FIELDS: dict[str, str] = {
 SMS_FREE_TEXT_PARAMS = frozenset({"referral", "result", "what"})
 SMS_OTHER_PARAMS = frozenset(
     {"tracking_code", "due_at", "due_time", "unit", "reply_due_at", "reply_until", "target", "contact", "contact_kind"}
-    | {"agency"}
+    | {"agency", "link"}  # link: the tracking page's address (its tracking code is replaced like any other)
 )
 # The other text fields that cross Temporal: ids and codes of reference data, enum-like words our code writes,
 # times, and `data` (an event's figures: outcome, cause, levels, due times).

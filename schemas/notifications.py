@@ -17,6 +17,9 @@ class NotificationKind(StrEnum):
     APPROVAL_WAITING = "approval_waiting"  # a unit reported its result: the agency's seniors
     BREACHED = "breached"  # the 3-hour deadline passed: the national centre (admins) and the agency's seniors
     ESCALATION_EXHAUSTED = "escalation_exhausted"  # no level above is left: the centre and the seniors
+    INFORMATION_FORWARDED = "information_forwarded"  # a request or suggestion forwarded: the agency's seniors
+    INSPECTION_ORDERED = "inspection_ordered"  # an on-site inspection ordered: the named inspector
+    INSPECTION_OVERDUE = "inspection_overdue"  # an inspection not recorded in time: the agency's seniors
 
 
 class NotificationOut(BaseModel):

@@ -22,6 +22,9 @@ STAFF_TEMPLATES: dict[NotificationKind, str] = {
     K.APPROVAL_WAITING: "فواد ۱۲۸: گزارش رسیدگی «{unit}» درباره شکایت {tracking_code} در انتظار تأیید شماست.",
     K.BREACHED: "فواد ۱۲۸: مهلت سه‌ساعته شکایت {tracking_code} سپری شد؛ پرونده در «{unit}» است.",
     K.ESCALATION_EXHAUSTED: "فواد ۱۲۸: شکایت {tracking_code} در بالاترین سطح («{unit}») هم در مهلت رسیدگی نشد.",
+    K.INFORMATION_FORWARDED: "فواد ۱۲۸: یک درخواست یا پیشنهاد ({tracking_code}) برای آگاهی شما ثبت شد.",
+    K.INSPECTION_ORDERED: "فواد ۱۲۸: بازرسی حضوری شکایت {tracking_code} به شما سپرده شد. مهلت تا {due_time}.",
+    K.INSPECTION_OVERDUE: "فواد ۱۲۸: بازرسی حضوری شکایت {tracking_code} در مهلت ثبت نشد و به شما سپرده شد.",
 }
 
 STAFF_SEGMENT_BUDGET = 2

@@ -48,7 +48,11 @@ async def closed_case(api: httpx.AsyncClient, sessions) -> str:
     task = await open_task(api, takestan, code, "handling")
     assert (await api.post(f"/tasks/{task['task_id']}/complete", json=DONE, headers=takestan)).status_code == 200
     await projected(sessions, code, status="awaiting_approval")
-    approved = await api.post(f"/cases/{code}/approve", json={"result_note": "کارمند جایگزین مستقر شد"}, headers=senior)
+    approved = await api.post(
+        f"/cases/{code}/approve",
+        json={"result_note": "کارمند جایگزین مستقر شد", "outcome": "substitute_assigned"},
+        headers=senior,
+    )
     assert approved.status_code == 200, approved.text
     await projected(sessions, code, status="awaiting_feedback")
     feedback = await api.post(f"/complaints/{code}/feedback", json={"satisfied": True, "rating": 5})

@@ -39,7 +39,7 @@ _SMALL_TARGETS = """(min) => {
     }
   }
   for (const el of document.querySelectorAll('header a, header button, button, .button, input[type=submit]')) {
-    if (!visible(el) || el.classList.contains('skip')) continue;
+    if (!visible(el) || el.classList.contains('skip') || el.classList.contains('visually-hidden')) continue;
     const r = box(el);
     if (r.width < min || r.height < min) small.push(name(el) + ' ' + Math.round(r.width) + 'x' + Math.round(r.height));
   }
@@ -59,8 +59,9 @@ HEAVIEST = 150_000  # bytes a page may weigh cold (150 KB): its HTML and everyth
 
 
 async def cold_bytes(browser, url: str, storage_state=None) -> tuple[int, dict[str, int]]:
-    """What a page weighs on a first visit (an empty cache): the bytes of its HTML and of every file it loads,
-    each by its URL. `storage_state` (a context's cookies) opens it as the same person."""
+    """What a page weighs on a first visit (an empty cache): the bytes the network carries for its HTML and for
+    every file it loads (gzipped where the server compresses it), each by its URL. `storage_state` (a context's
+    cookies) opens it as the same person."""
     context = await browser.new_context(viewport=PHONE, storage_state=storage_state)
     try:
         page = await context.new_page()
@@ -68,7 +69,7 @@ async def cold_bytes(browser, url: str, storage_state=None) -> tuple[int, dict[s
 
         async def weigh(response) -> None:
             if response.request.method == "GET" and response.status < 300:
-                sizes[response.url] = len(await response.body())
+                sizes[response.url] = (await response.request.sizes())["responseBodySize"]
 
         page.on("response", weigh)
         await page.goto(url, wait_until="load")

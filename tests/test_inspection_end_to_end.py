@@ -128,7 +128,13 @@ def test_an_inspection_ordered_visited_and_recorded_late_passes_to_the_senior(st
 
     # The senior approves; the citizen downloads the written answer and reads it back.
     api.open_task("sso-senior", code, "approval")
-    ok(api.post(f"/cases/{code}/approve", "sso-senior", json={"result_note": "نیروی جایگزین در باجه مستقر شد"}))
+    ok(
+        api.post(
+            f"/cases/{code}/approve",
+            "sso-senior",
+            json={"result_note": "نیروی جایگزین در باجه مستقر شد", "outcome": "resolved_on_site"},
+        )
+    )
     api.wait_public(code, feedback_due=True)
     pdf = api.get(f"/citizen/cases/{code}/written-answer")
     assert pdf.status_code == 200, pdf.text

@@ -84,6 +84,7 @@ async def test_the_senior_orders_an_inspection_the_inspector_records_it_the_citi
     await reload_until(senior, f"{site}/cases/{code}", "#form-approve")
     await senior.get_by_label("نتیجه برای شهروند").fill("نیروی جایگزین در باجه مستقر شد")
     await senior.get_by_role("button", name="تأیید و اطلاع به شهروند").click()
+    await senior.get_by_role("button", name="بله، نتیجه تأیید و به شهروند اعلام شود").click()  # it asks first
     await senior.locator("#action-done").wait_for()
 
     stranger = await browsing.page(PHONE)

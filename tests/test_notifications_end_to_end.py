@@ -137,6 +137,8 @@ def test_a_silent_case_tells_each_level_the_senior_and_the_centre_once_across_a_
     citizen = stack.rows(
         "SELECT template FROM sms_outbox WHERE tracking_code = :c AND template NOT LIKE 'staff_%'", c=code
     )
-    assert Counter(m["template"] for m in citizen) == Counter({"registered": 1, "accepted": 1, "escalated": 3})
+    assert Counter(m["template"] for m in citizen) == Counter(
+        {"registered": 1, "accepted": 1, "escalated": 3, "breached": 1}
+    )
     worker_log = stack.children["worker"].log.read_text()
     assert "09120000012" not in worker_log and "0912***0012" in worker_log, "mobiles masked in the worker's log"

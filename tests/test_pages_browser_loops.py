@@ -61,7 +61,8 @@ async def test_question_answer_approval_and_feedback_by_sms_at_phone_width(loop_
     await no_sideways_scroll(senior)
     await senior.get_by_role("button", name="ارسال پرسش").click()
     assert "پیامک شد" in await senior.locator("#action-done").inner_text()
-    assert "در انتظار پاسخ شهروند" in await senior.locator(".badge.warn").inner_text()
+    paused = senior.locator(".clock-paused").first
+    assert "متوقف" in await paused.inner_text() and "در انتظار پاسخ شهروند" in await paused.inner_text()
 
     # The SMS asks the citizen to answer on the tracking page, and carries its link.
     async with seeded() as session:

@@ -58,7 +58,9 @@ async def test_approving_asks_first_and_only_the_confirmation_acts(app, seeded):
     async with staff(app, "sso-senior") as senior:
         token = csrf((await senior.get(f"/cases/{code}")).text)
         note = "کارمند جایگزین در باجه حاضر شد"
-        asked = await senior.post(f"/cases/{code}/approve", data={"csrf": token, "result_note": note})
+        asked = await senior.post(
+            f"/cases/{code}/approve", data={"csrf": token, "result_note": note, "outcome": "substitute_assigned"}
+        )
         assert asked.status_code == 200 and 'id="form-confirm"' in asked.text
         assert "برای شهروند پیامک می‌شود" in asked.text and note in asked.text
         assert f'href="/cases/{code}" id="confirm-cancel"' in asked.text
@@ -74,7 +76,11 @@ async def test_closing_asks_first_says_it_is_not_approving_and_a_bad_form_never_
     async with http(app) as api:
         code = await _awaiting_approval(api, seeded)
         senior = await login(api, "sso-senior")
-        approved = await api.post(f"/cases/{code}/approve", json={"result_note": "جایگزین آمد"}, headers=senior)
+        approved = await api.post(
+            f"/cases/{code}/approve",
+            json={"result_note": "جایگزین آمد", "outcome": "substitute_assigned"},
+            headers=senior,
+        )
         assert approved.status_code == 200
     await projected(seeded, code, status="awaiting_feedback")
     async with staff(app, "sso-senior") as senior:
@@ -99,7 +105,7 @@ async def test_a_unit_escalates_with_a_reason_after_confirming(app, seeded):
     async with staff(app, "sso-takestan") as unit:
         page = (await unit.get(f"/cases/{code}")).text
         assert 'id="form-escalate"' in page and 'id="escalate-reason"' in page
-        task_id = re.search(r'id="form-escalate">.*?name="task_id" value="([^"]+)"', page, re.S).group(1)
+        task_id = re.search(r'id="form-escalate" novalidate>.*?name="task_id" value="([^"]+)"', page, re.S).group(1)
         reason = "این مورد در اختیار اداره کل استان است"
         asked = await unit.post(
             f"/cases/{code}/escalate", data={"csrf": csrf(page), "task_id": task_id, "reason": reason}
@@ -139,6 +145,9 @@ async def test_an_action_the_case_no_longer_allows_is_refused_before_the_questio
     await projected(seeded, code)
     async with staff(app, "sso-senior") as senior:
         token = csrf((await senior.get(f"/cases/{code}")).text)
-        refused = await senior.post(f"/cases/{code}/approve", data={"csrf": token, "result_note": "نتیجه خوب بود"})
+        refused = await senior.post(
+            f"/cases/{code}/approve",
+            data={"csrf": token, "result_note": "نتیجه خوب بود", "outcome": "substitute_assigned"},
+        )
         assert refused.status_code == 409 and 'id="form-confirm"' not in refused.text
         assert re.search(r'id="action-error">([^<]+)<', refused.text)

@@ -190,7 +190,7 @@ async def test_each_staff_role_and_the_citizen_follow_one_case_to_its_end(site, 
     await log_in(senior, site, "sso-senior")
     await reload_until(senior, f"{site}/inbox", f"a[href='/cases/{tracking_code}']")
     row = senior.locator("table.inbox tbody tr", has=senior.locator(f"a[href='/cases/{tracking_code}']"))
-    deadline = await row.locator(".countdown").bounding_box()
+    deadline = await row.locator(".clock").first.bounding_box()
     assert deadline and 0 <= deadline["x"] and deadline["x"] + deadline["width"] <= PHONE["width"]
     assert deadline["y"] < 740 * 3, "the deadline is in the row's card, not far below"
     await check_page(senior, shots, "20-senior-inbox")
@@ -199,7 +199,7 @@ async def test_each_staff_role_and_the_citizen_follow_one_case_to_its_end(site, 
     await senior.goto(case_url)
     await check_page(senior, shots, "21-senior-case")
     await senior.get_by_label("واحد مسئول").select_option("sso-qazvin")
-    await senior.get_by_label("ارجاع (اگر خارج از حیطه است)").fill("یادداشت")
+    await senior.get_by_label("ارجاع به مرجع دیگر، اگر خارج از حیطه است").fill("یادداشت")
     await senior.get_by_role("button", name="ثبت بررسی").click()
     await assert_error_beside(
         senior, "review-action-order", "برای پذیرش، واحد مسئول و دستور اقدام (دست‌کم ۳ نویسه) لازم است."
@@ -279,6 +279,7 @@ async def test_each_staff_role_and_the_citizen_follow_one_case_to_its_end(site, 
     await reload_until(senior, case_url, "#form-approve")
     await senior.get_by_label("نتیجه برای شهروند").fill("کارمند جایگزین در باجه حاضر شد")
     await senior.get_by_role("button", name="تأیید و اطلاع به شهروند").click()
+    await senior.get_by_role("button", name="بله، نتیجه تأیید و به شهروند اعلام شود").click()  # it asks first
     await senior.locator("#action-done").wait_for()
     assert await senior.locator("#case-status").inner_text() == CaseStatus.AWAITING_FEEDBACK.label_fa
     assert await senior.locator("#form-approve").count() == 0

@@ -48,7 +48,8 @@ def test_escalation_is_never_called_a_referral():
     for kind in (EventKind.ESCALATED, EventKind.ESCALATION_EXHAUSTED, EventKind.TASK_OPENED):
         assert "ارجاع" not in EVENT_LABELS_FA[kind]
     assert "ارجاع" not in TASK_STATUS_FA[TaskStatus.EXPIRED]
-    assert "ارجاع" in EVENT_LABELS_FA[EventKind.REJECTED]
+    assert "ارجاع" in EVENT_LABELS_FA[EventKind.REFERRED], "a referral is to another authority"
+    assert "ارجاع" not in EVENT_LABELS_FA[EventKind.REJECTED], "a rejection without a target refers to no one"
     for path in READ_BY_PEOPLE:
         for line in path.read_text(encoding="utf-8").splitlines():
             assert not re.search(r"ارجاع[^\n]{0,12}سطح|سطح[^\n]{0,12}ارجاع", line), (path, line)

@@ -37,7 +37,11 @@ async def _awaiting_feedback(api: httpx.AsyncClient, seeded) -> str:
     task = await open_task(api, takestan, code, "handling")
     assert (await api.post(f"/tasks/{task['task_id']}/complete", json=DONE, headers=takestan)).status_code == 200
     await open_task(api, senior, code, "approval")
-    approved = await api.post(f"/cases/{code}/approve", json={"result_note": "جایگزین مستقر شد"}, headers=senior)
+    approved = await api.post(
+        f"/cases/{code}/approve",
+        json={"result_note": "جایگزین مستقر شد", "outcome": "substitute_assigned"},
+        headers=senior,
+    )
     assert approved.status_code == 200, approved.text
     await projected(seeded, code, status="awaiting_feedback")
     return code

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from database.models import CaseEventRow, Notification, SmsOutbox, Task
 from sms import segments
 from tests.apiutil import file, login, open_task, projected
-from tests.factories import OFFICE, PASSWORD
+from tests.factories import OFFICE, PASSWORD, complaint
 from tests.polling import eventually_async
 
 ACCEPT = {"decision": "accept", "unit_id": OFFICE, "action_order": "با شعبه تماس بگیرید و جایگزین بفرستید"}
@@ -44,6 +44,35 @@ async def _notices(sessions, code: str) -> list[Notification]:
     async with sessions() as session:
         found = await session.scalars(select(Notification).where(Notification.tracking_code == code))
         return list(found)
+
+
+# First in the module: the tests after it skip hours ahead, and a case filed then breaches at once.
+async def test_the_json_api_lists_ones_own_notifications_and_marks_them_read(api, seeded, temporal_env):
+    code = await file(api)
+    await projected(seeded, code)
+    senior = await login(api, "sso-senior")
+    assert (await api.post(f"/cases/{code}/review", json=ACCEPT, headers=senior)).status_code == 200
+    await _event(seeded, code, "review_accepted")
+    unit = await login(api, "sso-takestan")
+    mine = (await api.get("/notifications", headers=unit)).json()
+    arrived = [n for n in mine["items"] if n["tracking_code"] == code]
+    assert [n["kind"] for n in arrived] == ["task_arrived"] and arrived[0]["read_at"] is None
+    assert mine["unread"] >= 1 and "۱۲۸" in arrived[0]["body"]
+
+    others = (await api.get("/notifications", headers=senior)).json()["items"]
+    foreign = await api.post("/notifications/read", json={"ids": [arrived[0]["id"]]}, headers=senior)
+    assert foreign.status_code == 200 and foreign.json()["marked"] == 0, "another person's notification is not marked"
+    assert all(n["id"] != arrived[0]["id"] for n in others)
+
+    marked = await api.post("/notifications/read", json={"ids": [arrived[0]["id"]]}, headers=unit)
+    assert marked.json()["marked"] == 1 and marked.json()["unread"] == mine["unread"] - 1
+    again = await api.post("/notifications/read", json={"ids": [arrived[0]["id"]]}, headers=unit)
+    assert again.json()["marked"] == 0, "marking twice changes nothing"
+    unread = (await api.get("/notifications", params={"unread_only": True}, headers=unit)).json()["items"]
+    assert all(n["id"] != arrived[0]["id"] for n in unread)
+    bad = await api.get("/notifications", params={"limit": 0}, headers=unit)
+    assert bad.status_code == 422 and bad.json()["error"]["details"][0]["loc"][-1] == "limit"
+    assert (await api.get("/notifications")).status_code in (401, 403), "a citizen has no staff notifications"
 
 
 async def test_two_coordinators_claim_at_once_one_wins_and_the_loser_is_told_who_holds_it(api, seeded, temporal_env):
@@ -214,3 +243,21 @@ async def test_a_case_nobody_acts_on_tells_each_level_the_senior_and_the_centre_
     for message in outbox:
         assert message.status == "pending" and message.segments == segments.count(message.body).segments <= 2
         assert "۱۲۸" in message.body and code not in message.body, "Persian, in Persian digits"
+
+
+async def test_a_suggestion_and_an_inspection_tell_the_senior_and_the_named_inspector(api, seeded, temporal_env):
+    suggestion = await file(api, complaint() | {"contact": "suggestion"})
+    await projected(seeded, suggestion, status="forwarded")
+    got = Counter((n.kind, n.username) for n in await _notices(seeded, suggestion))
+    assert got == Counter({("information_forwarded", "sso-senior"): 1}), got
+
+    code = await file(api)
+    await projected(seeded, code)
+    senior = await login(api, "sso-senior")
+    ordered = ACCEPT | {"inspector": "inspector1"}
+    assert (await api.post(f"/cases/{code}/review", json=ordered, headers=senior)).status_code == 200
+    await _event(seeded, code, "inspection_ordered")
+    await temporal_env.sleep(timedelta(minutes=65))  # the inspection's hour runs out: it passes to the senior
+    await _event(seeded, code, "inspection_overdue")
+    kinds = Counter((n.kind, n.username) for n in await _notices(seeded, code))
+    assert kinds[("inspection_ordered", "inspector1")] == 1 and kinds[("inspection_overdue", "sso-senior")] == 1

@@ -244,7 +244,7 @@ async def _track_page(
     if state is not None:
         # The workflow is ahead of the read model just after an action: the page shows where the case is now
         # (after feedback: closed, not still "awaiting feedback").
-        status = public.from_state(state)
+        status = public.from_state(state, notes=mine)
     offered = {a.value for a in allowed(state, CITIZEN_SCOPE) & CITIZEN_ACTIONS} if state is not None else set()
     task_time, case_time = await _clocks(session, status)
     return page(

@@ -29,6 +29,7 @@ CASE_LABEL_FA = "مهلت سه‌ساعته پرونده"
 TASK_LABELS_FA = {
     TaskKind.REVIEW: "زمان بررسی",
     TaskKind.HANDLING: "زمان این سطح پیش از انتقال به سطح بالاتر",
+    TaskKind.INSPECTION: "زمان بازرسی پیش از سپردن به راهبر ارشد",
 }
 CITIZEN_TASK_LABEL_FA = "زمان پاسخ اداره در این سطح پیش از رفتن به سطح بالاتر"
 PAUSED_WHY_FA = {

@@ -15,6 +15,7 @@ from api.edge.errors import Conflict
 from api.engine import Engine
 from api.pages.rendering import page
 from schemas.actions import ApproveRequest, ReasonRequest, ReviewRequest
+from schemas.enums import HandlingOutcome
 from workflows.rules import Action, state_refusal
 
 
@@ -69,7 +70,7 @@ def needed(action: str, form: dict[str, str]) -> bool:
 def _check_fields(action: str, form: dict[str, str]) -> None:
     """The fields as the action will read them (pydantic.ValidationError: the case page's 422)."""
     if action == "approve":
-        ApproveRequest(result_note=form.get("result_note", ""))
+        ApproveRequest(result_note=form.get("result_note", ""), outcome=form.get("outcome", ""))
     elif action == "review":
         ReviewRequest(decision="reject", referral_note=form.get("referral_note") or None)
     else:
@@ -96,5 +97,6 @@ async def confirmation_page(
         action=action,
         what=what,
         typed=form.get(what.field, ""),
+        outcome=HandlingOutcome(form["outcome"]).label_fa if action == "approve" else None,
         fields=fields,
     )

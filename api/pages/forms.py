@@ -168,16 +168,19 @@ def intake_fields(form: dict[str, str], *, channel: str, mobile: str | None = No
     }
 
 
-def intake_from_form(form: dict[str, str], *, channel: str, mobile: str | None = None) -> ComplaintIntake:
-    """The validated complaint of an intake page, or FormInvalid with every field's Persian reason at once (the
-    incident time's included, so a person fixes everything in one go)."""
+def intake_from_form(
+    form: dict[str, str], *, channel: str, mobile: str | None = None, **extra: object
+) -> ComplaintIntake:
+    """The validated complaint of an intake page (with `extra` fields, such as the operator's caller_code), or
+    FormInvalid with every field's Persian reason at once (the incident time's included, so a person fixes
+    everything in one go)."""
     errors: dict[str, str] = {}
     try:
         incident_at(form.get("incident_day", ""), form.get("incident_time", ""))
     except FormInvalid as exc:
         errors = exc.errors
     try:
-        intake = ComplaintIntake(**intake_fields(form, channel=channel, mobile=mobile))
+        intake = ComplaintIntake(**intake_fields(form, channel=channel, mobile=mobile), **extra)
     except ValidationError as exc:
         raise FormInvalid(field_errors(exc) | errors) from None
     return intake  # (an unreadable time is None, which the model refuses: `errors` is empty here)

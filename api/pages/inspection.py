@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import StaffUser
+from api.pages.clocks import task_clock
 from api.services import casework
 from database.models import Case, Task, User
 from schemas.actions import OrderInspectionRequest, RecordInspectionRequest
@@ -28,6 +29,12 @@ async def inspection_context(session: AsyncSession, case: Case, tasks: list[Task
     )
     return {
         "inspections": [t for t in tasks if t.kind == TaskKind.INSPECTION.value],
+        # the inspection's own hour, worded like every other clock (api/pages/clocks.py); not paused by a question
+        "inspection_clocks": {
+            t.task_id: task_clock(kind=t.kind, status=t.status, due_at=t.due_at, paused=False)
+            for t in tasks
+            if t.kind == TaskKind.INSPECTION.value
+        },
         "inspectors": inspectors,
         "inspector_names": {u.username: u.full_name for u in inspectors},
     }

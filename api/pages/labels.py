@@ -49,7 +49,7 @@ EVENT_LABELS_FA = {
     EventKind.REFERRED: "ارجاع به مرجع صالح",
     EventKind.FORWARDED: "ثبت و ارسال برای آگاهی راهبر ارشد",
     EventKind.INSPECTION_ORDERED: "دستور بازرسی حضوری",
-    EventKind.INSPECTION_OVERDUE: "تأخیر در بازرسی؛ ارجاع به راهبر ارشد",
+    EventKind.INSPECTION_OVERDUE: "تأخیر در بازرسی؛ سپردن به راهبر ارشد",
     EventKind.INSPECTION_COMPLETED: "ثبت گزارش بازرسی حضوری",
     EventKind.INSPECTION_CANCELLED: "لغو بازرسی حضوری",
 }
@@ -83,7 +83,9 @@ CITIZEN_STATUS_FA = {
     CaseStatus.AWAITING_APPROVAL: "رسیدگی انجام شد؛ دستگاه نتیجه را بررسی می‌کند",
     CaseStatus.AWAITING_FEEDBACK: "نتیجه اعلام شد؛ منتظر نظر شما هستیم",
     CaseStatus.CLOSED: "بسته‌شده",
-    CaseStatus.REJECTED: "خارج از حیطه فواد؛ به مرجع دیگری ارجاع شد",
+    CaseStatus.REJECTED: "خارج از حیطه فواد",
+    CaseStatus.REFERRED: "خارج از حیطه فواد؛ به مرجع صالح ارجاع داده شد",
+    CaseStatus.FORWARDED: "درخواست یا پیشنهاد شما برای آگاهی دستگاه فرستاده شد",
 }
 
 

@@ -282,9 +282,8 @@ async def caller_verify(
         code = OtpVerify(mobile=mobile, code=form.get("code", "")).code
         await enforce(sessions, per_hour("otp-verify-mobile", settings.otp_verify_per_mobile_per_hour), mobile)
         await verify_code(sessions=sessions, settings=settings, mobile=mobile, code=code)
-    except (ValidationError, OtpRejected) as exc:
-        spent = isinstance(exc, OtpRejected) and not exc.attempts_left
-        error = "کد دیگر معتبر نیست؛ کد تازه بفرستید." if spent else "کد نادرست یا منقضی است."
+    except (ValidationError, OtpRejected):
+        error = "کد نادرست یا منقضی است؛ اگر باز نپذیرفت، کد تازه بفرستید."  # one answer for every cause
         return page(
             request,
             "staff/caller.html",

@@ -185,7 +185,10 @@ async def _case_page(
     case, state = view.case, view.live
     units = list(await session.scalars(select(Unit).where(Unit.agency_id == case.agency_id)))
     task_time, case_time = _clocks(case, state, view.tasks)
-    people = await People.of(session, [e.actor_username for e in view.events] + [t.closed_by for t in view.tasks])
+    named = [e.actor_username for e in view.events] + [t.closed_by for t in view.tasks]
+    named += [e.data.get("holder") for e in view.events if e.data] + [t.holder for t in view.tasks]
+    named += [n.get("username") for e in view.events if e.data for n in e.data.get("notified", [])]
+    people = await People.of(session, named)
     return page(
         request,
         "staff/case.html",
@@ -305,6 +308,7 @@ async def case_action(
     form = await page_session.form_with_csrf(request)
     try:
         if confirm.needed(action, form):  # an irreversible action: first the page that asks "are you sure?"
+            await release_connection(session)  # its check asks the workflow, which may wait for a worker
             return await confirm.confirmation_page(request, engine, user, tracking_code, action, form)
         state = await _act(session, engine, user, tracking_code, action, form)
     except ValidationError as exc:

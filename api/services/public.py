@@ -79,9 +79,10 @@ def from_read_model(case: Case, events: list[CaseEventRow], *, mobile: str | Non
     )
 
 
-def from_state(state: CaseState) -> PublicStatus:
-    """For the moment between intake and the first projection, when only the workflow knows the case. The
-    state does not name the mobile, so no notes (a case a second old has none anyway)."""
+def from_state(state: CaseState, *, notes: bool = False) -> PublicStatus:
+    """From the workflow's state: between intake and the first projection, when only the workflow knows the case,
+    or on the citizen's own page just after an action. The state does not name the mobile: the staff's notes only
+    with `notes`, for a caller who proved the case's own mobile."""
     return _status(
         tracking_code=state.tracking_code,
         status=state.status,
@@ -90,8 +91,8 @@ def from_state(state: CaseState) -> PublicStatus:
         registered_at=state.registered_at,
         due_at=state.due_at,
         breached=state.breached,
-        result_note=None,
-        referral_note=None,
+        result_note=state.result_note if notes else None,
+        referral_note=state.referral_note if notes else None,
         result_approved=state.result_approved_at is not None,
         timeline=[PublicEvent(kind=e.kind.value, at=e.at) for e in state.events if e.kind.value not in _HIDDEN_EVENTS],
         paused=state.open_pause is not None,

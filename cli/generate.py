@@ -186,9 +186,10 @@ async def _write(engine: AsyncEngine, case_rows: list[dict], event_rows: list[di
     async with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             raw = (await connection.get_raw_connection()).driver_connection
-            await raw.copy_records_to_table(
-                "cases", columns=CASE_COLUMNS, records=[tuple(r[c] for c in CASE_COLUMNS) for r in case_rows]
-            )
+            # The columns the generator fills; the others (added since) take their server defaults.
+            columns = [c for c in CASE_COLUMNS if c in case_rows[0]] if case_rows else CASE_COLUMNS
+            records = [tuple(r[c] for c in columns) for r in case_rows]
+            await raw.copy_records_to_table("cases", columns=columns, records=records)
             records = [tuple("{}" if c == "data" else r[c] for c in EVENT_COLUMNS) for r in event_rows]
             await raw.copy_records_to_table("case_events", columns=EVENT_COLUMNS, records=records)
         else:

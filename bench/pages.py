@@ -7,7 +7,8 @@ chromium at 360x740, then prints:
    code (read from the SMS outbox, as the phone would show it), the form, the code on screen; each run in a fresh
    browser context with its own mobile, timed from the first request to the tracking code shown;
 2. what each page weighs cold (its HTML and every file it loads, with an empty cache), for the citizen and for
-   each staff role, heaviest first.
+   each staff role, heaviest first: the bytes the network carries (the HTML gzipped), as tests/pagecheck.py
+   weighs it against HEAVIEST, and beside them the bytes once decoded.
 
 Nothing is asserted: the numbers are for the README (Performance). The tests check a page's bytes
 (tests/pagecheck.py, HEAVIEST), never its speed.
@@ -117,12 +118,26 @@ async def drive(stack, runs: int) -> None:
             pages += [(state, username, path) for path in paths]
         weights = []
         for state, who, path in pages:
-            total, files = await cold_bytes(browser, f"{root}{path}", state)
-            html = files.get(f"{root}{path}", 0)
-            weights.append((total, html, path.replace(code, "{code}"), who))
-        print("pages cold (HTML and every file loaded, empty cache), heaviest first:")
-        for total, html, path, who in sorted(weights, reverse=True):
-            print(f"  {total / 1000:6.1f} KB  (HTML {html / 1000:5.1f} KB)  {path}  ({who})")
+            decoded: dict[str, int] = {}
+            total, files = await cold_bytes(browser, f"{root}{path}", state, decoded)
+            url = f"{root}{path}"
+            weights.append(
+                (
+                    total,
+                    files.get(url, 0),
+                    sum(decoded.values()),
+                    decoded.get(url, 0),
+                    path.replace(code, "{code}"),
+                    who,
+                )
+            )
+        print("pages cold (HTML and every file loaded, empty cache), heaviest first, as the network carries them")
+        print("(the HTML gzipped), then once decoded:")
+        for total, html, unpacked, unpacked_html, path, who in sorted(weights, reverse=True):
+            print(
+                f"  {total / 1000:6.1f} KB  (HTML {html / 1000:5.1f} KB)  decoded {unpacked / 1000:6.1f} KB"
+                f"  (HTML {unpacked_html / 1000:5.1f} KB)  {path}  ({who})"
+            )
         await browser.close()
 
 

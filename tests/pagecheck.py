@@ -58,10 +58,12 @@ _ITALIC = """() => [...document.querySelectorAll('body *')].filter((el) => el.in
 HEAVIEST = 150_000  # bytes a page may weigh cold (150 KB): its HTML and everything it loads
 
 
-async def cold_bytes(browser, url: str, storage_state=None) -> tuple[int, dict[str, int]]:
+async def cold_bytes(
+    browser, url: str, storage_state=None, decoded: dict[str, int] | None = None
+) -> tuple[int, dict[str, int]]:
     """What a page weighs on a first visit (an empty cache): the bytes the network carries for its HTML and for
     every file it loads (gzipped where the server compresses it), each by its URL. `storage_state` (a context's
-    cookies) opens it as the same person."""
+    cookies) opens it as the same person. `decoded`, if given, gets each file's bytes once uncompressed."""
     context = await browser.new_context(viewport=PHONE, storage_state=storage_state)
     try:
         page = await context.new_page()
@@ -70,6 +72,8 @@ async def cold_bytes(browser, url: str, storage_state=None) -> tuple[int, dict[s
         async def weigh(response) -> None:
             if response.request.method == "GET" and response.status < 300:
                 sizes[response.url] = (await response.request.sizes())["responseBodySize"]
+                if decoded is not None:
+                    decoded[response.url] = len(await response.body())
 
         page.on("response", weigh)
         await page.goto(url, wait_until="load")

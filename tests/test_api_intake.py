@@ -8,6 +8,8 @@ import cli.seed
 from api.services.tracking import is_valid_tracking_code, new_tracking_code
 from database.models import IntakeKey
 from database.sessions import create_engine, sessionmaker
+from schemas.citizen_words import CITIZEN_STATUS_FA, CITIZEN_STEP_FA
+from schemas.enums import CaseStatus, Step
 from tests import REFDATA
 from tests.apiutil import citizen_auth, file, http, login, make_app, projected
 from tests.dbutil import migrate
@@ -134,6 +136,22 @@ async def test_public_status_shows_no_personal_data(api):
     assert body["feedback_due"] is False
     assert body["timeline"][0]["kind"] == "registered"
     assert set(body["timeline"][0]) == {"kind", "at"}
+
+
+async def test_public_status_speaks_the_citizens_words_not_the_centres_internal_titles(api):
+    code = await file(api)
+    body = (await eventually_async(lambda: _public(api, code))).json()
+    assert (body["status_fa"], body["step_fa"]) == (
+        CITIZEN_STATUS_FA[CaseStatus.IN_REVIEW],
+        CITIZEN_STEP_FA[Step.REVIEW],
+    )
+    assert "راهبر" not in body["status_fa"] + body["step_fa"], "«در انتظار بررسی راهبر ارشد» is the staff's title"
+    assert set(CITIZEN_STATUS_FA) == set(CaseStatus) and set(CITIZEN_STEP_FA) == set(Step), "a word for each"
+
+
+async def _public(api, code):
+    response = await api.get(f"/complaints/{code}")
+    return response if response.status_code == 200 else None
 
 
 async def test_public_status_answers_from_the_workflow_before_the_read_model_has_the_case(

@@ -106,7 +106,7 @@ async def _citizen_on_the_form(browsing, site: str):
 
 async def test_a_citizens_suggestion_reaches_the_seniors_information_items(site, browsing, tmp_path):
     phone = await _citizen_on_the_form(browsing, site)
-    await phone.get_by_label("پیشنهاد (ثبت و ارسال برای آگاهی راهبر ارشد؛ بدون مهلت سه‌ساعته)").check()
+    await phone.get_by_label("پیشنهاد (ثبت و ارسال برای آگاهی مسئولان؛ بدون مهلت سه‌ساعته)").check()
     await phone.get_by_label("عدم حضور کارمند/مدیر یا عدم پیش‌بینی نیروی جایگزین").check()
     text = "پیشنهاد می‌کنم برای سالمندان باجه جداگانه‌ای باز شود"
     await _fill_office_and_time(phone, text)

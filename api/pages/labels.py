@@ -68,25 +68,9 @@ TASK_STATUS_FA = {
 }
 CHANNEL_FA = {Channel.PHONE: "تلفن ۱۲۸", Channel.WEB: "وب", Channel.APP: "اپلیکیشن"}
 
-# The citizen's pages name each step and status as the citizen lives it, without the centre's internal titles.
-CITIZEN_STEP_FA = {
-    Step.CONTACT: "تماس شما",
-    Step.REGISTRATION: "ثبت شکایت",
-    Step.REVIEW: "بررسی در دستگاه",
-    Step.HANDLING: "رسیدگی در اداره",
-    Step.RESULT: "اعلام نتیجه",
-    Step.FEEDBACK: "نظر شما",
-}
-CITIZEN_STATUS_FA = {
-    CaseStatus.IN_REVIEW: "در حال بررسی در دستگاه",
-    CaseStatus.IN_HANDLING: "در حال رسیدگی در اداره",
-    CaseStatus.AWAITING_APPROVAL: "رسیدگی انجام شد؛ دستگاه نتیجه را بررسی می‌کند",
-    CaseStatus.AWAITING_FEEDBACK: "نتیجه اعلام شد؛ منتظر نظر شما هستیم",
-    CaseStatus.CLOSED: "بسته‌شده",
-    CaseStatus.REJECTED: "خارج از حیطه فواد",
-    CaseStatus.REFERRED: "خارج از حیطه فواد؛ به مرجع صالح ارجاع داده شد",
-    CaseStatus.FORWARDED: "درخواست یا پیشنهاد شما برای آگاهی دستگاه فرستاده شد",
-}
+# The citizen's pages name each step and status as the citizen lives it (schemas/citizen_words.py: the public
+# JSON status says the same).
+from schemas.citizen_words import CITIZEN_STATUS_FA, CITIZEN_STEP_FA  # noqa: E402
 
 
 def _lookup(table: dict, enum: type, value: object) -> str:

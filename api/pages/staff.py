@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from api.auth.login import authenticate
 from api.deps import EngineDep, SessionDep, SessionsDep, SettingsDep, StaffUser, release_connection
-from api.edge.errors import ApiError, engine_error
+from api.edge.errors import ApiError, FieldInvalid, engine_error
 from api.engine import Engine
 from api.pages import confirm, inspection
 from api.pages import session as page_session
@@ -328,8 +328,19 @@ async def case_action(
             raise
         # A refused action (409, 422) or an engine that did not answer (503): the coordinator stays on the case,
         # with the reason above its forms, and may press again (the action's update id makes a retry safe).
+        # A field only the server could judge (an arrival before the order): its reason beside it too, the form kept.
+        failed = None
+        if isinstance(err, FieldInvalid):
+            failed = FailedForm(action, form, {str(err.details[0]["loc"][-1]): err.details[0]["message_fa"]})
         response = await _case_page(
-            request, session, engine, user, tracking_code, status_code=err.status_code, error=error_message_fa(err)
+            request,
+            session,
+            engine,
+            user,
+            tracking_code,
+            status_code=err.status_code,
+            error=error_message_fa(err),
+            failed=failed,
         )
         response.headers.update(err.headers or {})
         return response

@@ -17,6 +17,7 @@ from api.services.responses import PublicEvent, PublicStatus
 from api.services.tracking import is_valid_tracking_code, normalize_tracking_code
 from database.models import Case, CaseEventRow, IntakeKey
 from schemas.case import CaseState
+from schemas.citizen_words import CITIZEN_STATUS_FA, CITIZEN_STEP_FA
 from schemas.enums import CaseStatus, EventKind, Level, Step
 
 _HIDDEN_EVENTS = {EventKind.IGNORED_SIGNAL.value}
@@ -41,10 +42,10 @@ def _status(
     return PublicStatus(
         tracking_code=tracking_code,
         status=status,
-        status_fa=status.label_fa,
+        status_fa=CITIZEN_STATUS_FA[status],
         step=step,
         step_number=step.number,
-        step_fa=step.label_fa,
+        step_fa=CITIZEN_STEP_FA[step],
         level=level,
         level_fa=level.label_fa if level else None,
         registered_at=registered_at,

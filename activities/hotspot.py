@@ -26,12 +26,10 @@ class HotspotActivities:
         *,
         rule: HotspotRule,
         review_period: timedelta,
-        sla_seconds: float,
     ) -> None:
         self._sessions = sessions
         self._rule = rule
         self._review_period = review_period
-        self._sla_seconds = sla_seconds
 
     @activity.defn(name="record_hotspot_review")
     async def record_hotspot_review(self, state: HotspotState) -> None:
@@ -69,7 +67,7 @@ class HotspotActivities:
         async with transaction(self._sessions) as session:
             if await session.get(MonthlyReport, (year, month)) is not None:
                 return None
-            figures = await compute(session, ReportSlice(), year=year, month=month, sla_seconds=self._sla_seconds)
+            figures = await compute(session, ReportSlice(), year=year, month=month)
             session.add(
                 MonthlyReport(
                     jalali_year=year,

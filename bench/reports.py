@@ -43,7 +43,6 @@ from timekeeping.jalali import month_bounds
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/foad_bench"
-SLA = 3 * 3600
 
 
 async def prepare(url: str, *, cases: int, months: int, end: tuple[int, int]) -> None:
@@ -134,7 +133,7 @@ async def measure(url: str, year: int, month: int) -> None:
             for name, report_slice in (await slices(session)).items():
                 _, elapsed = await timed(
                     f"monthly / {name}",
-                    lambda s=report_slice: monthly_report(session, s, year=year, month=month, sla_seconds=SLA),
+                    lambda s=report_slice: monthly_report(session, s, year=year, month=month),
                     limit=1.0,
                 )
                 worst = max(worst, elapsed)
@@ -142,13 +141,11 @@ async def measure(url: str, year: int, month: int) -> None:
             print("other queries:")
             await timed(
                 "annual / nationwide (12 months)",
-                lambda: annual_report(session, ReportSlice(), year=year, sla_seconds=SLA),
+                lambda: annual_report(session, ReportSlice(), year=year),
             )
             await timed(
                 "ranking / units, the year",
-                lambda: ranking(
-                    session, scope="unit", year=year, min_cases=30, weights=RankingWeights(), sla_seconds=SLA
-                ),
+                lambda: ranking(session, scope="unit", year=year, min_cases=30, weights=RankingWeights()),
             )
             now = month_bounds(year, month)[1]
             await timed(
@@ -156,9 +153,7 @@ async def measure(url: str, year: int, month: int) -> None:
             )
         async with sessions() as session:
             print("\nplans of the nationwide monthly report:")
-            await explain(
-                engine, lambda: monthly_report(session, ReportSlice(), year=year, month=month, sla_seconds=SLA)
-            )
+            await explain(engine, lambda: monthly_report(session, ReportSlice(), year=year, month=month))
     finally:
         await engine.dispose()
 

@@ -81,7 +81,7 @@ async def breakdown_page(
         request,
         "reports/breakdown.html",
         user=user,
-        title=f"گزارش تفکیکی فواد ۱۲۸ به تفکیک {GROUPING_LABELS_FA[report.group_by]} — {report.label_fa}",
+        title=f"گزارش فواد ۱۲۸ — {report.label_fa} به تفکیک {GROUPING_LABELS_FA[report.group_by]}",
         report=report,
         slice=await slice_fa(session, report.slice.model_dump(exclude_none=True)),
         headers=headers,

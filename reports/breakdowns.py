@@ -11,7 +11,6 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.pages.labels import CHANNEL_FA
 from database.models import Agency, Case, County, Province, Unit
 from reports.figures import compute
 from schemas.enums import INDICATOR_LABELS_FA, LEVEL_LABELS_FA, Channel, HandlingOutcome, Indicator, Level
@@ -42,6 +41,9 @@ GROUPING_LABELS_FA = {
     Grouping.LEVEL: "سطح",
     Grouping.OUTCOME: "سرانجام",
 }
+
+# The channels' names, as api/pages/labels.py's CHANNEL_FA gives them (reports do not import the pages).
+CHANNEL_FA = {Channel.PHONE: "تلفن ۱۲۸", Channel.WEB: "وب", Channel.APP: "اپلیکیشن"}
 
 COLUMN_OF = {
     Grouping.AGENCY: Case.agency_id,

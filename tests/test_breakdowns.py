@@ -122,3 +122,10 @@ async def test_ranking_uses_the_deadline_flag_and_gives_no_reopen_value_without_
     ziaran = {c.name: c.value for c in entries["aa-ziaran"].components}
     assert ziaran["reopen"] is None  # E3 rejected, Z1 open: no result to have been reopened
     assert ziaran["sla"] == 0.0  # Z1 is past its deadline without a result
+
+
+def test_the_channel_names_are_the_pages_names():
+    from api.pages.labels import CHANNEL_FA as PAGES
+    from reports.breakdowns import CHANNEL_FA
+
+    assert CHANNEL_FA == PAGES

@@ -61,3 +61,23 @@ async def test_report_ready_turned_off_tells_nobody(report_db):
     async with transaction(report_db) as session:
         told = await notify_ready(session, year=1403, month=12, now=NOW, off=[NotificationKind.REPORT_READY])
     assert told == []
+
+
+async def test_the_notification_links_the_months_report_page(sessions):
+    import httpx
+
+    from api.pages.session import COOKIE
+    from tests.apiutil import make_app
+    from tests.reportcases import seed_offices
+    from tests.test_reports_api import session_cookie
+
+    await seed_offices(sessions)
+    await people(sessions)
+    async with transaction(sessions) as session:
+        await notify_ready(session, year=1403, month=12, now=NOW)
+    app = make_app(sessions=sessions)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://foad.test") as browser:
+        browser.cookies.set(COOKIE, session_cookie(app, user_id=3))
+        html = (await browser.get("/notifications")).text
+    assert 'href="/api/v1/reports/monthly?year=1403&amp;month=12&amp;format=html"' in html
+    assert "/cases/1403-12" not in html

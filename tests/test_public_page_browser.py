@@ -69,3 +69,16 @@ async def test_a_breakdown_header_sorts_the_table(reports_site, browsing, tmp_pa
     assert await page.locator('#breakdown thead th[aria-sort="ascending"]').count() == 1
     assert await first.inner_text() != "شعبه تاکستان"
     await check_page(page, _shots(tmp_path), "breakdown-unit")
+
+
+async def test_the_dashboards_satisfaction_tables_fit_a_phone(reports_site, browsing, tmp_path):
+    app, root = reports_site
+    page = await browsing.page(PHONE)
+    host = root.split("//")[1].split(":")[0]
+    cookie = {"name": COOKIE, "value": session_cookie(app, user_id=1), "domain": host, "path": "/"}
+    await page.context.add_cookies([cookie])
+    await page.goto(f"{root}/dashboard")
+    assert await page.locator("#satisfaction").is_visible()  # this month's, open
+    await page.locator("#satisfaction-year summary").click()
+    assert await page.locator("#satisfaction-province-year").is_visible()
+    await check_page(page, _shots(tmp_path), "dashboard-satisfaction")

@@ -64,7 +64,7 @@ def build_worker(
         sessions,
         rule=settings.hotspot_rule(),
         review_period=settings.hotspot_review_period(),
-        sla_seconds=settings.policy().sla.total_seconds(),
+        notifications_off=settings.staff_notifications_off,
     )
     archive_activities = ArchiveActivities(sessions, personal_data_years=settings.personal_data_years)
     return Worker(

@@ -2,6 +2,7 @@
 monthly report. All idempotent: a review is an upsert of its whole state, a review's workflow id is derived
 from its subject and window, a month's report is compiled once."""
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -9,12 +10,12 @@ from temporalio import activity
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from database.models import HotspotReview, MonthlyReport
+from database.models import HotspotReview
 from database.sessions import transaction
-from reports.figures import compute
 from reports.hotspots import find_hotspots
+from reports.monthly import compile_month, notify_ready
 from schemas.hotspot import CompileInput, HotspotOpen, HotspotRule, HotspotState, ScanInput, ScanResult
-from schemas.reports import Figures, ReportSlice
+from schemas.notifications import NotificationKind
 from timekeeping.jalali import jalali_period, previous_month
 from workflows.hotspot import HotspotReviewWorkflow
 
@@ -26,12 +27,12 @@ class HotspotActivities:
         *,
         rule: HotspotRule,
         review_period: timedelta,
-        sla_seconds: float,
+        notifications_off: Iterable[NotificationKind] = (),
     ) -> None:
         self._sessions = sessions
         self._rule = rule
         self._review_period = review_period
-        self._sla_seconds = sla_seconds
+        self._notifications_off = tuple(notifications_off)
 
     @activity.defn(name="record_hotspot_review")
     async def record_hotspot_review(self, state: HotspotState) -> None:
@@ -63,21 +64,14 @@ class HotspotActivities:
 
     @activity.defn(name="compile_monthly_report")
     async def compile_monthly_report(self, request: CompileInput) -> list[int] | None:
-        """The nationwide figures of the last finished Jalali month, stored once; None if already there."""
+        """The last finished Jalali month, nationwide, per agency and per province, stored once, and its
+        readers told (reports/monthly.py); None if it was there already."""
         now = request.now or datetime.now(UTC)
         year, month = previous_month(*jalali_period(now))
         async with transaction(self._sessions) as session:
-            if await session.get(MonthlyReport, (year, month)) is not None:
+            if await compile_month(session, year=year, month=month, now=now) is None:
                 return None
-            figures = await compute(session, ReportSlice(), year=year, month=month, sla_seconds=self._sla_seconds)
-            session.add(
-                MonthlyReport(
-                    jalali_year=year,
-                    jalali_month=month,
-                    compiled_at=now,
-                    figures=figures.get(None, Figures()).model_dump(mode="json"),
-                )
-            )
+            await notify_ready(session, year=year, month=month, now=now, off=self._notifications_off)
         return [year, month]
 
 

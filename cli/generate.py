@@ -31,6 +31,10 @@ CHANNELS = (("phone", 70), ("web", 20), ("app", 10))
 ESCALATIONS = ((0, 76), (1, 14), (2, 6), (3, 4))
 HOUR_WEIGHTS = {7: 4, 8: 12, 9: 16, 10: 16, 11: 15, 12: 12, 13: 10, 14: 6, 15: 3, 16: 2, 17: 1, 20: 1, 22: 1}
 CASE_COLUMNS = [c.name for c in Case.__table__.columns]
+# What COPY writes for a column the generator leaves out (the triage columns added since): its scalar default.
+CASE_DEFAULTS = {
+    c.name: c.default.arg if c.default is not None and c.default.is_scalar else None for c in Case.__table__.columns
+}
 EVENT_COLUMNS = [c.name for c in CaseEventRow.__table__.columns if c.name != "id"]
 
 
@@ -186,10 +190,11 @@ async def _write(engine: AsyncEngine, case_rows: list[dict], event_rows: list[di
     async with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             raw = (await connection.get_raw_connection()).driver_connection
-            # The columns the generator fills; the others (added since) take their server defaults.
-            columns = [c for c in CASE_COLUMNS if c in case_rows[0]] if case_rows else CASE_COLUMNS
-            records = [tuple(r[c] for c in columns) for r in case_rows]
-            await raw.copy_records_to_table("cases", columns=columns, records=records)
+            await raw.copy_records_to_table(
+                "cases",
+                columns=CASE_COLUMNS,
+                records=[tuple(r.get(c, CASE_DEFAULTS[c]) for c in CASE_COLUMNS) for r in case_rows],
+            )
             records = [tuple("{}" if c == "data" else r[c] for c in EVENT_COLUMNS) for r in event_rows]
             await raw.copy_records_to_table("case_events", columns=EVENT_COLUMNS, records=records)
         else:

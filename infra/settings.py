@@ -204,6 +204,13 @@ class Settings(BaseSettings):
     personal_data_years: float = Field(
         default=5, gt=0, description="Years after a case closes before its personal data is erased"
     )
+    # The public performance page (README: The public page).
+    public_min_cases: int = Field(
+        default=10, gt=0, description="Complaints a cell of the public page needs to be shown (fewer: suppressed)"
+    )
+    public_cache_seconds: float = Field(
+        default=600, ge=0, description="How long the public page reuses its figures before it reads the database"
+    )
 
     @model_validator(mode="after")
     def _safe_outside_development(self) -> "Settings":

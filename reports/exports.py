@@ -6,7 +6,7 @@ import io
 from openpyxl import Workbook
 
 from schemas.enums import INDICATOR_LABELS_FA, LEVEL_LABELS_FA, ContactKind, HandlingOutcome, Indicator
-from schemas.reports import ESCALATION_TARGETS, AnnualReportOut, MonthlyReportOut, PeriodFigures
+from schemas.reports import ESCALATION_TARGETS, AnnualReportOut, Figures, MonthlyReportOut, PeriodFigures
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -18,8 +18,11 @@ COLUMNS: list[tuple[str, str]] = [
     *[(f"indicator_{i.value}", f"شاخص {i.value}: {INDICATOR_LABELS_FA[i]}") for i in Indicator],
     ("in_scope", "در حیطه فواد"),
     ("results", "نتیجه تأییدشده"),
-    ("within_sla", "تأیید نتیجه در ۳ ساعت"),
-    ("within_sla_share", "سهم تأیید نتیجه در ۳ ساعت، از شکایات در حیطه"),
+    ("within_sla", "نتیجه در مهلت خود پرونده، بی نقض مهلت"),
+    ("missed", "مهلت‌گذشته (نقض مهلت، یا بی نتیجه پس از مهلت)"),
+    ("decided", "در مهلت یا مهلت‌گذشته: مخرج سهم در مهلت"),
+    ("pending", "باز، با مهلتی که هنوز نگذشته"),
+    ("within_sla_share", "سهم در مهلت، از در مهلت و مهلت‌گذشته"),
     ("median_minutes_to_result", "میانه زمان تا نتیجه (دقیقه)"),
     ("p90_minutes_to_result", "صدک ۹۰ زمان تا نتیجه (دقیقه)"),
     *[(f"escalations_{level.value}", f"ارجاع به سطح {LEVEL_LABELS_FA[level]}") for level in ESCALATION_TARGETS],
@@ -40,15 +43,18 @@ COLUMNS: list[tuple[str, str]] = [
 
 
 def period_row(period: PeriodFigures) -> dict[str, object]:
-    f = period.figures
+    return {"year": period.year, "month": period.month, "period": period.label_fa} | figures_row(period.figures)
+
+
+def figures_row(f: Figures) -> dict[str, object]:
     row: dict[str, object] = {
-        "year": period.year,
-        "month": period.month,
-        "period": period.label_fa,
         "received": f.received,
         "in_scope": f.in_scope,
         "results": f.results,
         "within_sla": f.within_sla,
+        "missed": f.missed,
+        "decided": f.decided,
+        "pending": f.pending,
         "within_sla_share": f.within_sla_share,
         "median_minutes_to_result": f.median_minutes_to_result,
         "p90_minutes_to_result": f.p90_minutes_to_result,
@@ -78,26 +84,44 @@ def report_rows(report: MonthlyReportOut | AnnualReportOut) -> list[dict[str, ob
     return [period_row(report.period), *(period_row(month) for month in report.months)]
 
 
-def to_csv(rows: list[dict[str, object]]) -> str:
+# A breakdown's columns: the subject, then the period's figures (the same keys as a report's).
+BREAKDOWN_COLUMNS: list[tuple[str, str]] = [
+    ("group_by", "دسته‌بندی"),
+    ("subject", "شناسه"),
+    ("name", "نام"),
+    ("year", "سال"),
+    ("month", "ماه"),
+    *COLUMNS[3:],
+]
+
+
+def breakdown_rows(report) -> list[dict[str, object]]:
+    """One row per subject of a breakdown (reports.breakdowns.BreakdownOut), in its order, then the total."""
+    head = {"group_by": report.group_by.value, "year": report.year, "month": report.month}
+    rows = [head | {"subject": r.subject, "name": r.name_fa} | figures_row(r.figures) for r in report.rows]
+    return [*rows, head | {"subject": "", "name": "جمع"} | figures_row(report.total)]
+
+
+def to_csv(rows: list[dict[str, object]], columns: list[tuple[str, str]] = COLUMNS) -> str:
     """English column keys in the header, so a spreadsheet or a script reads it the same way."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=[key for key, _ in COLUMNS])
+    writer = csv.DictWriter(buffer, fieldnames=[key for key, _ in columns])
     writer.writeheader()
     for row in rows:
-        writer.writerow({key: "" if row.get(key) is None else row[key] for key, _ in COLUMNS})
+        writer.writerow({key: "" if row.get(key) is None else row[key] for key, _ in columns})
     return buffer.getvalue()
 
 
-def to_xlsx(rows: list[dict[str, object]], *, title: str) -> bytes:
+def to_xlsx(rows: list[dict[str, object]], *, title: str, columns: list[tuple[str, str]] = COLUMNS) -> bytes:
     """A right-to-left sheet: Persian labels in row 1, the keys in row 2, one period per row below."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "report"
     sheet.sheet_view.rightToLeft = True
-    sheet.append([label for _, label in COLUMNS])
-    sheet.append([key for key, _ in COLUMNS])
+    sheet.append([label for _, label in columns])
+    sheet.append([key for key, _ in columns])
     for row in rows:
-        sheet.append([row.get(key) for key, _ in COLUMNS])
+        sheet.append([row.get(key) for key, _ in columns])
     workbook.properties.title = title
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -4,12 +4,21 @@ Every figure comes from one aggregate over the `cases` rows of the period: the p
 its Jalali month in Tehran time, its seconds to result and its escalations into each level, so one indexed
 range of rows is read once, with no join. Medians and 90th percentiles are `percentile_cont` on PostgreSQL;
 SQLite has none, so there the same linear interpolation runs in Python over the period's result times.
+
+"Within the deadline" is the case's own deadline, whatever its clock (wall clock or office hours): an in-scope
+complaint whose result was approved and whose deadline was never breached (the `breached` flag the workflow
+sets). A miss is a breached case, or one with no result whose deadline (`due_at`) has passed; an open case
+whose deadline is still ahead is pending, neither. The share's denominator is `decided` = within + missed.
+
+`group_by` breaks the figures down by a subject (agency, province, ...): one key per subject instead of one
+per month (reports/breakdowns.py).
 """
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from database.models import Case, Unit
@@ -63,12 +72,19 @@ async def compute(
     year: int,
     month: int | None = None,
     by_month: bool = False,
-    sla_seconds: float,
-) -> dict[int | None, Figures]:
-    """Figures of the period, keyed by Jalali month when by_month, else by None (the whole period)."""
+    group_by=None,
+    now: datetime | None = None,
+) -> dict:
+    """Figures of the period, keyed by Jalali month when by_month, by the subject of `group_by` (a column)
+    when given, else by None (the whole period). `now` decides which open cases are past their deadline."""
+    now = now or datetime.now(UTC)
     every_contact = and_(*_period_conditions(year, month), *slice_conditions(report_slice))
     where = and_(every_contact, Case.contact_kind == ContactKind.COMPLAINT.value)
-    keys = [Case.jalali_month] if by_month else []
+    keys = [group_by] if group_by is not None else [Case.jalali_month] if by_month else []
+    keyed = bool(keys)
+    in_scope = Case.status.not_in(_OUT_OF_SCOPE)
+    within = and_(in_scope, Case.result_approved_at.is_not(None), Case.breached.is_(False))
+    missed = and_(in_scope, or_(Case.breached.is_(True), and_(Case.result_approved_at.is_(None), Case.due_at <= now)))
     postgres = session.bind.dialect.name == "postgresql"
     figures: dict[int | None, Figures] = defaultdict(Figures)
 
@@ -76,7 +92,8 @@ async def compute(
         *keys,
         func.count().label("received"),
         func.count(Case.result_seconds).label("results"),
-        func.sum(case((Case.result_seconds <= sla_seconds, 1), else_=0)).label("within_sla"),
+        func.sum(case((within, 1), else_=0)).label("within_sla"),
+        func.sum(case((missed, 1), else_=0)).label("missed"),
         func.sum(case((Case.breached.is_(True), 1), else_=0)).label("breaches"),
         func.sum(case((Case.status.in_(_OUT_OF_SCOPE), 1), else_=0)).label("rejected"),
         func.count(Case.satisfied).label("responses"),
@@ -98,19 +115,21 @@ async def compute(
             else []
         ),
     ).where(where)
-    for row in (await session.execute(_grouped(totals, keys))).mappings():
-        key = row["jalali_month"] if by_month else None
+    for found in await session.execute(_grouped(_joined(totals, group_by), keys)):
+        key, row = (found[0] if keyed else None), found._mapping
         _fill_totals(figures[key], row)
         if postgres:
             figures[key].median_minutes_to_result = _minutes(row["median"])
             figures[key].p90_minutes_to_result = _minutes(row["p90"])
 
-    await _triage(session, figures, every_contact, keys, by_month)
+    await _triage(session, figures, every_contact, keys, group_by)
     if not postgres:
         times: dict[int | None, list[int]] = defaultdict(list)
-        rows = await session.execute(select(*keys, Case.result_seconds).where(where, Case.result_seconds.is_not(None)))
+        rows = await session.execute(
+            _joined(select(*keys, Case.result_seconds), group_by).where(where, Case.result_seconds.is_not(None))
+        )
         for row in rows:
-            times[row[0] if by_month else None].append(row[-1])
+            times[row[0] if keyed else None].append(row[-1])
         for key, values in times.items():
             figures[key].median_minutes_to_result = _minutes(percentile(values, 0.5))
             figures[key].p90_minutes_to_result = _minutes(percentile(values, 0.9))
@@ -125,7 +144,14 @@ _solved_at_once = and_(
 )
 
 
-async def _triage(session: AsyncSession, figures: dict, every_contact, keys: list, by_month: bool) -> None:
+def _joined(statement: Select, group_by) -> Select:
+    """The office's row joined when the subject is one of its columns (the village)."""
+    if group_by is not None and getattr(group_by, "table", None) is Unit.__table__:
+        return statement.select_from(Case).join(Unit, Unit.id == Case.office_unit_id)
+    return statement
+
+
+async def _triage(session: AsyncSession, figures: dict, every_contact, keys: list, group_by) -> None:
     """Contacts by triage, referrals by target, and approved results by outcome (with each one's share)."""
     counted = (
         (Case.contact_kind, "contacts", every_contact),
@@ -137,9 +163,9 @@ async def _triage(session: AsyncSession, figures: dict, every_contact, keys: lis
         ),
     )
     for column, name, where in counted:
-        rows = await session.execute(select(*keys, column, func.count()).where(where).group_by(*keys, column))
-        for row in rows:
-            key = row[0] if by_month else None
+        statement = _joined(select(*keys, column, func.count()), group_by).where(where).group_by(*keys, column)
+        for row in await session.execute(statement):
+            key = row[0] if keys else None
             getattr(figures[key], name)[row[-2]] = row[-1]
     for target in figures.values():
         total = sum(target.outcomes.values())
@@ -157,10 +183,13 @@ def _fill_totals(target: Figures, row) -> None:
     target.received = received
     target.results = row["results"] or 0
     target.within_sla = int(row["within_sla"] or 0)
+    target.missed = int(row["missed"] or 0)
     target.breaches = int(row["breaches"] or 0)
     target.rejected_out_of_scope = int(row["rejected"] or 0)
     target.in_scope = received - target.rejected_out_of_scope
-    target.within_sla_share = _share(target.within_sla, target.in_scope)
+    target.decided = target.within_sla + target.missed
+    target.pending = target.in_scope - target.decided
+    target.within_sla_share = _share(target.within_sla, target.decided)
     target.by_indicator = {i: int(row[f"indicator_{i}"] or 0) for i in range(1, 9)}
     target.escalations_by_level = {
         level.value: int(row[f"escalated_{level.value}"] or 0) for level in ESCALATION_TARGETS

@@ -1,9 +1,12 @@
 """The annual evaluation (the Shahid Rajaei festival): agencies or offices ranked by a weighted score.
 
 Each component is a value in 0..1, higher is better, shown with its weight:
-- sla: share of in-scope complaints whose result was approved within the SLA;
+- sla: share of the decided in-scope complaints (a result within the case's own deadline, or a miss: breached,
+  or no result past the deadline) that were within it, whatever the case's clock; open cases with their deadline
+  ahead are not counted (reports/figures.py);
 - satisfaction: share of feedback answers that were satisfied (0.5, neither good nor bad, with no answer);
-- reopen: 1 minus the share of results reopened after a dissatisfied answer;
+- reopen: 1 minus the share of results reopened after a dissatisfied answer; with no result it has no value,
+  and the score is the weighted mean of the components that have one;
 - volume: complaints against the league's mean per subject, min(1, mean / cases): at or below the mean
   scores 1, twice the mean 0.5. The read model holds no count of services delivered, so a subject's
   complaint load is judged against its peers'.
@@ -11,7 +14,9 @@ Only subjects with at least `min_cases` complaints are ranked, so one lucky case
 others are listed apart, with their figures.
 """
 
-from sqlalchemy import case, func, select
+from datetime import UTC, datetime
+
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from database.models import Agency, Case, Unit
@@ -35,15 +40,20 @@ async def ranking(
     year: int,
     min_cases: int,
     weights: RankingWeights,
-    sla_seconds: float,
     agency_id: str | None = None,
+    now: datetime | None = None,
 ) -> RankingOut:
+    now = now or datetime.now(UTC)
+    in_scope = Case.status.not_in(_OUT_OF_SCOPE)
+    within = and_(in_scope, Case.result_approved_at.is_not(None), Case.breached.is_(False))
+    missed = and_(in_scope, or_(Case.breached.is_(True), and_(Case.result_approved_at.is_(None), Case.due_at <= now)))
     subject = Case.agency_id if scope == "agency" else Case.office_unit_id
     statement = select(
         subject.label("subject"),
         func.count().label("cases"),
         func.sum(case((Case.status.in_(_OUT_OF_SCOPE), 0), else_=1)).label("in_scope"),
-        func.sum(case((Case.result_seconds <= sla_seconds, 1), else_=0)).label("within_sla"),
+        func.sum(case((within, 1), else_=0)).label("within_sla"),
+        func.sum(case((missed, 1), else_=0)).label("missed"),
         func.count(Case.result_seconds).label("results"),
         func.count(Case.satisfied).label("responses"),
         func.sum(case((Case.satisfied.is_(True), 1), else_=0)).label("satisfied"),
@@ -64,20 +74,27 @@ async def ranking(
 
 
 def _entry(row, names: dict[str, str], weights: RankingWeights, mean_cases: float) -> RankingEntry:
-    cases, in_scope, results, responses = row["cases"], int(row["in_scope"] or 0), row["results"], row["responses"]
-    values = {
-        "sla": (int(row["within_sla"] or 0) / in_scope) if in_scope else 0.0,
+    cases, results, responses = row["cases"], row["results"], row["responses"]
+    within, decided = int(row["within_sla"] or 0), int(row["within_sla"] or 0) + int(row["missed"] or 0)
+    values: dict[str, float | None] = {
+        "sla": within / decided if decided else 0.0,
         "satisfaction": (int(row["satisfied"] or 0) / responses) if responses else 0.5,
-        "reopen": 1 - (int(row["reopened"] or 0) / results) if results else 1.0,
+        "reopen": 1 - (int(row["reopened"] or 0) / results) if results else None,
         "volume": min(1.0, mean_cases / cases) if cases else 1.0,
     }
     weight_of = weights.model_dump()
     components = [
-        RankingComponent(name=name, label_fa=COMPONENT_LABELS_FA[name], weight=weight_of[name], value=round(value, 4))
+        RankingComponent(
+            name=name,
+            label_fa=COMPONENT_LABELS_FA[name],
+            weight=weight_of[name],
+            value=round(value, 4) if value is not None else None,
+        )
         for name, value in values.items()
     ]
-    total_weight = sum(weight_of.values())
-    score = sum(weight_of[n] * v for n, v in values.items()) / total_weight if total_weight else 0.0
+    valued = {n: v for n, v in values.items() if v is not None}
+    total_weight = sum(weight_of[n] for n in valued)
+    score = sum(weight_of[n] * v for n, v in valued.items()) / total_weight if total_weight else 0.0
     return RankingEntry(
         rank=None,
         subject_id=row["subject"],

@@ -1,5 +1,7 @@
 """Monthly and annual reports: the figures of a period, its neighbours for trends, and their labels."""
 
+from datetime import datetime
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reports.figures import compute
@@ -9,11 +11,11 @@ from timekeeping.persian import month_label_fa, persian_digits
 
 
 async def monthly_report(
-    session: AsyncSession, report_slice: ReportSlice, *, year: int, month: int, sla_seconds: float
+    session: AsyncSession, report_slice: ReportSlice, *, year: int, month: int, now: datetime | None = None
 ) -> MonthlyReportOut:
-    current = await compute(session, report_slice, year=year, month=month, sla_seconds=sla_seconds)
+    current = await compute(session, report_slice, year=year, month=month, now=now)
     before_year, before_month = previous_month(year, month)
-    before = await compute(session, report_slice, year=before_year, month=before_month, sla_seconds=sla_seconds)
+    before = await compute(session, report_slice, year=before_year, month=before_month, now=now)
     this = current.get(None, Figures())
     last = before.get(None, Figures())
     return MonthlyReportOut(
@@ -27,10 +29,10 @@ async def monthly_report(
 
 
 async def annual_report(
-    session: AsyncSession, report_slice: ReportSlice, *, year: int, sla_seconds: float
+    session: AsyncSession, report_slice: ReportSlice, *, year: int, now: datetime | None = None
 ) -> AnnualReportOut:
-    total = await compute(session, report_slice, year=year, sla_seconds=sla_seconds)
-    months = await compute(session, report_slice, year=year, by_month=True, sla_seconds=sla_seconds)
+    total = await compute(session, report_slice, year=year, now=now)
+    months = await compute(session, report_slice, year=year, by_month=True, now=now)
     return AnnualReportOut(
         slice=report_slice,
         period=PeriodFigures(year=year, label_fa=f"سال {persian_digits(year)}", figures=total.get(None, Figures())),

@@ -20,6 +20,7 @@ class NotificationKind(StrEnum):
     INFORMATION_FORWARDED = "information_forwarded"  # a request or suggestion forwarded: the agency's seniors
     INSPECTION_ORDERED = "inspection_ordered"  # an on-site inspection ordered: the named inspector
     INSPECTION_OVERDUE = "inspection_overdue"  # an inspection not recorded in time: the agency's seniors
+    REPORT_READY = "report_ready"  # the monthly report was compiled: every agency's seniors and the centre
 
 
 class NotificationOut(BaseModel):

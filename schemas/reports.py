@@ -35,8 +35,13 @@ class Figures(BaseModel):
     by_indicator: dict[int, int] = Field(default_factory=lambda: {i: 0 for i in range(1, 9)})
     in_scope: int = Field(default=0, description="received minus rejections as out of scope")
     results: int = Field(default=0, description="cases whose result was approved")
-    within_sla: int = 0
-    within_sla_share: float | None = Field(default=None, description="within_sla / in_scope")
+    within_sla: int = Field(
+        default=0, description="in-scope complaints with an approved result whose own deadline was not breached"
+    )
+    missed: int = Field(default=0, description="in scope and breached, or with no result past the deadline")
+    decided: int = Field(default=0, description="within_sla + missed: the share's denominator")
+    pending: int = Field(default=0, description="in scope, open, the deadline still ahead: neither")
+    within_sla_share: float | None = Field(default=None, description="within_sla / decided")
     median_minutes_to_result: float | None = None
     p90_minutes_to_result: float | None = None
     escalations_by_level: dict[str, int] = Field(
@@ -97,7 +102,7 @@ class RankingComponent(BaseModel):
     name: str
     label_fa: str
     weight: float
-    value: float = Field(description="0..1, higher is better")
+    value: float | None = Field(description="0..1, higher is better; None when nothing measures it (no result)")
 
 
 class RankingEntry(BaseModel):

@@ -25,6 +25,8 @@ STAFF_TEMPLATES: dict[NotificationKind, str] = {
     K.INFORMATION_FORWARDED: "فواد ۱۲۸: یک درخواست یا پیشنهاد ({tracking_code}) برای آگاهی شما ثبت شد.",
     K.INSPECTION_ORDERED: "فواد ۱۲۸: بازرسی حضوری شکایت {tracking_code} به شما سپرده شد. مهلت تا {due_time}.",
     K.INSPECTION_OVERDUE: "فواد ۱۲۸: بازرسی حضوری شکایت {tracking_code} در مهلت ثبت نشد و به شما سپرده شد.",
+    # {tracking_code} is the month (1403-12), {unit} its name (اسفند ۱۴۰۳): there is no case.
+    K.REPORT_READY: "فواد ۱۲۸: گزارش ماهانه «{unit}» ({tracking_code}) آماده است؛ در بخش گزارش‌ها ببینید.",
 }
 
 STAFF_SEGMENT_BUDGET = 2

@@ -47,11 +47,23 @@ async def test_the_dashboard_shows_satisfaction_per_agency(admin_browser):
 async def test_the_dashboard_links_report_pages_that_open_with_the_same_session(admin_browser):
     html = (await admin_browser.get("/dashboard")).text
     links = re.findall(r'<a href="(/api/v1/reports/[^"]+)">([^<]+)</a>', html)
-    assert len(links) == 3 and all(label.startswith("گزارش ") for _, label in links)
+    assert len(links) == 5 and all(label.startswith("گزارش ") for _, label in links)  # 3 reports, 2 breakdowns
     for url, _ in links:
         response = await admin_browser.get(url.replace("&amp;", "&"))
         assert response.status_code == 200, (url, response.text[:200])
         assert "گزارش فواد ۱۲۸ — " in response.text and "/static/css/app.css?v=" in response.text
+
+
+async def test_the_dashboard_shows_satisfaction_by_province_and_for_today_and_the_year(admin_browser):
+    html = (await admin_browser.get("/dashboard")).text
+    for table in ("satisfaction-province-month", "satisfaction-agency-today", "satisfaction-province-year"):
+        body = re.search(rf'<table class="report-figures" id="{table}">.*?</table>', html, re.S).group(0)
+        rows = re.findall(r'<tr><th scope="row">(.*?)</th>((?:<td class="num">.*?</td>)+)</tr>', body)
+        cells = {name: re.findall(r'<td class="num">(.*?)</td>', tds) for name, tds in rows}
+        if "province" in table:  # D1..D3 answered (2 satisfied), D4 has no result: 3 of 3 answered
+            assert cells == {"قزوین": ["۳", "۶۶٫۷٪", "۳٫۷", "۱۰۰٫۰٪"]}
+        else:
+            assert cells["سازمان ب"] == ["۱", "۱۰۰٫۰٪", "۴٫۰", "۱۰۰٫۰٪"]
 
 
 async def test_chart_labels_are_whole_words_never_cut(admin_browser):

@@ -15,8 +15,6 @@ from schemas.enums import EventKind
 from schemas.reports import RankingWeights
 from tests.reportcases import case_row, event_row, tehran
 
-SLA = 3 * 3600
-
 
 async def load_league(sessions) -> None:
     async with transaction(sessions) as session:
@@ -44,7 +42,7 @@ async def load_league(sessions) -> None:
 async def test_units_below_the_minimum_are_listed_apart_however_good(report_db):
     await load_league(report_db)
     async with report_db() as session:
-        result = await ranking(session, scope="unit", year=1403, min_cases=2, weights=RankingWeights(), sla_seconds=SLA)
+        result = await ranking(session, scope="unit", year=1403, min_cases=2, weights=RankingWeights())
 
     assert [(e.rank, e.subject_id, e.cases, e.score) for e in result.ranked] == [
         (1, "bb-takestan", 2, 0.85),  # 0.4*1 + 0.3*0.5 + 0.15*1 + 0.15*1
@@ -64,7 +62,7 @@ async def test_units_below_the_minimum_are_listed_apart_however_good(report_db):
 async def test_at_the_minimum_a_unit_is_ranked(report_db):
     await load_league(report_db)
     async with report_db() as session:
-        result = await ranking(session, scope="unit", year=1403, min_cases=1, weights=RankingWeights(), sla_seconds=SLA)
+        result = await ranking(session, scope="unit", year=1403, min_cases=1, weights=RankingWeights())
     assert [e.subject_id for e in result.ranked] == ["aa-ziaran", "bb-takestan", "aa-takestan"]
     assert result.unranked == []
 
@@ -73,7 +71,7 @@ async def test_weights_change_the_score(report_db):
     await load_league(report_db)
     only_sla = RankingWeights(sla=1, satisfaction=0, reopen=0, volume=0)
     async with report_db() as session:
-        result = await ranking(session, scope="agency", year=1403, min_cases=2, weights=only_sla, sla_seconds=SLA)
+        result = await ranking(session, scope="agency", year=1403, min_cases=2, weights=only_sla)
     assert [(e.subject_id, e.cases, e.score) for e in result.ranked] == [("bb", 2, 1.0), ("aa", 4, 0.75)]
 
 

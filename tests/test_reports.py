@@ -17,8 +17,6 @@ from tests.factories import AGENCY, CHAIN, OPERATOR, case_start
 from tests.reportcases import LAST_OF_ESFAND_2350, NEW_YEAR_0005, VILLAGE, load_fixed_cases
 from timekeeping.jalali import jalali_period, month_bounds
 
-SLA = 3 * 3600
-
 
 def test_a_case_at_2350_on_the_last_day_of_esfand_belongs_to_esfand():
     assert LAST_OF_ESFAND_2350.utcoffset() == timedelta(0)
@@ -32,7 +30,7 @@ def test_a_case_at_2350_on_the_last_day_of_esfand_belongs_to_esfand():
 async def test_monthly_report_nationwide_matches_the_hand_count(report_db):
     await load_fixed_cases(report_db)
     async with report_db() as session:
-        report = await monthly_report(session, ReportSlice(), year=1403, month=12, sla_seconds=SLA)
+        report = await monthly_report(session, ReportSlice(), year=1403, month=12)
 
     f = report.period.figures
     assert report.period.label_fa == "اسفند ۱۴۰۳"
@@ -67,14 +65,14 @@ async def test_monthly_report_nationwide_matches_the_hand_count(report_db):
 async def test_each_slice_counts_only_its_cases(report_db, report_slice, received):
     await load_fixed_cases(report_db)
     async with report_db() as session:
-        report = await monthly_report(session, report_slice, year=1403, month=12, sla_seconds=SLA)
+        report = await monthly_report(session, report_slice, year=1403, month=12)
     assert report.period.figures.received == received
 
 
 async def test_village_slice_shows_its_rejection_and_no_times(report_db):
     await load_fixed_cases(report_db)
     async with report_db() as session:
-        report = await monthly_report(session, ReportSlice(village=VILLAGE), year=1403, month=12, sla_seconds=SLA)
+        report = await monthly_report(session, ReportSlice(village=VILLAGE), year=1403, month=12)
     f = report.period.figures
     assert f.rejected_out_of_scope == 1 and f.in_scope == 0 and f.within_sla_share is None
     assert f.median_minutes_to_result is None and f.satisfaction.response_rate is None
@@ -83,7 +81,7 @@ async def test_village_slice_shows_its_rejection_and_no_times(report_db):
 async def test_annual_report_totals_the_year_and_trends_each_month(report_db):
     await load_fixed_cases(report_db)
     async with report_db() as session:
-        report = await annual_report(session, ReportSlice(), year=1403, sla_seconds=SLA)
+        report = await annual_report(session, ReportSlice(), year=1403)
     assert report.period.figures.received == 5
     assert [m.figures.received for m in report.months] == [0] * 10 + [1, 4]
     assert report.period.figures.median_minutes_to_result == 90.0  # of 30, 60, 120, 200

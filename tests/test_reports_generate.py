@@ -18,7 +18,7 @@ async def test_generated_history_fills_the_asked_months_with_plausible_mixes(rep
 
     async with report_db() as session:
         periods = Counter((y, m) for y, m in await session.execute(select(Case.jalali_year, Case.jalali_month)))
-        report = await annual_report(session, ReportSlice(), year=1403, sla_seconds=3 * 3600)
+        report = await annual_report(session, ReportSlice(), year=1403)
         events = await session.scalar(select(func.count()).select_from(CaseEventRow))
         no_period = await session.scalar(select(func.count()).where(Case.jalali_month.is_(None)))
 

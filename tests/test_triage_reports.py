@@ -9,8 +9,6 @@ from reports.service import monthly_report
 from schemas.reports import ReportSlice
 from tests.reportcases import case_row, load_fixed_cases, tehran
 
-SLA = 3 * 3600
-
 
 async def _load(sessions) -> None:
     """tests/reportcases.py's Esfand 1403 (E1-E4), with outcomes and a send-back, plus two contacts."""
@@ -30,7 +28,7 @@ async def _load(sessions) -> None:
 async def test_outcome_shares_solved_at_once_and_referrals_by_target(report_db):
     await _load(report_db)
     async with report_db() as session:
-        f = (await monthly_report(session, ReportSlice(), year=1403, month=12, sla_seconds=SLA)).period.figures
+        f = (await monthly_report(session, ReportSlice(), year=1403, month=12)).period.figures
     assert f.received == 4 and f.in_scope == 3 and f.results == 3  # the complaints alone, as before
     assert f.contacts == {"complaint": 4, "suggestion": 1, "out_of_scope": 1}
     assert f.referrals_by_target == {"inspection-136": 1}

@@ -1,23 +1,25 @@
 """The centre admin's live dashboard: open cases, breaches, today and this Jalali month, by province and by
-indicator (bar charts of api/pages/charts.py), citizens' satisfaction per agency this month, and links to the
-report pages; the page reloads itself (app.js, from its foad-refresh meta tag), with a button that pauses it
-(a meta refresh could not be stopped)."""
+indicator (bar charts of api/pages/charts.py), citizens' satisfaction (satisfied share, mean rating, response
+rate) per agency and per province today, this month and this year (reports/satisfaction.py), and links to the
+report pages and the breakdowns; the page reloads itself (app.js, from its foad-refresh meta tag), with a
+button that pauses it (a meta refresh could not be stopped)."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from api.deps import SessionDep
 from api.pages.charts import Bar, bars
 from api.pages.rendering import page, require_staff
-from database.models import Agency, Case, Province
+from database.models import Case, Province
+from reports.satisfaction import SatisfactionRow, satisfaction_by
 from schemas.enums import INDICATOR_LABELS_FA, CaseStatus, ContactKind, Indicator, Role
 from timekeeping.jalali import jalali_period, month_start
-from timekeeping.persian import month_label_fa, persian_digits
+from timekeeping.persian import long_date_fa, month_label_fa, persian_digits
 from timekeeping.tehran import tehran_midnight
 
 router = APIRouter(include_in_schema=False)
@@ -46,39 +48,35 @@ class Figures:
     month_closed: int
     by_province: list[Bar]
     by_indicator: list[Bar]
-    satisfaction: list["AgencySatisfaction"]
+    satisfaction: list["SatisfactionPeriod"]
 
 
 @dataclass(frozen=True)
-class AgencySatisfaction:
-    """This month's answers to the feedback question, for one agency: the share is of those who answered."""
+class SatisfactionPeriod:
+    """Citizens' answers over the complaints registered in one period (today, this month, this year)."""
 
-    agency: str
-    responses: int
-    satisfied: int
-    mean_rating: float | None
-
-    @property
-    def share(self) -> float | None:
-        return self.satisfied / self.responses if self.responses else None
+    key: str
+    label: str
+    by_agency: list[SatisfactionRow]
+    by_province: list[SatisfactionRow]
 
 
-async def satisfaction_by_agency(session: AsyncSession, since: datetime) -> list[AgencySatisfaction]:
-    rows = await session.execute(
-        select(
-            Agency.name_fa,
-            func.count(Case.satisfied),
-            func.sum(case((Case.satisfied.is_(True), 1), else_=0)),
-            func.avg(Case.rating),
-        )
-        .join(Agency, Agency.id == Case.agency_id)
-        .where(Case.registered_at >= since, Case.satisfied.is_not(None))
-        .group_by(Agency.name_fa)
-        .order_by(Agency.name_fa)
-    )
+async def satisfaction_periods(session: AsyncSession, now: datetime) -> list[SatisfactionPeriod]:
+    today, month = period_starts(now)
+    year = month_start(jalali_period(now)[0], 1)
+    periods = [
+        ("today", f"امروز ({long_date_fa(now)})", today),
+        ("month", month_label_fa(*jalali_period(now)), month),
+        ("year", f"سال {persian_digits(jalali_period(now)[0])}", year),
+    ]
     return [
-        AgencySatisfaction(name, int(responses), int(satisfied or 0), float(mean) if mean is not None else None)
-        for name, responses, satisfied, mean in rows
+        SatisfactionPeriod(
+            key,
+            label,
+            await satisfaction_by(session, "agency", since),
+            await satisfaction_by(session, "province", since),
+        )
+        for key, label, since in periods
     ]
 
 
@@ -89,7 +87,7 @@ class ReportLink:
 
 
 def report_links(now: datetime) -> list[ReportLink]:
-    """The report pages of this Jalali month, the month before, and this year."""
+    """The report pages of this Jalali month, the month before, and this year; this month's breakdowns."""
     year, month = jalali_period(now)
     before = (year, month - 1) if month > 1 else (year - 1, 12)
     return [
@@ -101,6 +99,13 @@ def report_links(now: datetime) -> list[ReportLink]:
             f"/api/v1/reports/monthly?year={before[0]}&month={before[1]}&format=html",
         ),
         ReportLink(f"گزارش سال {persian_digits(year)}", f"/api/v1/reports/annual?year={year}&format=html"),
+        *(
+            ReportLink(
+                f"گزارش {month_label_fa(year, month)} به تفکیک {label}",
+                f"/api/v1/reports/breakdown?year={year}&month={month}&group_by={group}&format=html",
+            )
+            for group, label in (("agency", "دستگاه"), ("province", "استان"))
+        ),
     ]
 
 
@@ -129,7 +134,7 @@ async def figures(session: AsyncSession, now: datetime) -> Figures:
         month_closed=await _count(session, this_month, Case.status == CaseStatus.CLOSED.value),
         by_province=bars([(names.get(code, code), count) for code, count in provinces]),
         by_indicator=bars([(INDICATOR_LABELS_FA[i], indicators.get(int(i), 0)) for i in Indicator]),
-        satisfaction=await satisfaction_by_agency(session, month),
+        satisfaction=await satisfaction_periods(session, now),
     )
 
 

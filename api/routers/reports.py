@@ -1,5 +1,6 @@
 """Reports for the national centre: monthly and annual figures per slice (JSON, CSV, XLSX, or a Persian
-page with SVG charts), the annual ranking, staff performance, and the monthly reports the schedule compiled.
+page with SVG charts), their breakdowns (one row per agency, province, ... side by side),
+the annual ranking, staff performance, and the monthly reports the schedule compiled.
 
 The centre (admin, auditor) sees every agency; a senior coordinator sees its own agency's figures only.
 """
@@ -13,12 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import OptionalUser, SessionDep, SettingsDep, StaffUser, require_roles
-from api.edge.errors import Forbidden, Unauthorized
+from api.edge.errors import FieldInvalid, Forbidden, Unauthorized
+from api.pages.breakdowns import breakdown_page
 from api.pages.rendering import staff_user
 from api.pages.reports import report_page
 from database.models import MonthlyReport
-from infra.settings import Settings
-from reports.exports import XLSX_MEDIA_TYPE, report_rows, to_csv, to_xlsx
+from reports.breakdowns import SORT_KEYS, BreakdownOut, Grouping, breakdown, data_years
+from reports.exports import BREAKDOWN_COLUMNS, XLSX_MEDIA_TYPE, breakdown_rows, report_rows, to_csv, to_xlsx
 from reports.ranking import ranking
 from reports.service import annual_report, monthly_report
 from reports.staff import staff_performance
@@ -53,6 +55,11 @@ class ExportFormat(StrEnum):
     HTML = "html"
 
 
+class SortOrder(StrEnum):
+    ASC = "asc"
+    DESC = "desc"
+
+
 class RankingScope(StrEnum):
     AGENCY = "agency"
     UNIT = "unit"
@@ -68,10 +75,6 @@ def _agency_scope(user: StaffUser, agency_id: str | None) -> str | None:
             message_fa="راهبر ارشد فقط گزارش دستگاه خود را می‌بیند.",
         )
     return user.agency_id
-
-
-def _sla_seconds(settings: Settings) -> float:
-    return settings.policy().sla.total_seconds()
 
 
 async def _export(
@@ -106,7 +109,7 @@ async def monthly(
     format: ExportFormat = ExportFormat.JSON,
 ):
     report_slice = report_slice.model_copy(update={"agency_id": _agency_scope(user, report_slice.agency_id)})
-    report = await monthly_report(session, report_slice, year=year, month=month, sla_seconds=_sla_seconds(settings))
+    report = await monthly_report(session, report_slice, year=year, month=month)
     return await _export(report, format, f"foad-{year}-{month:02d}", request=request, session=session, user=user)
 
 
@@ -121,8 +124,65 @@ async def annual(
     format: ExportFormat = ExportFormat.JSON,
 ):
     report_slice = report_slice.model_copy(update={"agency_id": _agency_scope(user, report_slice.agency_id)})
-    report = await annual_report(session, report_slice, year=year, sla_seconds=_sla_seconds(settings))
+    report = await annual_report(session, report_slice, year=year)
     return await _export(report, format, f"foad-{year}", request=request, session=session, user=user)
+
+
+async def check_year(session: AsyncSession, year: int) -> None:
+    """A year with no case at all is a mistake (a typo, a Gregorian year), refused with the years there are."""
+    years = await data_years(session)
+    if not years.holds(year):
+        held = f"{years.first}..{years.last}" if years.first is not None else "none (no case yet)"
+        raise FieldInvalid(
+            ["query", "year"],
+            f"no case was registered in Jalali year {year}; the data holds the years {held}",
+            reason_fa="در این سال شکایتی ثبت نشده است.",
+        )
+
+
+@router.get(
+    "/breakdown",
+    response_model=BreakdownOut,
+    summary="A month or a year of a slice, one row per agency, province, county, village, office, ... side by side",
+)
+async def breakdown_report(
+    request: Request,
+    user: ReportReader,
+    session: SessionDep,
+    year: Year,
+    group_by: Annotated[Grouping, Query(description="The subject of each row")],
+    report_slice: Annotated[ReportSlice, Query()],
+    month: Annotated[int | None, Query(ge=1, le=12, description="A Jalali month; none for the whole year")] = None,
+    sort: Annotated[str, Query(description=f"One of: {', '.join(SORT_KEYS)}")] = "received",
+    order: SortOrder = SortOrder.DESC,
+    format: ExportFormat = ExportFormat.JSON,
+):
+    if sort not in SORT_KEYS:
+        raise FieldInvalid(["query", "sort"], f"unknown sort {sort!r}; one of: {', '.join(SORT_KEYS)}")
+    await check_year(session, year)
+    report_slice = report_slice.model_copy(update={"agency_id": _agency_scope(user, report_slice.agency_id)})
+    report = await breakdown(
+        session,
+        report_slice,
+        group_by=group_by,
+        year=year,
+        month=month,
+        sort=sort,
+        descending=order is SortOrder.DESC,
+    )
+    if format is ExportFormat.JSON:
+        return report
+    if format is ExportFormat.HTML:
+        return await breakdown_page(request, session, report, user, query=dict(request.query_params))
+    filename = f"foad-{year}{f'-{month:02d}' if month else ''}-by-{group_by.value}"
+    rows = breakdown_rows(report)
+    disposition = {"Content-Disposition": f'attachment; filename="{filename}.{format.value}"'}
+    if format is ExportFormat.CSV:
+        body = "\ufeff" + to_csv(rows, BREAKDOWN_COLUMNS)
+        return Response(body, media_type="text/csv; charset=utf-8", headers=disposition)
+    return Response(
+        to_xlsx(rows, title=filename, columns=BREAKDOWN_COLUMNS), media_type=XLSX_MEDIA_TYPE, headers=disposition
+    )
 
 
 @router.get("/rankings", response_model=RankingOut, summary="The annual ranking of agencies or offices")
@@ -140,7 +200,6 @@ async def rankings(
         year=year,
         min_cases=settings.ranking_min_cases,
         weights=settings.ranking_weights,
-        sla_seconds=_sla_seconds(settings),
         agency_id=_agency_scope(user, agency_id),
     )
 

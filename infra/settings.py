@@ -284,6 +284,9 @@ class Settings(BaseSettings):
     def hotspot_review_period(self) -> timedelta:
         return self._scaled(self.hotspot_review_days * 24 * 60)
 
+    def reform_followup_period(self) -> timedelta:
+        return self._scaled(self.reform_followup_days * 24 * 60)
+
     def policy(self) -> Policy:
         return Policy(
             sla=self._scaled(self.sla_minutes),

@@ -10,9 +10,10 @@ setting FOAD_RANKING_WEIGHTS, the same weights as the ranking):
 - reopen: 1 minus the share of results reopened after a dissatisfied answer; with no result, no value, and its
   weight is left out of the score.
 - volume: the league's mean complaints per agency against the agency's, min(1, mean / cases).
-Complaints only (contacts of other kinds are not cases), and only in-scope ones (rejected and referred cases are
-the hotline's triage, not the agency's service). An agency is ranked only with at least `min_cases` in-scope complaints;
-the change from last year is the score's difference from the year before, when that year had a score.
+Complaints only (contacts of other kinds are not cases), and only in-scope ones (rejected, referred and forwarded
+cases are the hotline's triage, not the agency's service). An agency is ranked only with at least `min_cases`
+in-scope complaints; the change from last year is the score's difference from the year before, when that year
+had a score.
 """
 
 from datetime import datetime
@@ -22,11 +23,11 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from database.models import Agency, Case
+from reports.hotspots import in_scope_complaints
 from reports.ranking import COMPONENT_LABELS_FA as _RANKING_LABELS_FA
-from schemas.enums import CaseStatus, ContactKind
+from schemas.enums import ContactKind
 from schemas.reports import RankingWeights
 
-OUT_OF_SCOPE = (CaseStatus.REJECTED.value, CaseStatus.REFERRED.value, CaseStatus.FORWARDED.value)
 COMPONENT_LABELS_FA = _RANKING_LABELS_FA | {"sla": "رسیدگی در مهلت خود پرونده (بی نقض مهلت)"}
 COMPONENT_BASIS_FA = {
     "sla": "از شکایات در حیطه که مهلتشان گذشته یا نتیجه گرفته‌اند",
@@ -67,11 +68,6 @@ class AgencyLeague(BaseModel):
     min_cases: int
     weights: RankingWeights
     sheets: list[AgencySheet]
-
-
-def in_scope_complaints():
-    """The filter every figure of the evaluation starts from (also the hotspot counts')."""
-    return and_(Case.contact_kind == ContactKind.COMPLAINT.value, Case.status.not_in(OUT_OF_SCOPE))
 
 
 async def data_years(session: AsyncSession) -> list[int]:

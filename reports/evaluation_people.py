@@ -19,8 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from database.models import Case, CaseEventRow, Task, User
-from reports.evaluation import in_scope_complaints
 from reports.figures import percentile
+from reports.hotspots import in_scope_complaints
 from reports.staff import REVIEW_KINDS, SENIOR_KINDS
 from schemas.enums import Role, TaskKind, TaskStatus
 from schemas.reports import RankingWeights

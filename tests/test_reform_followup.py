@@ -1,0 +1,126 @@
+"""A process reform's follow-up on the time-skipping server: a durable timer to its deadline, then the scope's
+in-scope complaints after the decision against as long a window before; not fallen, the review opens again."""
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from database.models import HotspotFollowup, HotspotReview
+from database.sessions import transaction
+from infra.settings import Settings
+from schemas.case import Actor
+from schemas.enums import Role
+from schemas.hotspot import HotspotDecision, HotspotDecisionInput, HotspotFinding, HotspotOpen, HotspotScope
+from tests.reportcases import case_row, seed_offices
+from worker import build_worker
+from workflows.hotspot import HotspotReviewWorkflow
+
+MEMBER = Actor(username="wg-centre", role=Role.WORKING_GROUP, user_id=7)
+FOLLOWUP = timedelta(days=30)
+
+
+@pytest.fixture
+async def worker(temporal_env, sessions, task_queue):
+    await seed_offices(sessions)
+    async with build_worker(temporal_env.client, sessions=sessions, task_queue=task_queue, settings=Settings()):
+        yield
+
+
+async def open_review(temporal_env, task_queue):
+    end = datetime.now(UTC).replace(microsecond=0)
+    finding = HotspotFinding(
+        scope=HotspotScope.UNIT,
+        subject_id="aa-takestan",
+        agency_id="aa",
+        window_start=end - timedelta(days=30),
+        window_end=end,
+        complaints=3,
+        baseline=0,
+        top_indicator=7,
+        top_indicator_count=3,
+    )
+    review_id = f"{finding.review_id}-{uuid.uuid4().hex[:6]}"
+    start = HotspotOpen(review_id=review_id, finding=finding, review_period=timedelta(days=14))
+    handle = await temporal_env.client.start_workflow(
+        HotspotReviewWorkflow.run, start, id=review_id, task_queue=task_queue
+    )
+    while await handle.query(HotspotReviewWorkflow.state) is None:  # a decision while opening is refused
+        await asyncio.sleep(0.02)
+    return handle
+
+
+async def add(sessions, at: datetime, count: int, **fields) -> None:
+    async with transaction(sessions) as session:
+        for i in range(count):
+            session.add(case_row(f"R{uuid.uuid4().hex[:10]}", at + timedelta(minutes=i), **fields))
+
+
+async def reform(handle) -> datetime:
+    state = await handle.execute_update(
+        HotspotReviewWorkflow.decide,
+        HotspotDecisionInput(
+            actor=MEMBER,
+            decision=HotspotDecision.PROCESS_REFORM,
+            note="نوبت‌دهی باجه بازطراحی شود",
+            followup_period=FOLLOWUP,
+        ),
+    )
+    return state.decided_at
+
+
+async def followup_row(sessions, review_id: str, **expected) -> HotspotFollowup:
+    for _ in range(400):
+        async with sessions() as session:
+            row = await session.get(HotspotFollowup, (review_id, 1))
+        if row is not None and all(getattr(row, k) == v for k, v in expected.items()):
+            return row
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"follow-up of {review_id} never reached {expected}")
+
+
+async def test_a_reform_whose_complaints_did_not_fall_reopens_its_review(temporal_env, sessions, task_queue, worker):
+    handle = await open_review(temporal_env, task_queue)
+    decided_at = await reform(handle)
+    await add(sessions, decided_at - timedelta(days=10), 3)  # the window before: three complaints
+    await add(sessions, decided_at - timedelta(days=9), 2, status="rejected")  # out of scope: not counted
+    await add(sessions, decided_at + timedelta(days=10), 3)  # the window after: as many
+    row = await followup_row(sessions, handle.id, checked_at=None)
+    assert (row.owner_agency_id, row.due_at) == ("aa", decided_at + FOLLOWUP)
+    assert (await handle.query(HotspotReviewWorkflow.state)).status.value == "closed"
+
+    await temporal_env.sleep(FOLLOWUP + timedelta(minutes=1))
+
+    row = await followup_row(sessions, handle.id, fell=False)
+    assert (row.complaints_before, row.complaints_after, row.decided_by) == (3, 3, "wg-centre")
+    state = await handle.query(HotspotReviewWorkflow.state)
+    assert state.status.value == "open" and state.decision is None and not state.overdue
+    async with sessions() as session:
+        review = await session.get(HotspotReview, handle.id)
+    assert review.status == "open" and review.decision is None
+
+    final = await handle.execute_update(
+        HotspotReviewWorkflow.decide,
+        HotspotDecisionInput(actor=MEMBER, decision=HotspotDecision.INSPECTION, note="بازرسی سرزده از شعبه"),
+    )
+    assert final.decision is HotspotDecision.INSPECTION
+    result = await handle.result()
+    assert [f.fell for f in result.followups] == [False]
+
+
+async def test_a_reform_whose_complaints_fell_stays_closed_with_the_result_on_record(
+    temporal_env, sessions, task_queue, worker
+):
+    handle = await open_review(temporal_env, task_queue)
+    decided_at = await reform(handle)
+    await add(sessions, decided_at - timedelta(days=10), 3)
+    await add(sessions, decided_at + timedelta(days=10), 1)
+
+    await temporal_env.sleep(FOLLOWUP + timedelta(minutes=1))
+
+    result = await handle.result()
+    assert result.status.value == "closed" and result.decision is HotspotDecision.PROCESS_REFORM
+    [followup] = result.followups
+    assert (followup.complaints_before, followup.complaints_after, followup.fell) == (3, 1, True)
+    await followup_row(sessions, handle.id, fell=True, complaints_after=1)

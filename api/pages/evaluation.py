@@ -1,24 +1,65 @@
-"""The annual evaluation as Persian pages: the league of agencies for a year, and one agency's sheet with its
-people. Served by api/routers/evaluation.py for `format=html`, to a bearer token or the staff session alike."""
+"""The annual evaluation as Persian pages: the league of agencies for a year (/evaluation), and one agency's sheet
+with its people (/evaluation/{agency}); the same pages answer the API's `format=html`. The centre (admin,
+auditor) sees every agency; a senior coordinator is taken to its own agency's sheet, and another's is a 403."""
 
-from fastapi import Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from api.deps import StaffUser
-from api.pages.rendering import page
-from reports.evaluation import AgencyLeague, AgencySheet
+from api.deps import SessionDep, SettingsDep, StaffUser
+from api.pages.rendering import page, redirect, require_staff
+from reports.evaluation import AgencyLeague, AgencySheet, data_years
 from reports.evaluation_exports import PERSON_COLUMNS, ROLE_TITLES_FA
 from reports.evaluation_people import EVALUATED_ROLES, PeopleEvaluation
+from schemas.enums import Role
 from timekeeping.persian import persian_digits
 
+router = APIRouter(include_in_schema=False)
 
-async def league_page(request: Request, league: AgencyLeague, user: StaffUser) -> Response:
+READERS = (Role.ADMIN, Role.AUDITOR, Role.SENIOR_COORDINATOR)
+PageYear = Annotated[int | None, Query(ge=1300, le=1500)]
+
+
+async def _year(session, year: int | None) -> int:
+    """The year asked for, else the latest year holding complaints (the API refuses a year outside the data)."""
+    if year is not None:
+        return year
+    years = await data_years(session)
+    return years[-1] if years else 0
+
+
+@router.get("/evaluation")
+async def league(request: Request, session: SessionDep, settings: SettingsDep, year: PageYear = None) -> Response:
+    from api.routers import evaluation as api  # the router imports this module's pages
+
+    user = await require_staff(request, session, *READERS)
+    year = await _year(session, year)
+    if user.role is Role.SENIOR_COORDINATOR:
+        return redirect(request, f"/evaluation/{user.agency_id}?year={year}")
+    return await api.league(request, user, session, settings, year, api.SheetFormat.HTML)
+
+
+@router.get("/evaluation/{agency_id}")
+async def agency(
+    request: Request, agency_id: str, session: SessionDep, settings: SettingsDep, year: PageYear = None
+) -> Response:
+    from api.routers import evaluation as api
+
+    user = await require_staff(request, session, *READERS)
+    return await api.agency_sheet(
+        request, agency_id, user, session, settings, await _year(session, year), api.SheetFormat.HTML
+    )
+
+
+async def league_page(request: Request, league: AgencyLeague, user: StaffUser, years: list[int]) -> Response:
     return page(
         request,
         "evaluation/league.html",
         user=user,
         title=f"ارزیابی سالانه دستگاه‌ها — سال {persian_digits(league.year)}",
         league=league,
+        years=years,
     )
 
 

@@ -76,7 +76,7 @@ async def league(
     if own is not None:  # a senior coordinator: its own agency's sheet only
         result.sheets = [sheet for sheet in result.sheets if sheet.agency_id == own]
     if format is SheetFormat.HTML:
-        return await league_page(request, result, user)
+        return await league_page(request, result, user, await data_years(session))
     return result
 
 

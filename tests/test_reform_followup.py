@@ -7,12 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from database.models import HotspotFollowup, HotspotReview
+from api.auth.tokens import create_token
+from database.models import HotspotFollowup, HotspotReview, User
 from database.sessions import transaction
 from infra.settings import Settings
 from schemas.case import Actor
 from schemas.enums import Role
 from schemas.hotspot import HotspotDecision, HotspotDecisionInput, HotspotFinding, HotspotOpen, HotspotScope
+from tests.apiutil import api_settings, http, make_app
 from tests.reportcases import case_row, seed_offices
 from worker import build_worker
 from workflows.hotspot import HotspotReviewWorkflow
@@ -124,3 +126,41 @@ async def test_a_reform_whose_complaints_fell_stays_closed_with_the_result_on_re
     [followup] = result.followups
     assert (followup.complaints_before, followup.complaints_after, followup.fell) == (3, 1, True)
     await followup_row(sessions, handle.id, fell=True, complaints_after=1)
+
+
+async def test_a_centre_member_decides_a_reform_through_the_api_with_the_followup_period_of_the_settings(
+    temporal_env, sessions, task_queue, worker
+):
+    async with transaction(sessions) as session:
+        session.add(User(id=7, username="wg-centre", full_name="عضو ستادی", role="working_group", password_hash="-"))
+    handle = await open_review(temporal_env, task_queue)
+    await followup_review_row(sessions, handle.id)
+    app = make_app(sessions=sessions, client=temporal_env.client, task_queue=task_queue, reform_followup_days=30)
+    token = create_token(user_id=7, role="working_group", settings=api_settings())[0]
+    async with http(app, citizen=None) as client:
+        decided = await client.post(
+            f"/hotspots/{handle.id}/decision",
+            json={"decision": "process_reform", "note": "بازطراحی نوبت‌دهی"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    assert decided.status_code == 200, decided.text
+    decided_at = datetime.fromisoformat(decided.json()["decided_at"])
+    row = await followup_row(sessions, handle.id)
+    assert (row.due_at, row.decided_by, row.owner_agency_id) == (decided_at + timedelta(days=30), "wg-centre", "aa")
+
+    await temporal_env.sleep(timedelta(days=30, minutes=1))  # no complaints before or after: not fallen
+    await followup_row(sessions, handle.id, fell=False)
+    await handle.execute_update(
+        HotspotReviewWorkflow.decide,
+        HotspotDecisionInput(actor=MEMBER, decision=HotspotDecision.NO_ACTION, note="پایان آزمون"),
+    )
+    await handle.result()
+
+
+async def followup_review_row(sessions, review_id: str) -> None:
+    for _ in range(400):
+        async with sessions() as session:
+            if await session.get(HotspotReview, review_id) is not None:
+                return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"review {review_id} never projected")

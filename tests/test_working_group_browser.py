@@ -7,9 +7,7 @@ import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
-
-from database.models import HotspotReview, User
+from database.models import HotspotReview
 from database.sessions import transaction
 from schemas.hotspot import HotspotFinding, HotspotOpen, HotspotScope
 from tests.browserutil import log_in
@@ -20,27 +18,9 @@ from workflows.hotspot import HotspotReviewWorkflow
 
 
 async def _seed(seeded) -> datetime:
-    """Six complaints at the demo office over the last days (one breached, one rejected), and two members."""
+    """Six complaints at the demo office over the last days (one breached, one rejected)."""
     now = datetime.now(UTC)
     async with transaction(seeded) as session:
-        admin = await session.scalar(select(User).where(User.username == "admin"))
-        session.add_all(
-            [
-                User(
-                    username="wg-centre",
-                    full_name="عضو ستادی کارگروه",
-                    role="working_group",
-                    password_hash=admin.password_hash,
-                ),
-                User(
-                    username="wg-sso",
-                    full_name="معاون تأمین اجتماعی",
-                    role="working_group",
-                    agency_id="sso",
-                    password_hash=admin.password_hash,
-                ),
-            ]
-        )
         for i in range(6):
             row = case_row(
                 f"WG{uuid.uuid4().hex[:8]}",
@@ -134,7 +114,7 @@ async def test_members_note_and_the_centre_decides_on_the_hotspot_page(
     centre = await browsing.page({"width": 1366, "height": 768})
     await log_in(centre, site, "wg-centre")
     await centre.goto(f"{site}/working-group/{review_id}")
-    assert "معاون تأمین اجتماعی" in await centre.locator(".member-note").inner_text()
+    assert "سعید رحمانی" in await centre.locator(".member-note").inner_text()
     await centre.get_by_label("بازرسی").check()
     await centre.locator("#decision_note").fill("بازرسی سرزده از شعبه در هفته آینده")
     await centre.get_by_role("button", name="ثبت تصمیم").click()

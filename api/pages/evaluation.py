@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from api.deps import SessionDep, SettingsDep, StaffUser
 from api.pages.rendering import page, redirect, require_staff
+from api.services import evaluation
 from reports.evaluation import AgencyLeague, AgencySheet, data_years
 from reports.evaluation_exports import PERSON_COLUMNS, ROLE_TITLES_FA
 from reports.evaluation_people import EVALUATED_ROLES, PeopleEvaluation
@@ -31,25 +32,21 @@ async def _year(session, year: int | None) -> int:
 
 @router.get("/evaluation")
 async def league(request: Request, session: SessionDep, settings: SettingsDep, year: PageYear = None) -> Response:
-    from api.routers import evaluation as api  # the router imports this module's pages
-
     user = await require_staff(request, session, *READERS)
     year = await _year(session, year)
     if user.role is Role.SENIOR_COORDINATOR:
         return redirect(request, f"/evaluation/{user.agency_id}?year={year}")
-    return await api.league(request, user, session, settings, year, api.SheetFormat.HTML)
+    result = await evaluation.league(session, settings, user, year)
+    return await league_page(request, result, user, await data_years(session))
 
 
 @router.get("/evaluation/{agency_id}")
 async def agency(
     request: Request, agency_id: str, session: SessionDep, settings: SettingsDep, year: PageYear = None
 ) -> Response:
-    from api.routers import evaluation as api
-
     user = await require_staff(request, session, *READERS)
-    return await api.agency_sheet(
-        request, agency_id, user, session, settings, await _year(session, year), api.SheetFormat.HTML
-    )
+    sheet, people = await evaluation.agency_sheet(session, settings, user, agency_id, await _year(session, year))
+    return await evaluation_page(request, sheet, people, user)
 
 
 async def league_page(request: Request, league: AgencyLeague, user: StaffUser, years: list[int]) -> Response:

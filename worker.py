@@ -88,6 +88,7 @@ def build_worker(
             hotspot_activities.record_hotspot_review,
             hotspot_activities.scan_hotspots,
             hotspot_activities.compile_monthly_report,
+            hotspot_activities.check_reform_followup,
             archive_activities.archive_closed_runs,
             archive_activities.reconcile_archive,
             archive_activities.erase_expired_personal_data,

@@ -5,16 +5,27 @@ from its subject and window, a month's report is compiled once."""
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from database.models import HotspotReview
+from database.models import Case, HotspotFollowup, HotspotReview
 from database.sessions import transaction
-from reports.hotspots import find_hotspots
+from reports.hotspots import find_hotspots, in_scope_complaints
 from reports.monthly import compile_month, notify_ready
-from schemas.hotspot import CompileInput, HotspotOpen, HotspotRule, HotspotState, ScanInput, ScanResult
+from schemas.hotspot import (
+    CompileInput,
+    FollowupCheck,
+    HotspotOpen,
+    HotspotRule,
+    HotspotScope,
+    HotspotState,
+    ReformFollowup,
+    ScanInput,
+    ScanResult,
+)
 from schemas.notifications import NotificationKind
 from timekeeping.jalali import jalali_period, previous_month
 from workflows.hotspot import HotspotReviewWorkflow
@@ -38,6 +49,35 @@ class HotspotActivities:
     async def record_hotspot_review(self, state: HotspotState) -> None:
         async with transaction(self._sessions) as session:
             await project_review(session, state)
+
+    @activity.defn(name="check_reform_followup")
+    async def check_reform_followup(self, check: FollowupCheck) -> ReformFollowup:
+        """The scope's in-scope complaints registered in the follow-up's window, and in a window as long before."""
+        followup = check.followup
+        subject = Case.office_unit_id if check.scope is HotspotScope.UNIT else Case.agency_id
+        window = followup.due_at - followup.decided_at
+
+        async def count(start: datetime, end: datetime) -> int:
+            statement = select(func.count()).where(
+                subject == check.subject_id,
+                in_scope_complaints(),
+                Case.registered_at >= start,
+                Case.registered_at < end,
+            )
+            return int(await session.scalar(statement) or 0)
+
+        async with transaction(self._sessions) as session:
+            before = await count(followup.decided_at - window, followup.decided_at)
+            after = await count(followup.decided_at, followup.due_at)
+        activity.logger.info("reform follow-up of %s: %d before, %d after", check.subject_id, before, after)
+        return followup.model_copy(
+            update={
+                "checked_at": datetime.now(UTC),
+                "complaints_before": before,
+                "complaints_after": after,
+                "fell": after < before,
+            }
+        )
 
     @activity.defn(name="scan_hotspots")
     async def scan_hotspots(self, scan: ScanInput) -> ScanResult:
@@ -94,3 +134,10 @@ async def project_review(session: AsyncSession, state: HotspotState) -> None:
     )
     row.decision = state.decision.value if state.decision else None
     row.decision_note, row.decided_by, row.decided_at = state.decision_note, state.decided_by, state.decided_at
+    for followup in state.followups:
+        stored = await session.get(HotspotFollowup, (state.review_id, followup.round))
+        if stored is None:
+            stored = HotspotFollowup(review_id=state.review_id, round=followup.round)
+            session.add(stored)
+        for field, value in followup.model_dump(exclude={"round"}).items():
+            setattr(stored, field, value)

@@ -28,6 +28,7 @@ from api.routers import (
     citizen,
     claims,
     codec,
+    evaluation,
     health,
     hotspots,
     intake,
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         notifications,
         sms_inbound,
         triage,
+        evaluation,
     )
     for module in routers:
         api.include_router(module.router)

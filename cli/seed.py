@@ -45,7 +45,9 @@ ADMIN_EDITED = frozenset({"referral_targets"})
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=64)]
-StaffRole = Literal["operator", "senior_coordinator", "unit_coordinator", "inspector", "auditor", "admin"]
+StaffRole = Literal[
+    "operator", "senior_coordinator", "unit_coordinator", "inspector", "auditor", "admin", "working_group"
+]
 
 
 class SeedError(Exception):

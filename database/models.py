@@ -478,3 +478,35 @@ class Notification(Base):
         UniqueConstraint("tracking_code", "seq", "username", "kind", name="uq_notifications_event_recipient"),
         Index("ix_notifications_username_read", "username", "read_at"),
     )
+
+
+# --- the working group ("voice of the voiceless") ----------------------------------------------------------
+
+
+class HotspotFollowup(Base):
+    """A process reform's follow-up, as the review's workflow holds it (one row per round)."""
+
+    __tablename__ = "hotspot_followups"
+    review_id: Mapped[str] = mapped_column(ForeignKey("hotspot_reviews.review_id"), primary_key=True)
+    round: Mapped[int] = mapped_column(primary_key=True)
+    owner_agency_id: Mapped[str] = mapped_column(String(32))
+    decided_by: Mapped[str] = mapped_column(String(64))
+    decision_note: Mapped[str] = mapped_column(Text)
+    decided_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    checked_at: Mapped[datetime | None]
+    complaints_before: Mapped[int | None]
+    complaints_after: Mapped[int | None]
+    fell: Mapped[bool | None]
+
+
+class HotspotNote(Base):
+    """One working-group member's discussion note on one review: one per member, edited in place."""
+
+    __tablename__ = "hotspot_notes"
+    review_id: Mapped[str] = mapped_column(ForeignKey("hotspot_reviews.review_id"), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    agency_id: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime]

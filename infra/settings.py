@@ -173,6 +173,12 @@ class Settings(BaseSettings):
     hotspot_history_windows: int = Field(default=6, gt=0, description="Windows before it that make that mean")
     hotspot_review_days: float = Field(default=14, gt=0, description="The working group's deadline (time-scaled)")
     schedule_hour: int = Field(default=2, ge=0, le=23, description="Tehran hour of the daily scan and report")
+    evaluation_min_person_cases: int = Field(
+        default=20, gt=0, description="Cases a senior coordinator, unit coordinator or inspector needs to be ranked"
+    )
+    reform_followup_days: float = Field(
+        default=90, gt=0, description="A process reform's follow-up: the window after the decision (time-scaled)"
+    )
 
     # Observability (README: Observability). Ports are off when unset: several processes on one host must not clash.
     log_format: Literal["json", "text"] | None = Field(
@@ -284,6 +290,9 @@ class Settings(BaseSettings):
 
     def hotspot_review_period(self) -> timedelta:
         return self._scaled(self.hotspot_review_days * 24 * 60)
+
+    def reform_followup_period(self) -> timedelta:
+        return self._scaled(self.reform_followup_days * 24 * 60)
 
     def policy(self) -> Policy:
         return Policy(

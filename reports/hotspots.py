@@ -4,22 +4,36 @@ The window ends at the Tehran midnight of the scan, so every scan of one day loo
 derives the same review id. A subject is a hotspot when its complaints in the window reach the absolute
 minimum AND reach `relative_factor` times its own mean per window over the windows before. The indicator
 repeated most in the window goes with the finding: repeated indicators at one office are the signal.
+Only in-scope complaints count: a contact that is not a complaint, and a case rejected, referred or forwarded
+as out of FOAD's scope, is not the office's service failing.
 """
 
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from database.models import Case, HotspotReview
+from schemas.enums import CaseStatus, ContactKind
 from schemas.hotspot import HotspotFinding, HotspotRule, HotspotScope, HotspotStatus
 from timekeeping.tehran import tehran_midnight
+
+OUT_OF_SCOPE = (CaseStatus.REJECTED.value, CaseStatus.REFERRED.value, CaseStatus.FORWARDED.value)
+
+
+def in_scope_complaints():
+    """Complaints (not requests, suggestions or out-of-scope contacts) not rejected, referred or forwarded."""
+    return and_(Case.contact_kind == ContactKind.COMPLAINT.value, Case.status.not_in(OUT_OF_SCOPE))
 
 
 async def _counts(session: AsyncSession, subject, start: datetime, end: datetime, *, by_indicator: bool = False):
     keys = [subject, Case.agency_id] + ([Case.indicator] if by_indicator else [])
-    statement = select(*keys, func.count()).where(Case.registered_at >= start, Case.registered_at < end).group_by(*keys)
+    statement = (
+        select(*keys, func.count())
+        .where(Case.registered_at >= start, Case.registered_at < end, in_scope_complaints())
+        .group_by(*keys)
+    )
     return (await session.execute(statement)).all()
 
 

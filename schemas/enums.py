@@ -197,6 +197,7 @@ class Role(StrEnum):
     ADMIN = "admin"
     CITIZEN = "citizen"
     SYSTEM = "system"
+    WORKING_GROUP = "working_group"
 
 
 class ReviewDecision(StrEnum):

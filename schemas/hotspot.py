@@ -74,6 +74,25 @@ class HotspotDecisionInput(BaseModel):
     actor: Actor
     decision: HotspotDecision
     note: str = Field(min_length=3, max_length=4000, description="Why: kept on record with the decision")
+    followup_period: timedelta | None = Field(
+        default=None, description="A process reform's follow-up window; none: the reform is not followed up"
+    )
+
+
+class ReformFollowup(BaseModel):
+    """A process reform's follow-up: the owner (the agency) has until `due_at`; at the deadline the scope's
+    complaints in the window after the decision are compared with those in a window as long before it."""
+
+    round: int = Field(ge=1, description="1 for the first reform of the review, 2 after a reopening, ...")
+    owner_agency_id: str
+    decided_by: str
+    decision_note: str
+    decided_at: datetime
+    due_at: datetime
+    checked_at: datetime | None = None
+    complaints_before: int | None = None
+    complaints_after: int | None = None
+    fell: bool | None = Field(default=None, description="Complaints after < before; false reopens the review")
 
 
 class HotspotDecisionRequest(BaseModel):
@@ -94,6 +113,15 @@ class HotspotState(BaseModel):
     decision_note: str | None = None
     decided_by: str | None = None
     decided_at: datetime | None = None
+    followups: list[ReformFollowup] = Field(default_factory=list, description="Every reform follow-up, in order")
+
+
+class FollowupCheck(BaseModel):
+    """The follow-up check's input: whose complaints, and the follow-up to measure."""
+
+    scope: HotspotScope
+    subject_id: str
+    followup: ReformFollowup
 
 
 class ScanInput(BaseModel):

@@ -8,7 +8,9 @@ from schemas.text import MobileNumber, PersianText
 
 Username = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", min_length=3, max_length=64)]
 Password = Annotated[str, Field(min_length=12, max_length=128, description="At least 12 characters")]
-StaffRole = Literal["operator", "senior_coordinator", "unit_coordinator", "inspector", "auditor", "admin"]
+StaffRole = Literal[
+    "operator", "senior_coordinator", "unit_coordinator", "inspector", "auditor", "admin", "working_group"
+]
 
 
 class UserCreate(BaseModel):

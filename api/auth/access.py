@@ -7,6 +7,8 @@ a case is the rule book's (workflows/rules.py, asked by api.services.casework an
 - unit coordinator: cases with a task for one of its units.
 - inspector: cases with an inspection assigned to it by name (an inspection task, or before those a handling task).
 - the employee a complaint names: the senior coordinator of the case's agency, auditors and admins only.
+- working group (the "voice of the voiceless"): no case; the hotspot reviews of its agency, or of every agency
+  for a member of the centre (no agency), with a note of its own and the decision (so may an admin).
 """
 
 from sqlalchemy import ColumnElement, exists, false, select, true
@@ -14,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import StaffUser
 from api.edge.errors import Forbidden
-from database.models import Case, Task
+from database.models import Case, HotspotReview, Task
 from schemas.enums import Role
 
 SEE_ALL = (Role.ADMIN, Role.AUDITOR)
@@ -65,3 +67,23 @@ def may_see_personal_data(user: StaffUser) -> bool:
 
 def may_see_employee_name(user: StaffUser, case: Case) -> bool:
     return user.role in SEE_ALL or user.is_senior_of(case.agency_id)
+
+
+WORKING_GROUP_ROLES = (Role.ADMIN, Role.WORKING_GROUP)
+HOTSPOT_READERS = (Role.ADMIN, Role.AUDITOR, Role.WORKING_GROUP)
+
+
+def hotspot_scope(user: StaffUser) -> ColumnElement[bool]:
+    """A filter on `hotspot_reviews`: a working-group member of an agency sees that agency's reviews."""
+    if user.role is Role.WORKING_GROUP and user.agency_id:
+        return HotspotReview.agency_id == user.agency_id
+    return true() if user.role in HOTSPOT_READERS else false()
+
+
+def ensure_can_see_review(user: StaffUser, review: HotspotReview) -> None:
+    if user.role not in HOTSPOT_READERS or (
+        user.role is Role.WORKING_GROUP and user.agency_id and review.agency_id != user.agency_id
+    ):
+        raise Forbidden(
+            "this hotspot review is outside what you may see", message_fa="این بررسی در حوزه دسترسی شما نیست."
+        )

@@ -33,6 +33,7 @@ ROLE_LABELS_FA = {
     Role.INSPECTOR: "بازرس",
     Role.AUDITOR: "حسابرس",
     Role.ADMIN: "مدیر مرکز",
+    Role.WORKING_GROUP: "عضو کارگروه صدای بی‌صدایان",
 }
 
 # Where each role starts, and the pages of its menu.
@@ -43,6 +44,7 @@ HOME = {
     Role.INSPECTOR: "/inbox",
     Role.AUDITOR: "/audit",
     Role.ADMIN: "/dashboard",
+    Role.WORKING_GROUP: "/working-group",
 }
 
 

@@ -1,29 +1,41 @@
-"""Hotspot reviews for the centre's working group: list them, read one, close one with a decision.
+"""Hotspot reviews for the centre's working group: list them, read one, note on one, close one with a decision.
 
 The decision is a Workflow Update on the review's own workflow: a second decision is refused (409) by its
-validator, and the read model follows the workflow.
+validator, and the read model follows the workflow. Who sees and acts: api/auth/access.py (working group).
 """
 
-import asyncio
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
-from temporalio.service import RPCError, RPCStatusCode
 
-from api.deps import EngineDep, SessionDep, StaffUser, require_roles
-from api.edge.errors import Conflict, EngineUnavailable, NotFound
+from api.auth.access import HOTSPOT_READERS, WORKING_GROUP_ROLES, hotspot_scope
+from api.deps import EngineDep, SessionDep, SettingsDep, StaffUser, require_roles
+from api.services import working_group
 from database.models import HotspotReview
-from schemas.enums import Role
-from schemas.hotspot import HotspotDecisionInput, HotspotDecisionRequest, HotspotState, HotspotStatus
-from workflows.hotspot import HotspotReviewWorkflow
+from schemas.hotspot import HotspotDecisionRequest, HotspotState, HotspotStatus
 
 router = APIRouter(prefix="/hotspots", tags=["hotspots (centre)"])
 
-CentreReader = Annotated[StaffUser, Depends(require_roles(Role.ADMIN, Role.AUDITOR))]
-WorkingGroup = Annotated[StaffUser, Depends(require_roles(Role.ADMIN))]
+CentreReader = Annotated[StaffUser, Depends(require_roles(*HOTSPOT_READERS))]
+WorkingGroup = Annotated[StaffUser, Depends(require_roles(*WORKING_GROUP_ROLES))]
+
+
+class NoteIn(BaseModel):
+    note: str = Field(min_length=3, max_length=working_group.NOTE_MAX)
+
+
+class NoteOut(BaseModel):
+    model_config = {"from_attributes": True}
+
+    review_id: str
+    username: str
+    full_name: str
+    agency_id: str | None
+    note: str
+    updated_at: datetime
 
 
 class HotspotOut(BaseModel):
@@ -51,43 +63,31 @@ class HotspotOut(BaseModel):
 
 @router.get("", response_model=list[HotspotOut], summary="Hotspot reviews, newest first")
 async def hotspots(user: CentreReader, session: SessionDep, status: HotspotStatus | None = None) -> list[HotspotOut]:
-    statement = select(HotspotReview).order_by(HotspotReview.opened_at.desc())
+    statement = select(HotspotReview).where(hotspot_scope(user)).order_by(HotspotReview.opened_at.desc())
     if status is not None:
         statement = statement.where(HotspotReview.status == status.value)
     return [HotspotOut.model_validate(row) for row in await session.scalars(statement)]
 
 
-async def _review(session, review_id: str) -> HotspotReview:
-    row = await session.get(HotspotReview, review_id)
-    if row is None:
-        raise NotFound(f"no hotspot review {review_id}", message_fa="بررسی کانون شکایتی با این شناسه نیست.")
-    return row
-
-
 @router.get("/{review_id}", response_model=HotspotOut, summary="One hotspot review")
 async def hotspot(review_id: str, user: CentreReader, session: SessionDep) -> HotspotOut:
-    return HotspotOut.model_validate(await _review(session, review_id))
+    return HotspotOut.model_validate(await working_group.review_in_view(session, user, review_id))
+
+
+@router.put("/{review_id}/note", response_model=NoteOut, summary="The caller's own discussion note on a review")
+async def note(review_id: str, body: NoteIn, user: WorkingGroup, session: SessionDep) -> NoteOut:
+    return NoteOut.model_validate(await working_group.save_note(session, user, review_id, body.note))
 
 
 @router.post(
     "/{review_id}/decision", response_model=HotspotState, summary="Close a review with the working group's decision"
 )
 async def decide(
-    review_id: str, body: HotspotDecisionRequest, user: WorkingGroup, session: SessionDep, engine: EngineDep
+    review_id: str,
+    body: HotspotDecisionRequest,
+    user: WorkingGroup,
+    session: SessionDep,
+    engine: EngineDep,
+    settings: SettingsDep,
 ) -> HotspotState:
-    await _review(session, review_id)
-    handle = (await engine.client()).get_workflow_handle_for(HotspotReviewWorkflow.run, review_id)
-    request = HotspotDecisionInput(actor=user.actor, decision=body.decision, note=body.note)
-    try:
-        async with asyncio.timeout(engine.rpc_timeout.total_seconds() * 1.5):
-            return await handle.execute_update(HotspotReviewWorkflow.decide, request, rpc_timeout=engine.rpc_timeout)
-    except TimeoutError as exc:
-        raise EngineUnavailable() from exc
-    except RPCError as exc:
-        # A decided review's workflow ends right after the decision: a second one finds it gone, not refused.
-        if exc.status == RPCStatusCode.NOT_FOUND:
-            raise Conflict(
-                f"hotspot review {review_id} is already closed with a decision",
-                message_fa="این بررسی پیش‌تر با تصمیم بسته شده است",
-            ) from exc
-        raise
+    return await working_group.decide(session, user, review_id, body, engine=engine, settings=settings)

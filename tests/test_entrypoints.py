@@ -148,13 +148,13 @@ def test_check_fails_on_a_fresh_deployment_until_migrate_and_seed_have_run(deplo
         "run foad-migrate",
         "FAIL temporal: schedules foad-hotspot-scan, foad-monthly-report, foad-archive-sweep, foad-archive-reconcile, "
         "foad-personal-data-erasure missing; run foad-migrate",
-        "FAIL database: at no revision (never migrated), not at the head revision 0014_archive; run foad-migrate",
+        "FAIL database: at no revision (never migrated), not at the head revision 0015_working_group; run foad-migrate",
     ], fresh.stdout
     assert "ok   temporal: namespace default answers" in fresh.stdout
 
     migrate = run("foad-migrate", env=deployment.env)
     assert migrate.returncode == 0, migrate.stdout + migrate.stderr
-    assert "foad-migrate: database at revision 0014_archive" in migrate.stdout
+    assert "foad-migrate: database at revision 0015_working_group" in migrate.stdout
     assert "foad-migrate: schedule foad-hotspot-scan: created" in migrate.stdout
     seed = run("foad-seed", "--no-demo-users", env=deployment.env)
     assert seed.returncode == 0, seed.stdout + seed.stderr
@@ -166,7 +166,7 @@ def test_check_fails_on_a_fresh_deployment_until_migrate_and_seed_have_run(deplo
         "ok   temporal: the 8 search attributes exist",
         "ok   temporal: schedules foad-hotspot-scan, foad-monthly-report, foad-archive-sweep, foad-archive-reconcile, "
         "foad-personal-data-erasure exist",
-        "ok   database: answers, migrated to the head revision 0014_archive",
+        "ok   database: answers, migrated to the head revision 0015_working_group",
         "ok   archive: no sweep has finished yet, and no case has closed; Temporal keeps closed histories 1 day",
     ], ready.stdout
     # a single machine on SQLite is allowed in production, with a word about it
@@ -185,7 +185,7 @@ def test_migrate_and_check_run_on_postgresql(deployment: Deployment) -> None:
         assert migrate.returncode == 0, migrate.stdout + migrate.stderr
         after = run("foad-check", "--skip-temporal", env=env)
         assert after.returncode == 0, after.stdout + after.stderr
-        assert "ok   database: answers, migrated to the head revision 0014_archive" in after.stdout
+        assert "ok   database: answers, migrated to the head revision 0015_working_group" in after.stdout
         assert "warning" not in after.stderr  # production on PostgreSQL: nothing to say
     finally:
         asyncio.run(drop_postgres_database(POSTGRES_URL, url))
@@ -277,5 +277,5 @@ def test_check_fails_with_the_reason_when_temporal_is_down(migrated: Deployment)
     down = run("foad-check", env=migrated.env, timeout=60)
     assert down.returncode == 1, down.stdout + down.stderr
     lines = [line for line in down.stdout.splitlines() if not line.startswith("foad-check:")]
-    assert len(lines) == 2 and lines[1] == "ok   database: answers, migrated to the head revision 0014_archive"
+    assert len(lines) == 2 and lines[1] == "ok   database: answers, migrated to the head revision 0015_working_group"
     assert lines[0].startswith(f"FAIL temporal: {migrated.stack.temporal_address} namespace default: "), lines

@@ -285,7 +285,7 @@ def audit(stack: Stack, codes: list[str], settle: float = 120.0) -> dict[str, An
     found_tasks: dict[str, list[tuple[str, str, str]]] = {}
     for r in rows("SELECT tracking_code, task_id, kind, status FROM tasks"):
         found_tasks.setdefault(r["tracking_code"], []).append((r["task_id"], r["kind"], r["status"]))
-    citizens = "tracking_code IS NOT NULL AND template NOT LIKE 'staff_%'"  # not the OTPs, not the staff's
+    citizens = "template != 'otp' AND template NOT LIKE 'staff_%'"  # the cases' SMS: not the OTPs, not the staff's
     outbox = rows(f"SELECT key, tracking_code, template FROM sms_outbox WHERE {citizens}")
     notices = rows("SELECT tracking_code, seq, username, kind FROM notifications")
 

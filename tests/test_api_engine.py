@@ -87,6 +87,20 @@ def test_no_poller_refusal_from_the_server_is_a_503_not_a_502():
     assert (error.status_code, error.code) == (503, "engine_unavailable")
 
 
+def test_an_update_refused_while_the_workflow_task_is_retried_is_a_503_not_a_502():
+    """The server's WorkflowNotReady, met by the fault run (bench/faults.py) just after a worker SIGKILL: the case's
+    workflow task is being retried, so the update (or query) is refused for a moment. A client must try again."""
+    from temporalio.service import RPCError, RPCStatusCode
+
+    from api.edge.errors import engine_error
+
+    for refused in ("perform workflow execution update", "query workflow"):
+        message = f"Unable to {refused} due to Workflow Task in failed state."
+        error = engine_error(RPCError(message, RPCStatusCode.FAILED_PRECONDITION, b""))
+        assert (error.status_code, error.code) == (503, "engine_unavailable"), refused
+        assert error.headers["Retry-After"] == "5"
+
+
 async def _review_pressed(app, code: str, *, via: str) -> httpx.Response:
     """The senior coordinator rejects the case, through the JSON API or the staff case page's form."""
     body = {"decision": "reject", "referral_note": "به شعبه مراجعه کنید"}

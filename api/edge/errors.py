@@ -178,6 +178,10 @@ def engine_error(exc: BaseException) -> ApiError | None:
             return EngineUnavailable()
         if exc.status == RPCStatusCode.FAILED_PRECONDITION and "no poller" in exc.message:
             return EngineUnavailable("no worker is polling for this case's task queue")
+        if exc.status == RPCStatusCode.FAILED_PRECONDITION and "Workflow Task in failed state" in exc.message:
+            # WorkflowNotReady: the case's last workflow task timed out or failed (a worker killed mid-task) and
+            # is being retried; the server refuses updates and queries until it completes. Transient: retry.
+            return EngineUnavailable("the case's workflow is resuming after a worker failure; try again shortly")
         if exc.status == RPCStatusCode.NOT_FOUND:
             return Conflict(
                 "the case's workflow is not running any more",

@@ -1,21 +1,25 @@
 """The citizen's SMS written by the projection, in its transaction (the projection-outbox patch): each message
-once, whatever the retries; none when the projection fails; no send_sms activity in a new case's history.
+once, whatever the retries; none when the projection fails; no send_sms activity in a new case's history, and
+the auditor's history still names each projection.
 
 The activity on its own (no server), then whole cases on the time-skipping server with a projection that fails
 after committing, so that every transition is projected twice."""
 
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 from temporalio import activity
 from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowHistory
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
 from activities.case import CaseActivities
 from activities.notifications import StaffNotifier
 from activities.office_calendar import OfficeCalendarActivities
+from api.services.history import read_history
 from database.models import CaseEventRow, SmsOutbox
 from schemas.actions import FeedbackInput
 from schemas.case import SYSTEM, CaseEvent, CaseSnapshot, CaseState, SmsRequest, Transition
@@ -23,6 +27,7 @@ from schemas.enums import CaseStatus, EventKind, Step
 from sms.sender import OutboxSmsSender
 from tests.casedriver import CaseDriver
 from tests.factories import AGENCY, case_start, seed_test_units
+from tests.replay import recording_converter
 from workflows.complaint import ComplaintWorkflow
 
 START = case_start()
@@ -128,3 +133,15 @@ async def test_every_sms_of_a_case_is_written_once_though_every_projection_ran_t
     history = await handle.fetch_history()
     scheduled = [e for e in history.events if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED]
     assert scheduled == []  # projections are local activities, and no send_sms is scheduled any more
+
+
+async def test_the_auditors_history_shows_each_local_projection_and_no_patch_marker():
+    path = Path(__file__).parent / "replay" / "histories" / "first_level_projected_with_its_sms.json"
+    recorded = WorkflowHistory.from_json("complaint-1", path.read_text())
+    history = await read_history(recorded, tracking_code="1", converter=recording_converter())
+    projections = [e for e in history.events if e.name == "record_transition"]
+    assert [e.kind for e in projections] == ["activity_completed"] * 5  # one per case event, each run locally
+    assert all(e.summary == {"local": True} for e in projections)
+    assert not [e for e in history.events if e.name == "send_sms"]
+    markers = [e for e in recorded.events if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED]
+    assert len(markers) > len(projections)  # the patch's marker is in the history, not on the auditor's page

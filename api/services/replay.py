@@ -2,12 +2,14 @@
 read model agrees with what the workflow itself says the case is. The history comes from Temporal while it
 holds the case, else from the archive (api.services.history.recorded_history); the same check runs on either."""
 
+import functools
+
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
 from temporalio.converter import DataConverter
-from temporalio.worker import Replayer
+from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
 
 from api.edge.errors import engine_error
 from api.engine import Engine
@@ -35,12 +37,22 @@ class ReplayReport(BaseModel):
     erased: str | None = None
 
 
+@functools.lru_cache(maxsize=8)
+def _replayer(converter: DataConverter) -> Replayer:
+    """One replayer per converter, kept: each check replays with it instead of building one.
+
+    Unsandboxed: the sandbox re-imports the workflow modules for every run it replays (most of a replay's time),
+    and guards against non-deterministic calls, which the worker's sandbox already refuses when the code runs.
+    The check itself is the same: every command the code issues must match the recorded history's."""
+    runner = UnsandboxedWorkflowRunner()
+    return Replayer(workflows=[ComplaintWorkflow], data_converter=converter, workflow_runner=runner)
+
+
 async def replay(history: WorkflowHistory, converter: DataConverter) -> str | None:
     """None if the history replays cleanly, else the failure (e.g. a non-determinism error).
 
     `converter` is the client's: it holds the payload keys the history was sealed with."""
-    replayer = Replayer(workflows=[ComplaintWorkflow], data_converter=converter)
-    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+    result = await _replayer(converter).replay_workflow(history, raise_on_replay_failure=False)
     if result.replay_failure is None:
         return None
     return f"{type(result.replay_failure).__name__}: {result.replay_failure}"

@@ -337,9 +337,11 @@ async def recorded_history(engine: Engine, session: AsyncSession, tracking_code:
     return Recorded(opened.history, opened.converter, opened.source, opened.erased)
 
 
-async def case_history(engine: Engine, session: AsyncSession, tracking_code: str) -> CaseHistory:
+async def case_history(
+    engine: Engine, session: AsyncSession, tracking_code: str, recorded: Recorded | None = None
+) -> CaseHistory:
     """The case's history, for the JSON API and the audit page: from Temporal, or from the archive."""
-    recorded = await recorded_history(engine, session, tracking_code)
+    recorded = recorded or await recorded_history(engine, session, tracking_code)
     if recorded.erased is None:
         try:
             history = await read_history(recorded.history, tracking_code=tracking_code, converter=recorded.converter)

@@ -13,7 +13,7 @@ from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
 
 from api.edge.errors import engine_error
 from api.engine import Engine
-from api.services.history import recorded_history
+from api.services.history import Recorded, recorded_history
 from api.services.readmodel import case_tasks
 from database.models import Case
 from schemas.case import CaseState
@@ -92,9 +92,11 @@ async def _final_state(history: WorkflowHistory, converter: DataConverter) -> Ca
     return state
 
 
-async def check_case(session: AsyncSession, engine: Engine, case: Case) -> ReplayReport:
-    """The auditor's check, for the JSON API and the audit page alike."""
-    recorded = await recorded_history(engine, session, case.tracking_code)
+async def check_case(
+    session: AsyncSession, engine: Engine, case: Case, recorded: Recorded | None = None
+) -> ReplayReport:
+    """The auditor's check, for the JSON API and the audit page alike (which passes the history it fetched)."""
+    recorded = recorded or await recorded_history(engine, session, case.tracking_code)
     events = len(recorded.history.events)
     if recorded.erased is not None:
         return ReplayReport(
@@ -108,7 +110,10 @@ async def check_case(session: AsyncSession, engine: Engine, case: Case) -> Repla
             erased=recorded.erased,
         )
     error = await replay(recorded.history, recorded.converter)
-    if recorded.source == "temporal":
+    completed = await _final_state(recorded.history, recorded.converter) if recorded.source == "temporal" else None
+    if completed is not None:  # the workflow's own last word: no query, which would replay it on a worker
+        state = completed
+    elif recorded.source == "temporal":
         try:
             state = await engine.state(case.tracking_code)
         except Exception as exc:

@@ -76,7 +76,7 @@ _KINDS = {
 _LOCAL_ACTIVITY_MARKER = "core_local_activity"
 
 
-def _local_activity_data(event: HistoryEvent) -> dict[str, Any]:
+def local_activity_data(event: HistoryEvent) -> dict[str, Any]:
     """The SDK's own record of a local activity (plain JSON, never sealed by the codec): type, attempt, times."""
     payloads = event.marker_recorded_event_attributes.details.get("data")
     if payloads is None or not payloads.payloads:
@@ -269,7 +269,7 @@ class _Reader:
     async def _local_activity(self, entry: HistoryEntry, event: HistoryEvent) -> None:
         """A local activity (the projection, from the projection-outbox patch on): its name from the marker; the
         marker keeps no input, so the case event it projected is the read model's row of the same time."""
-        entry.name = _local_activity_data(event).get("activity_type")
+        entry.name = local_activity_data(event).get("activity_type")
         if (reason := await self._failure(event.marker_recorded_event_attributes)) is not None:
             entry.summary = {"reason": reason}
         else:

@@ -240,16 +240,6 @@ class CaseSnapshot(BaseModel):
         )
 
 
-class Transition(BaseModel):
-    """What one step of the workflow changed, for the read model: applied once per (case, seq)."""
-
-    tracking_code: str
-    event: CaseEvent
-    snapshot: CaseSnapshot
-    tasks: list[TaskInfo] = Field(default_factory=list, description="Tasks opened or changed by this step")
-    start: CaseStart | None = Field(default=None, description="Set on registration only")
-
-
 class SmsRequest(BaseModel):
     """One SMS to the citizen; `key` makes it sent at most once whatever the retries."""
 
@@ -258,3 +248,16 @@ class SmsRequest(BaseModel):
     mobile: str
     template: str
     params: dict[str, str] = Field(default_factory=dict)
+
+
+class Transition(BaseModel):
+    """What one step of the workflow changed, for the read model: applied once per (case, seq)."""
+
+    tracking_code: str
+    event: CaseEvent
+    snapshot: CaseSnapshot
+    tasks: list[TaskInfo] = Field(default_factory=list, description="Tasks opened or changed by this step")
+    start: CaseStart | None = Field(default=None, description="Set on registration only")
+    sms: SmsRequest | None = Field(
+        default=None, description="The step's SMS to the citizen, written to the outbox in the projection's transaction"
+    )

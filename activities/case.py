@@ -1,7 +1,6 @@
-"""Case activities: project a workflow transition into the read model, with its staff notices and the citizen's
-SMS (an outbox row) in the same transaction; and, for histories from before that, send the citizen an SMS alone.
+"""Case activities: project a workflow transition into the read model, and send the citizen an SMS.
 
-Both are idempotent: a transition is applied once per (case, seq), an SMS is written once per key, so
+Both are idempotent: a transition is applied once per (case, seq), an SMS is sent once per key, so
 Temporal may retry them freely.
 """
 
@@ -15,7 +14,7 @@ from database.models import Case, CaseEventRow, Task
 from database.sessions import transaction
 from schemas.case import CaseStart, SmsRequest, TaskInfo, Transition
 from schemas.enums import EventKind, Level
-from sms.sender import SmsSender, add_to_outbox, render, tracking_link
+from sms.sender import SmsSender, render, tracking_link
 from timekeeping.jalali import jalali_period
 from workflows.visibility import workflow_id
 
@@ -93,33 +92,14 @@ class CaseActivities:
             notified = await self._notifier.notify(session, transition)
             if notified is not None:
                 row.data = {**row.data, "notified": notified}
-            # The citizen's SMS of this step (from the projection-outbox patch on): its outbox row commits with the
-            # event, so a retried projection (already applied: returned above) or a worker killed mid-way writes
-            # it exactly once; the dispatcher sends it as any other.
-            if transition.sms is not None:
-                await self._outbox(session, transition.sms)
         event = transition.event
         activity.logger.info("case %s: %s (seq %d)", transition.tracking_code, event.kind.value, event.seq)
 
-    def _body(self, request: SmsRequest) -> str:
-        # The tracking page's link, for the templates that ask the citizen to act (sms.sender.TEMPLATES).
-        link = tracking_link(self._public_base_url, request.tracking_code)
-        return render(request.template, {"link": link} | request.params)
-
-    async def _outbox(self, session: AsyncSession, request: SmsRequest) -> None:
-        await add_to_outbox(
-            session,
-            key=request.key,
-            tracking_code=request.tracking_code,
-            mobile=request.mobile,
-            template=request.template,
-            body=self._body(request),
-        )
-
     @activity.defn(name="send_sms")
     async def send_sms(self, request: SmsRequest) -> str:
-        """Kept for histories recorded before the projection-outbox patch, which schedule it after the projection."""
-        body = self._body(request)
+        # The tracking page's link, for the templates that ask the citizen to act (sms.sender.TEMPLATES).
+        link = tracking_link(self._public_base_url, request.tracking_code)
+        body = render(request.template, {"link": link} | request.params)
         return await self._sms.send(
             key=request.key,
             tracking_code=request.tracking_code,

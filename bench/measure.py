@@ -97,13 +97,9 @@ _BILLED = {
 }
 
 
-LOCAL_ACTIVITY_MARKER = "core_local_activity"
-
-
 def cost(history: WorkflowHistory, *, queries: int) -> dict[str, int]:
-    """History events and Temporal Cloud's billable actions: starts, activity attempts and local activities,
-    timers, signals, updates, search-attribute upserts (a patch's own upsert of TemporalChangeVersion too) from the
-    history; queries (absent from any history) as counted by the driver."""
+    """History events and Temporal Cloud's billable actions: starts, activity attempts, timers, signals, updates,
+    search-attribute upserts from the history; queries (absent from any history) as counted by the driver."""
     counts: Counter[str] = Counter()
     for event in history.events:
         kind = _BILLED.get(event.event_type)
@@ -111,11 +107,6 @@ def cost(history: WorkflowHistory, *, queries: int) -> dict[str, int]:
             counts[kind] += 1
         elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
             counts["activities"] += event.activity_task_started_event_attributes.attempt
-        elif (
-            event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
-            and event.marker_recorded_event_attributes.marker_name == LOCAL_ACTIVITY_MARKER
-        ):
-            counts["activities"] += 1  # a local activity is billed as one action, its retries within it
     figures = {"history_events": len(history.events)}
     kinds = ("starts", "activities", "timers", "signals", "updates", "search_attribute_upserts")
     figures |= {k: counts[k] for k in kinds}

@@ -38,17 +38,7 @@ def table(result: dict[str, Any]) -> str:
         rows.append(["  raw / intake", "", "", "", _f(level["raw_over_intake"], 2), "", "", ""])
     parts.append(_grid("\nIntake", ["what", "conc.", "ok", "errors", "per s", "p50 ms", "p95 ms", "p99 ms"], rows))
 
-    whole, raw = result["whole_cases"], result.get("raw_cases")
-    if raw is not None:
-        rows = [
-            [name, f["ok"], f["concurrency"], f["errors"], _f(f["per_second"], 2), _f(f["p50_ms"] / 1000, 2)]
-            for name, f in (("FOAD (HTTP, read model)", whole), ("raw engine analog", raw))
-        ]
-        parts.append(
-            _grid(
-                "\nWhole cases against the raw analog", ["what", "cases", "conc.", "errors", "cases/s", "p50 s"], rows
-            )
-        )
+    whole = result["whole_cases"]
     parts.append(
         _grid(
             "\nWhole cases (file, review, complete, approve, feedback: 5 API calls each)",
@@ -96,8 +86,6 @@ def table(result: dict[str, Any]) -> str:
         )
     )
 
-    parts.append(_grid("\nGoals (issue 22), in this run", ["goal", "figure", "target", "met"], goals(result)))
-
     if "soak" in result:
         soak = result["soak"]
         memory = soak["memory"]
@@ -118,62 +106,3 @@ def table(result: dict[str, Any]) -> str:
             )
         )
     return "\n".join(parts)
-
-
-def _ratio(a: float, b: float) -> float | None:
-    return a / b if b else None
-
-
-def _met(ok: bool | None) -> str:
-    return "-" if ok is None else ("yes" if ok else "NO")
-
-
-def goals(result: dict[str, Any]) -> list[list[str]]:
-    """Each goal's figure beside its target: intake and whole cases as ratios to the raw engine on the same server,
-    cost per case from the first-level case's history, replay times."""
-    rows = []
-    for level in result["intake"]:
-        product, raw = level["intake"], level["raw_start_workflow"]
-        speed = _ratio(product["per_second"], raw["per_second"])
-        p99 = _ratio(product["p99_ms"], raw["p99_ms"])
-        conc = level["concurrency"]
-        rows.append(
-            [f"1. intake/s over raw, {conc} in flight", _f(speed, 2) + "x", ">= 0.80x", _met(speed and speed >= 0.8)]
-        )
-        rows.append(
-            [f"1. intake p99 over raw's, {conc} in flight", _f(p99, 2) + "x", "<= 1.50x", _met(p99 and p99 <= 1.5)]
-        )
-    if result.get("raw_cases"):
-        cases = _ratio(result["whole_cases"]["per_second"], result["raw_cases"]["per_second"])
-        conc = result["whole_cases"]["concurrency"]
-        rows.append(
-            [
-                f"2. whole cases/s over raw analog, {conc} in flight",
-                _f(cases, 2) + "x",
-                ">= 0.60x",
-                _met(cases and cases >= 0.6),
-            ]
-        )
-    first = result["cost_per_case"]["first_level"]
-    rows.append(
-        [
-            "3. history events, first-level case",
-            str(first["history_events"]),
-            "<= 50",
-            _met(first["history_events"] <= 50),
-        ]
-    )
-    rows.append(
-        [
-            "3. billable actions, first-level case",
-            str(first["billable_actions"]),
-            "<= 16",
-            _met(first["billable_actions"] <= 16),
-        ]
-    )
-    replay = first["replay"]["median_ms"]
-    rows.append(["4. replay of a first-level case (median)", _f(replay) + " ms", "<= 40 ms", _met(replay <= 40)])
-    if "replay_page" in first:
-        page = first["replay_page"]["median_ms"]
-        rows.append(["4. auditor's replay page, end to end (median)", _f(page) + " ms", "< 300 ms", _met(page < 300)])
-    return rows

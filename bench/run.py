@@ -5,38 +5,29 @@ uvicorn, as the end-to-end tests do) on free ports in a scratch folder, with a s
 
 1. intake: complaints accepted per second through POST /complaints at each concurrency, with latency
    percentiles, next to raw start_workflow calls of a no-op workflow on the same server;
-2. whole cases per second, driven through every step by API calls, next to the raw engine's analog of a case
-   (bench/analog.py) on the same server;
+2. whole cases per second, driven through every step by API calls;
 3. timer precision: how late escalations and breaches of unattended cases are recorded, under that load;
 4. cost per case (history events, billable actions) for a first-level, an escalated-to-the-top and a reopened
-   case, run alone after the load, the time to replay each one's history, and the auditor's replay page of the
-   first-level case end to end;
+   case, run alone after the load, and the time to replay each one's history;
 5. with --soak-minutes: a steady stream of whole cases, the worker's and the API's memory sampled, errors counted.
 
-It prints a table, then each goal of issue 22 with its figure beside its target, and writes everything as JSON
-(--out).
+It prints a table and writes everything as JSON (--out).
 """
 
 import argparse
 import asyncio
 import json
 import platform
-import re
-import statistics
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from bench.analog import raw_cases
 from bench.drive import Driver
 from bench.measure import cost, history_of, raw_starts, replay_seconds, rss_mb, run_at_concurrency, timer_lateness
 from bench.report import table
 from tests.e2e.stack import Stack, policy_env, running_stack
-from tests.factories import PASSWORD
 from workflows.visibility import workflow_id
 
 LEVEL_SECONDS = 10.0  # each level's budget, in real seconds: an unattended case reaches the top in 3 of them
@@ -104,12 +95,11 @@ async def cases_phase(stack: Stack, driver: Driver, cases: int, concurrency: int
     unattended = [asyncio.create_task(driver.escalated_to_top(LEVEL_SECONDS, finish=False)) for _ in range(timer_cases)]
     whole = await run_at_concurrency(driver.first_level, total=cases, concurrency=concurrency)
     codes = [await task for task in unattended]
-    raw = await raw_cases(await stack.temporal_client(), total=cases, concurrency=concurrency)
     # an unattended case climbs three levels, is exhausted at the top, then breaches its 3 hours
     await asyncio.sleep(max(0.0, SLA_SECONDS + 5 - whole["seconds"]))
     for code in codes:
         await driver.event(code, "breached", timeout=120)
-    return {"whole_cases": whole, "raw_cases": raw, "timers": timer_lateness(stack.database_path, codes)}
+    return {"whole_cases": whole, "timers": timer_lateness(stack.database_path, codes)}
 
 
 async def cost_phase(stack: Stack, driver: Driver) -> dict[str, Any]:
@@ -130,30 +120,7 @@ async def cost_phase(stack: Stack, driver: Driver) -> dict[str, Any]:
             **cost(history, queries=driver.queries - before),
             "replay": await replay_seconds(history, client.data_converter),
         }
-    figures["first_level"]["replay_page"] = await replay_page_seconds(stack.base_url, figures["first_level"])
     return figures
-
-
-async def replay_page_seconds(base_url: str, first_level: dict[str, Any], rounds: int = 5) -> dict[str, float]:
-    """The auditor's replay page end to end: POST /audit/{code}/replay (history fetched, replayed, rendered)."""
-    code = first_level["tracking_code"]
-    root = base_url.removesuffix("/api/v1")  # the pages are served beside the JSON API
-    async with httpx.AsyncClient(base_url=root, timeout=60) as pages:
-        login = await pages.get("/login")
-        await pages.post("/login", data={"csrf": _csrf(login.text), "username": "auditor", "password": PASSWORD})
-        times = []
-        for _ in range(rounds):
-            form = await pages.get(f"/audit/{code}")
-            started = time.perf_counter()
-            answer = await pages.post(f"/audit/{code}/replay", data={"csrf": _csrf(form.text)})
-            times.append(time.perf_counter() - started)
-            if answer.status_code != 200:
-                raise RuntimeError(f"replay page: {answer.status_code} {answer.text[:300]}")
-    return {"best_ms": min(times) * 1000, "median_ms": statistics.median(times) * 1000}
-
-
-def _csrf(html: str) -> str:
-    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
 
 
 async def soak_phase(stack: Stack, driver: Driver, minutes: float, rate: float) -> dict[str, Any]:

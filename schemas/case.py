@@ -240,16 +240,6 @@ class CaseSnapshot(BaseModel):
         )
 
 
-class SmsRequest(BaseModel):
-    """One SMS to the citizen; `key` makes it sent at most once whatever the retries."""
-
-    key: str
-    tracking_code: str
-    mobile: str
-    template: str
-    params: dict[str, str] = Field(default_factory=dict)
-
-
 class Transition(BaseModel):
     """What one step of the workflow changed, for the read model: applied once per (case, seq)."""
 
@@ -258,6 +248,13 @@ class Transition(BaseModel):
     snapshot: CaseSnapshot
     tasks: list[TaskInfo] = Field(default_factory=list, description="Tasks opened or changed by this step")
     start: CaseStart | None = Field(default=None, description="Set on registration only")
-    sms: SmsRequest | None = Field(
-        default=None, description="The step's SMS to the citizen, written to the outbox in the projection's transaction"
-    )
+
+
+class SmsRequest(BaseModel):
+    """One SMS to the citizen; `key` makes it sent at most once whatever the retries."""
+
+    key: str
+    tracking_code: str
+    mobile: str
+    template: str
+    params: dict[str, str] = Field(default_factory=dict)

@@ -150,27 +150,6 @@ class SmsSender(Protocol):
     async def send(self, *, key: str, tracking_code: str, mobile: str, template: str, body: str) -> str: ...
 
 
-async def add_to_outbox(
-    session: AsyncSession, *, key: str, tracking_code: str, mobile: str, template: str, body: str
-) -> SmsOutbox | None:
-    """The message's outbox row, added in the caller's transaction; None if its key is there already."""
-    if await session.scalar(select(SmsOutbox.id).where(SmsOutbox.key == key)) is not None:
-        return None
-    row = SmsOutbox(
-        key=key,
-        tracking_code=tracking_code,
-        mobile=mobile,
-        template=template,
-        body=body,
-        status="pending",
-        created_at=datetime.now(UTC),
-    )
-    session.add(row)
-    shown = "(one-time code withheld)" if template == "otp" else body
-    log.info("sms %s to %s for %s: %s", template, mask_mobile(mobile), tracking_code, shown)
-    return row
-
-
 class OutboxSmsSender:
     """Writes the message to the outbox table (a gateway drains it) and to the log, masked."""
 

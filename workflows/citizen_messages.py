@@ -16,17 +16,10 @@ with workflow.unsafe.imports_passed_through():
     from schemas.enums import EventKind
 
 CITIZEN_SMS_PATCH = "citizen-sms-every-step"
-PROJECTION_OUTBOX_PATCH = "projection-outbox"  # ComplaintWorkflow's: the projection writes the SMS
 
 # as ComplaintWorkflow's own activities
 _TIMEOUT = timedelta(seconds=30)
 _RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
-
-
-def _citizen_sms_patched() -> bool:
-    """A case recorded with the projection-outbox patch (ComplaintWorkflow._record), a later one, sends these
-    messages without a marker of their own (each patch costs a marker and a search-attribute upsert)."""
-    return workflow.patched(PROJECTION_OUTBOX_PATCH) or workflow.patched(CITIZEN_SMS_PATCH)
 
 
 class CitizenMessages:
@@ -38,14 +31,12 @@ class CitizenMessages:
 
     def _citizen_sms(self, template: str, params: dict[str, str] | None = None) -> tuple[str, dict[str, str]] | None:
         """`_record`'s `sms=` for a message added later: None on a history recorded before it."""
-        return (template, params or {}) if _citizen_sms_patched() else None
+        return (template, params or {}) if workflow.patched(CITIZEN_SMS_PATCH) else None
 
     async def _tell_citizen_of_breach(self) -> None:
         """The breach SMS, after the breach event (whose line in `_sla_clock` stays as it is), keyed on it."""
-        if not _citizen_sms_patched():
+        if not workflow.patched(CITIZEN_SMS_PATCH):
             return
-        if workflow.patched(PROJECTION_OUTBOX_PATCH):
-            return  # the breach event's own projection wrote this SMS (ComplaintWorkflow._record, `sms=`)
         state = self._state
         event = next(e for e in reversed(state.events) if e.kind is EventKind.BREACHED)
         message = SmsRequest(

@@ -53,7 +53,7 @@ with workflow.unsafe.imports_passed_through():
         TaskKind,
         TaskStatus,
     )
-    from workflows.citizen_messages import PROJECTION_OUTBOX_PATCH, CitizenMessages
+    from workflows.citizen_messages import CitizenMessages
     from workflows.claims import TaskClaims
     from workflows.clock import CaseClock, wall_deadline
     from workflows.clock_handlers import CaseClockHandlers
@@ -63,9 +63,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.triage import TRIAGE_PATCH, CaseTriage, referral_params
     from workflows.visibility import SearchAttributes
 
-# From the projection-outbox patch (PROJECTION_OUTBOX_PATCH) on, a transition is projected by a local activity that
-# also writes the citizen's SMS to the outbox in the projection's transaction (activities/case.py); histories
-# recorded before it replay the two activities they scheduled.
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
 ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 
@@ -234,9 +231,7 @@ class ComplaintWorkflow(CaseClockHandlers, TaskClaims, TaskReminders, CaseTriage
         # Whom the breach was told to is what the projection notified (activities/notifications.py), recorded on
         # the read model's event; histories from before it keep their constant.
         told = {} if workflow.patched("notified-by-projection") else {"national_centre_notified": True}
-        # the citizen's breach SMS: with the event's own projection from the outbox patch on, after it before
-        sms = self._citizen_sms("breached") if workflow.patched(PROJECTION_OUTBOX_PATCH) else None
-        await self._record(EventKind.BREACHED, SYSTEM, data=told, sms=sms)
+        await self._record(EventKind.BREACHED, SYSTEM, data=told)
         await self._tell_citizen_of_breach()
         if self._state.status is CaseStatus.IN_HANDLING and self._state.level is not Level.NATIONAL:
             await self._escalate(EscalationCause.BREACH, SYSTEM, "3-hour deadline breached")
@@ -593,17 +588,6 @@ class ComplaintWorkflow(CaseClockHandlers, TaskClaims, TaskReminders, CaseTriage
                 params={"tracking_code": state.tracking_code, **params},
             )
         async with self._lock:
-            if workflow.patched(PROJECTION_OUTBOX_PATCH):
-                # One local activity: the projection, its staff notices and the citizen's SMS (the outbox row)
-                # commit in one transaction, once per (case, seq); no activity task, no second command.
-                transition.sms = message
-                await workflow.execute_local_activity(
-                    "record_transition",
-                    transition,
-                    start_to_close_timeout=ACTIVITY_TIMEOUT,
-                    retry_policy=ACTIVITY_RETRY,
-                )
-                return
             await workflow.execute_activity(
                 "record_transition",
                 transition,
@@ -626,10 +610,6 @@ class ComplaintWorkflow(CaseClockHandlers, TaskClaims, TaskReminders, CaseTriage
             SearchAttributes.LEVEL: state.level.value if state.level else None,
             SearchAttributes.BREACHED: state.breached,
         }
-        if not self._search and workflow.patched(PROJECTION_OUTBOX_PATCH):
-            # what the case was started with (api/engine.py sets them): not upserted again at registration
-            given = workflow.info().typed_search_attributes
-            self._search = {key.name: given.get(key) for key in wanted if key in given}
         updates = []
         for key, value in wanted.items():
             if self._search.get(key.name, _UNSET) == value:

@@ -13,7 +13,7 @@ from api.pages.history_fa import Names, history_rows, usernames
 from api.pages.people import People
 from api.pages.rendering import page, redirect, require_staff
 from api.services.access_log import record_staff_access
-from api.services.history import case_history, recorded_history
+from api.services.history import case_history
 from api.services.readmodel import get_case
 from api.services.replay import check_case
 from api.services.tracking import is_valid_tracking_code, normalize_tracking_code
@@ -38,9 +38,8 @@ async def audit_home(request: Request, session: SessionDep, code: str | None = N
 async def _audit_page(request: Request, session: AsyncSession, engine: Engine, tracking_code: str) -> Response:
     user = await require_staff(request, session, *AUDIT_ROLES)
     case = await get_case(session, tracking_code)
-    recorded = await recorded_history(engine, session, case.tracking_code)  # fetched once for both
-    history = await case_history(engine, session, case.tracking_code, recorded)
-    report = await check_case(session, engine, case, recorded) if request.method == "POST" else None
+    history = await case_history(engine, session, case.tracking_code)
+    report = await check_case(session, engine, case) if request.method == "POST" else None
     await record_staff_access(session, request, user, tracking_code=case.tracking_code, what="workflow_history_page")
     rows = history_rows(history, await Names.load(session), await People.of(session, usernames(history)))
     return page(request, "staff/audit_case.html", user=user, case=case, history=history, report=report, rows=rows)

@@ -96,21 +96,18 @@ async def key_is_claimed(sessions: async_sessionmaker[AsyncSession], key: str, i
 async def _claim_key(
     sessions: async_sessionmaker[AsyncSession], *, key: str, digest: str, now: datetime
 ) -> tuple[IntakeKey, bool]:
-    """The key's row, inserted and committed now if new; True if this request created it.
-
-    A new key (nearly every filing) is one insert and its commit; only a taken key, or code, is read back."""
+    """The key's row, inserted and committed now if new; True if this request created it."""
     for _ in range(_CODE_ATTEMPTS):
-        row = IntakeKey(key=key, tracking_code=new_tracking_code(), request_hash=digest, created_at=now)
-        try:
-            async with transaction(sessions) as tx:
-                tx.add(row)
-            return row, True
-        except IntegrityError:
-            pass  # the key was filed before (a retry) or raced with another request, or (rarely) the code was taken
         async with sessions() as session:
             existing = await session.get(IntakeKey, key)
         if existing is None:
-            continue  # the code was taken: draw another
+            row = IntakeKey(key=key, tracking_code=new_tracking_code(), request_hash=digest, created_at=now)
+            try:
+                async with transaction(sessions) as tx:
+                    tx.add(row)
+            except IntegrityError:
+                continue  # the key raced with another request, or (rarely) the code was taken: look again
+            return row, True
         if existing.request_hash != digest:
             raise Conflict(
                 "this Idempotency-Key was already used for a different complaint",

@@ -7,7 +7,6 @@ Temporal has forgotten it; `source` says which. An erased case's archived payloa
 then says so in `erased` and lists no events.
 """
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -71,28 +70,6 @@ _KINDS = {
     EventType.EVENT_TYPE_TIMER_CANCELED: "timer_canceled",
     EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: "search_attributes_upserted",
 }
-
-
-_LOCAL_ACTIVITY_MARKER = "core_local_activity"
-
-
-def local_activity_data(event: HistoryEvent) -> dict[str, Any]:
-    """The SDK's own record of a local activity (plain JSON, never sealed by the codec): type, attempt, times."""
-    payloads = event.marker_recorded_event_attributes.details.get("data")
-    if payloads is None or not payloads.payloads:
-        return {}
-    try:
-        data = json.loads(payloads.payloads[0].data)
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _local_activity_kind(event: HistoryEvent) -> str | None:
-    attrs = event.marker_recorded_event_attributes
-    if attrs.marker_name != _LOCAL_ACTIVITY_MARKER:
-        return None
-    return "activity_failed" if attrs.HasField("failure") else "activity_completed"
 
 
 # The citizen's own handlers (signals before, updates now) carry no actor: only the citizen sends them.
@@ -168,7 +145,6 @@ class _Reader:
             EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED: self._activity_ended,
             EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED: self._activity_ended,
             EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT: self._activity_ended,
-            EventType.EVENT_TYPE_MARKER_RECORDED: self._local_activity,
             EventType.EVENT_TYPE_TIMER_STARTED: self._timer,
             EventType.EVENT_TYPE_TIMER_FIRED: self._timer,
             EventType.EVENT_TYPE_TIMER_CANCELED: self._timer,
@@ -180,8 +156,6 @@ class _Reader:
 
     async def entry(self, event: HistoryEvent) -> HistoryEntry | None:
         kind = _KINDS.get(event.event_type)
-        if event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED:
-            kind = _local_activity_kind(event)  # a patch's marker is none of the auditor's business
         if kind is None:
             return None
         entry = HistoryEntry(event_id=event.event_id, time=event.event_time.ToDatetime(tzinfo=UTC), kind=kind)
@@ -266,15 +240,6 @@ class _Reader:
         elif entry.name == "compute_deadline" and event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
             entry.summary = _deadline_summary(await self._first(attrs.result))
 
-    async def _local_activity(self, entry: HistoryEntry, event: HistoryEvent) -> None:
-        """A local activity (the projection, from the projection-outbox patch on): its name from the marker; the
-        marker keeps no input, so the case event it projected is the read model's row of the same time."""
-        entry.name = local_activity_data(event).get("activity_type")
-        if (reason := await self._failure(event.marker_recorded_event_attributes)) is not None:
-            entry.summary = {"reason": reason}
-        else:
-            entry.summary = {"local": True}
-
     async def _timer(self, entry: HistoryEntry, event: HistoryEvent) -> None:
         attrs = getattr(event, event.WhichOneof("attributes"))
         entry.name = attrs.timer_id
@@ -337,11 +302,9 @@ async def recorded_history(engine: Engine, session: AsyncSession, tracking_code:
     return Recorded(opened.history, opened.converter, opened.source, opened.erased)
 
 
-async def case_history(
-    engine: Engine, session: AsyncSession, tracking_code: str, recorded: Recorded | None = None
-) -> CaseHistory:
+async def case_history(engine: Engine, session: AsyncSession, tracking_code: str) -> CaseHistory:
     """The case's history, for the JSON API and the audit page: from Temporal, or from the archive."""
-    recorded = recorded or await recorded_history(engine, session, tracking_code)
+    recorded = await recorded_history(engine, session, tracking_code)
     if recorded.erased is None:
         try:
             history = await read_history(recorded.history, tracking_code=tracking_code, converter=recorded.converter)

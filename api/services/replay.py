@@ -2,18 +2,16 @@
 read model agrees with what the workflow itself says the case is. The history comes from Temporal while it
 holds the case, else from the archive (api.services.history.recorded_history); the same check runs on either."""
 
-import functools
-
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
 from temporalio.converter import DataConverter
-from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
+from temporalio.worker import Replayer
 
 from api.edge.errors import engine_error
 from api.engine import Engine
-from api.services.history import Recorded, recorded_history
+from api.services.history import recorded_history
 from api.services.readmodel import case_tasks
 from database.models import Case
 from schemas.case import CaseState
@@ -37,22 +35,12 @@ class ReplayReport(BaseModel):
     erased: str | None = None
 
 
-@functools.lru_cache(maxsize=8)
-def _replayer(converter: DataConverter) -> Replayer:
-    """One replayer per converter, kept: each check replays with it instead of building one.
-
-    Unsandboxed: the sandbox re-imports the workflow modules for every run it replays (most of a replay's time),
-    and guards against non-deterministic calls, which the worker's sandbox already refuses when the code runs.
-    The check itself is the same: every command the code issues must match the recorded history's."""
-    runner = UnsandboxedWorkflowRunner()
-    return Replayer(workflows=[ComplaintWorkflow], data_converter=converter, workflow_runner=runner)
-
-
 async def replay(history: WorkflowHistory, converter: DataConverter) -> str | None:
     """None if the history replays cleanly, else the failure (e.g. a non-determinism error).
 
     `converter` is the client's: it holds the payload keys the history was sealed with."""
-    result = await _replayer(converter).replay_workflow(history, raise_on_replay_failure=False)
+    replayer = Replayer(workflows=[ComplaintWorkflow], data_converter=converter)
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     if result.replay_failure is None:
         return None
     return f"{type(result.replay_failure).__name__}: {result.replay_failure}"
@@ -92,11 +80,9 @@ async def _final_state(history: WorkflowHistory, converter: DataConverter) -> Ca
     return state
 
 
-async def check_case(
-    session: AsyncSession, engine: Engine, case: Case, recorded: Recorded | None = None
-) -> ReplayReport:
-    """The auditor's check, for the JSON API and the audit page alike (which passes the history it fetched)."""
-    recorded = recorded or await recorded_history(engine, session, case.tracking_code)
+async def check_case(session: AsyncSession, engine: Engine, case: Case) -> ReplayReport:
+    """The auditor's check, for the JSON API and the audit page alike."""
+    recorded = await recorded_history(engine, session, case.tracking_code)
     events = len(recorded.history.events)
     if recorded.erased is not None:
         return ReplayReport(
@@ -110,10 +96,7 @@ async def check_case(
             erased=recorded.erased,
         )
     error = await replay(recorded.history, recorded.converter)
-    completed = await _final_state(recorded.history, recorded.converter) if recorded.source == "temporal" else None
-    if completed is not None:  # the workflow's own last word: no query, which would replay it on a worker
-        state = completed
-    elif recorded.source == "temporal":
+    if recorded.source == "temporal":
         try:
             state = await engine.state(case.tracking_code)
         except Exception as exc:

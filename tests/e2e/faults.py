@@ -13,7 +13,6 @@ import httpx
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowExecutionStatus
 
-from api.services.history import local_activity_data
 from infra.passwords import hash_password
 from tests.e2e.api import Api
 from tests.e2e.checks import check_no_step_lost_or_doubled
@@ -116,8 +115,7 @@ def listed_by_visibility(stack: Stack, codes: list[str]) -> set[str]:
 
 
 def projection_attempts(stack: Stack, code: str) -> int:
-    """The highest attempt of any record_transition activity (or local activity) in the case's history (1 if none
-    was retried)."""
+    """The highest attempt of any record_transition activity in the case's history (1 if none was retried)."""
 
     async def attempts() -> int:
         client = await stack.temporal_client()
@@ -127,20 +125,15 @@ def projection_attempts(stack: Stack, code: str) -> int:
             for e in history.events
             if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
         }
-        tasks = [
-            e.activity_task_started_event_attributes.attempt
-            for e in history.events
-            if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED
-            and scheduled[e.activity_task_started_event_attributes.scheduled_event_id] == "record_transition"
-        ]
-        # from the projection-outbox patch on, a local activity: its marker records the attempt that completed it
-        local = [
-            data["attempt"]
-            for e in history.events
-            if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
-            and (data := local_activity_data(e)).get("activity_type") == "record_transition"
-        ]
-        return max([*tasks, *local], default=0)
+        return max(
+            (
+                e.activity_task_started_event_attributes.attempt
+                for e in history.events
+                if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED
+                and scheduled[e.activity_task_started_event_attributes.scheduled_event_id] == "record_transition"
+            ),
+            default=0,
+        )
 
     return asyncio.run(attempts())
 

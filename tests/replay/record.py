@@ -309,30 +309,6 @@ async def inspection_ordered_in_handling_then_breached_and_feedback(cases: CaseD
     return handle
 
 
-async def first_level_projected_with_its_sms(cases: CaseDriver):
-    """From the projection-outbox patch on: each step one local activity, its SMS written by the projection."""
-    handle, state = await cases.handling()
-    state = await cases.complete(handle, state)
-    await cases.approve(handle)
-    await handle.execute_update(
-        ComplaintWorkflow.give_feedback,
-        FeedbackInput(satisfied=True, rating=5),
-        id=f"give_feedback/{state.current_task_id}/citizen",
-    )
-    return handle
-
-
-async def breached_with_its_sms_in_the_projection(cases: CaseDriver):
-    """The breach's SMS with the breach event's own projection (projection-outbox), then the move to the top."""
-    policy = default_policy(level_budgets={level: timedelta(hours=10) for level in Level})
-    handle, state = await cases.handling(policy)
-    state = await cases.advance(handle, policy.sla + timedelta(seconds=1), events=2)
-    state = await cases.complete(handle, state)
-    await cases.approve(handle)
-    await cases.env.sleep(policy.feedback_window + timedelta(minutes=1))
-    return handle
-
-
 SCENARIOS: list[Callable[[CaseDriver], Awaitable]] = [
     handled_within_sla,
     escalated_to_national_and_breached,
@@ -350,8 +326,6 @@ SCENARIOS: list[Callable[[CaseDriver], Awaitable]] = [
     triage_rejected_to_a_referral_target_and_approved_with_an_outcome,
     inspected_late_then_recorded_and_closed,
     inspection_ordered_in_handling_then_breached_and_feedback,
-    first_level_projected_with_its_sms,
-    breached_with_its_sms_in_the_projection,
 ]
 
 

@@ -104,6 +104,7 @@ NOT_PERSONAL = frozenset(
         "address_fa",
         "handles_fa",
         "referral_target_id",
+        "owner_agency_id",  # the agency a reform follow-up belongs to (reference data)
         "client_app",
     }
 )

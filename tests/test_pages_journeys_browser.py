@@ -275,7 +275,7 @@ async def test_referral_triage_caller_received_audit_and_reports_at_both_widths(
     await log_in(admin, site, "admin")
     await check_page(admin, shots, "70-dashboard")
     links = [await a.get_attribute("href") for a in await admin.locator("a[href*='format=html']").all()]
-    assert len(links) == 3, links
+    assert len(links) == 5, links  # the three report pages and the month by agency and by province
     for n, link in enumerate(links):
         await admin.goto(f"{site}{link}")
         assert await admin.locator("h1").count() == 1

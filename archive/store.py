@@ -39,7 +39,7 @@ ARCHIVED_TYPES = ("ComplaintWorkflow", "HotspotReviewWorkflow")
 _SKIPPED_MESSAGES = frozenset({"temporal.api.common.v1.SearchAttributes", "temporal.api.common.v1.Header"})
 
 
-def _messages(message: Message) -> Iterator[Message]:
+def messages_in(message: Message) -> Iterator[Message]:
     """`message` and every message inside it, except search attributes and headers (the codec never seals them)."""
     if message.DESCRIPTOR.full_name in _SKIPPED_MESSAGES:
         return
@@ -50,16 +50,16 @@ def _messages(message: Message) -> Iterator[Message]:
         if field.message_type.GetOptions().map_entry:
             if field.message_type.fields_by_name["value"].type == field.TYPE_MESSAGE:
                 for item in value.values():
-                    yield from _messages(item)
+                    yield from messages_in(item)
         elif field.is_repeated:
             for item in value:
-                yield from _messages(item)
+                yield from messages_in(item)
         else:
-            yield from _messages(value)
+            yield from messages_in(value)
 
 
 def payloads_of(message: Message) -> Iterator[Payload]:
-    for inner in _messages(message):
+    for inner in messages_in(message):
         if isinstance(inner, Payload):
             yield inner
 

@@ -24,12 +24,12 @@ hold personal data in the first place (README: payload encryption).
 import json
 import random
 import re
-from collections.abc import Iterator
 
 from google.protobuf.message import Message
 from temporalio.api.common.v1 import Payload
 from temporalio.client import WorkflowHistory
 
+from archive.store import messages_in, payloads_of
 from infra.codec import ENCODING, EncryptionCodec
 from schemas.text import is_valid_national_code
 from timekeeping.persian import persian_digits
@@ -265,29 +265,8 @@ def _dump(document: object) -> bytes:
 # --- the history's protobuf ------------------------------------------------------------------------------------
 
 
-def _messages(message: Message) -> Iterator[Message]:
-    """`message` and every message inside it, except search attributes and headers (never sealed)."""
-    if message.DESCRIPTOR.full_name in _SKIPPED_MESSAGES:
-        return
-    yield message
-    for field, value in message.ListFields():
-        if field.type != field.TYPE_MESSAGE:
-            continue
-        if field.message_type.GetOptions().map_entry:
-            if field.message_type.fields_by_name["value"].type == field.TYPE_MESSAGE:
-                for item in value.values():
-                    yield from _messages(item)
-        elif field.is_repeated:
-            for item in value:
-                yield from _messages(item)
-        else:
-            yield from _messages(value)
-
-
-def _payloads(event: Message) -> Iterator[Payload]:
-    for message in _messages(event):
-        if isinstance(message, Payload):
-            yield message
+# The walk over a history's messages and payloads is the archive's (archive/store.py).
+_messages, _payloads = messages_in, payloads_of
 
 
 def _rewrite_strings(event: Message, names: Pseudonyms) -> None:
